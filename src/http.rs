@@ -1,0 +1,250 @@
+//! Plain-data HTTP requests and responses, and the encoding rules they need.
+
+use crate::error::{Code, Error};
+
+/// One header of a planned request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: &'static str,
+    pub value: String,
+    /// Secret headers are shown as `***` in dry runs and never logged.
+    pub secret: bool,
+}
+
+/// A request the core wants sent. The core never sends it itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub body: Option<String>,
+    /// False when sending twice may apply the change twice (a balance credit):
+    /// then no driver may retry it automatically.
+    pub idempotent: bool,
+}
+
+impl HttpRequest {
+    /// The header values with secrets replaced by `***` (for dry runs and logs).
+    pub fn redacted_headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.headers.iter().map(|h| {
+            let value = if h.secret { "***" } else { h.value.as_str() };
+            (h.name, value)
+        })
+    }
+
+    /// The values of every secret header, for redacting provider text.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|h| h.secret)
+            .map(|h| h.value.as_str())
+            .collect()
+    }
+}
+
+/// What came back. `status` 0 means an opaque answer (a browser redirect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// The raw `Retry-After` header, when present.
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+/// Percent-encodes `s` as ONE path segment: everything but RFC 3986's
+/// unreserved characters is encoded, so `/`, `?`, `#`, `%` and `..` cannot
+/// change the path.
+///
+/// ```
+/// assert_eq!(passbridge::http::encode_segment("../../x?y#z"), "..%2F..%2Fx%3Fy%23z");
+/// ```
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[(b >> 4) as usize]));
+            out.push(char::from(HEX[(b & 15) as usize]));
+        }
+    }
+    // A segment of only dots is "this/parent directory" to URL resolvers.
+    if out == "." || out == ".." {
+        return out.replace('.', "%2E");
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Rejects a header value with a control character (CR, LF, NUL, DEL…) or a
+/// non-ASCII character; the error names the source of the value, never the value.
+pub fn check_header_value(name: &str, value: &str) -> Result<(), Error> {
+    if let Some(c) = value.chars().find(|c| c.is_control() || !c.is_ascii()) {
+        let what = if c.is_control() {
+            "a control character"
+        } else {
+            "a non-ASCII character"
+        };
+        return Err(Error::new(
+            Code::InvalidConfig,
+            format!("{name} contains {what}; header values must be printable ASCII"),
+        ));
+    }
+    Ok(())
+}
+
+/// Appends `s` to `out` as a JSON string literal.
+pub fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let n = c as u32;
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(char::from(HEX[((n >> shift) & 15) as usize].to_ascii_lowercase()));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a JSON object of string values, in order.
+pub fn json_object_of_strings<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    out.push('{');
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, k);
+        out.push(':');
+        push_json_string(out, v);
+    }
+    out.push('}');
+}
+
+/// At most `max` characters of `text`, control characters turned into spaces,
+/// with "…" when cut: safe to put into an error message or a log line.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .trim()
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.trim().chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP-date (IMF-fixdate),
+/// returning milliseconds from `now_ms` (Unix epoch ms). Unparseable → None.
+pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return v.parse::<u64>().ok().map(|s| s.saturating_mul(1000));
+    }
+    let at = parse_http_date(v)?;
+    let delta = at - now_ms;
+    Some(if delta > 0.0 { delta as u64 } else { 0 })
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` → Unix epoch milliseconds.
+fn parse_http_date(v: &str) -> Option<f64> {
+    let rest = v.split_once(", ")?.1;
+    let mut parts = rest.split(' ');
+    let day: i64 = parts.next()?.parse().ok()?;
+    let month_name = parts.next()?;
+    let year: i64 = parts.next()?.parse().ok()?;
+    let time = parts.next()?;
+    if parts.next()? != "GMT" || parts.next().is_some() {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
+    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + h * 3600 + m * 60 + s) * 1000) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_segments_stay_one_segment() {
+        let cases = [
+            ("../../x?y#z", "..%2F..%2Fx%3Fy%23z"),
+            ("..", "%2E%2E"),
+            (".", "%2E"),
+            ("a b%2F", "a%20b%252F"),
+            ("3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+            ("ünï", "%C3%BCn%C3%AF"),
+            ("a\r\nb", "a%0D%0Ab"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(encode_segment(raw), want);
+        }
+    }
+
+    #[test]
+    fn header_values_reject_control_characters_without_echoing() {
+        assert!(check_header_value("PASSNINJA_API_KEY", "abc123").is_ok());
+        for bad in ["sec\r\nX-Evil: 1", "a\0", "tab\there", "del\u{7f}", "né"] {
+            let err = check_header_value("PASSNINJA_API_KEY", bad).unwrap_err();
+            assert_eq!(err.code, Code::InvalidConfig);
+            assert!(err.message.starts_with("PASSNINJA_API_KEY contains"));
+            assert!(!err.message.contains(bad));
+        }
+    }
+
+    #[test]
+    fn json_strings_escape() {
+        let mut s = String::new();
+        json_object_of_strings(&mut s, [("a\"b", "line\nnext\u{1}\\ \u{2028}")]);
+        assert_eq!(s, r#"{"a\"b":"line\nnext\u0001\\ \u2028"}"#);
+        let parsed: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(parsed["a\"b"], "line\nnext\u{1}\\ \u{2028}");
+    }
+
+    #[test]
+    fn excerpts_are_bounded_and_clean() {
+        assert_eq!(excerpt("  hi\nthere ", 100), "hi there");
+        assert_eq!(excerpt(&"x".repeat(500), 10), "xxxxxxxxxx…");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7", 0.0), Some(7000));
+        assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0));
+        let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:42 GMT", now), Some(5000));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", now), Some(0));
+        for bad in ["", "-1", "soon", "1.5", "Sun, 06 Nov 1994 08:49:42 PST"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+    }
+}

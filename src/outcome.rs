@@ -1,0 +1,150 @@
+//! What an operation decides (a [`Plan`]) and what it reports (an [`Outcome`]).
+
+use crate::error::{Code, Error};
+use crate::http::{excerpt, parse_retry_after, HttpRequest, HttpResponse};
+
+/// A flat, typed output value (Klaviyo action outputs are string, number or boolean).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutValue {
+    Bool(bool),
+    Num(f64),
+    Str(String),
+}
+
+/// A flat result such as `{ updated: true, status: 200 }`, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome(pub Vec<(&'static str, OutValue)>);
+
+impl Outcome {
+    pub fn flag(name: &'static str) -> Outcome {
+        Outcome(vec![(name, OutValue::Bool(true))])
+    }
+
+    pub fn with(mut self, name: &'static str, value: OutValue) -> Outcome {
+        self.0.push((name, value));
+        self
+    }
+
+    pub fn with_status(self, status: u16) -> Outcome {
+        self.with("status", OutValue::Num(f64::from(status)))
+    }
+
+    /// `{ skipped: true, reason }`.
+    pub fn skipped(reason: &str) -> Outcome {
+        Outcome::flag("skipped").with("reason", OutValue::Str(reason.to_string()))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&OutValue> {
+        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// The outcome as a JSON object.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::http::push_json_string(&mut out, k);
+            out.push(':');
+            match v {
+                OutValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                OutValue::Num(n) if n.is_finite() => out.push_str(&crate::value::js_number(*n)),
+                OutValue::Num(_) => out.push_str("null"),
+                OutValue::Str(s) => crate::http::push_json_string(&mut out, s),
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// Either skip (nothing is sent) or send one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Skip(&'static str),
+    Send(HttpRequest),
+}
+
+/// The standard reason phrase of a status, for messages.
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+/// Turns a non-2xx answer into a typed error. `provider_message` extracts the
+/// provider's own message from the body; otherwise a bounded excerpt is used.
+/// Secrets of the request are redacted from whatever the provider said.
+///
+/// Returns `Ok(status)` for 2xx.
+pub fn check_status(
+    request: &HttpRequest,
+    response: &HttpResponse,
+    now_ms: f64,
+    provider_message: impl Fn(&str) -> Option<String>,
+) -> Result<u16, Error> {
+    let status = response.status;
+    if (200..300).contains(&status) {
+        return Ok(status);
+    }
+    let code = match status {
+        401 | 403 => Code::Unauthorized,
+        404 => Code::NotFound,
+        429 => Code::Throttled,
+        500..=599 => Code::UpstreamUnavailable,
+        _ => Code::Rejected,
+    };
+    let detail = if status < 200 || (300..400).contains(&status) {
+        "unexpected redirect or informational answer (redirects are not followed)".to_string()
+    } else {
+        provider_message(&response.body)
+            .map(|m| excerpt(&m, 300))
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| excerpt(&response.body, 200))
+    };
+    let phrase = reason_phrase(status);
+    let mut message = status.to_string();
+    if !phrase.is_empty() {
+        message.push(' ');
+        message.push_str(phrase);
+    }
+    if !detail.is_empty() {
+        message.push_str(": ");
+        message.push_str(&detail);
+    }
+    let mut err = Error::new(code, message).redacted(&request.secrets());
+    err.status = Some(status);
+    if err.retryable {
+        err.retry_after_ms = response
+            .retry_after
+            .as_deref()
+            .and_then(|v| parse_retry_after(v, now_ms));
+    }
+    Err(err)
+}
+
+/// The first string found under any of `keys` in a JSON object body.
+pub fn json_message(body: &str, keys: &[&str]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    keys.iter().find_map(|k| match v.get(*k)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    })
+}

@@ -1,0 +1,294 @@
+//! Klaviyo profiles and events, read lazily through a small [`Node`] trait.
+//!
+//! Only the paths the templates reference are ever read: the boundary walks the
+//! caller's JavaScript object directly instead of converting a profile that may
+//! carry hundreds of properties (see docs/design.md, "Where the time goes").
+
+use crate::error::Error;
+use crate::value::Value;
+
+/// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
+/// JavaScript value in the wasm boundary.
+pub trait Node: Sized {
+    /// The member `key` of an object, or the element at index `key` of a list;
+    /// `None` when it does not exist or `self` is a scalar.
+    fn member(&self, key: &str) -> Option<Self>;
+    /// True for a plain object (not a list, not null).
+    fn is_object(&self) -> bool;
+    /// The value itself; lists and objects report only their length.
+    fn value(&self) -> Value;
+}
+
+impl Node for &serde_json::Value {
+    fn member(&self, key: &str) -> Option<Self> {
+        match self {
+            serde_json::Value::Object(map) => map.get(key),
+            serde_json::Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        }
+    }
+
+    fn is_object(&self) -> bool {
+        serde_json::Value::is_object(self)
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(items) => Value::List(items.len()),
+            serde_json::Value::Object(map) => Value::Object(map.len()),
+        }
+    }
+}
+
+/// Where a template path starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Person,
+    Event,
+}
+
+/// A parsed path such as `person.properties.loyalty_points`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub root: Root,
+    pub keys: Vec<String>,
+}
+
+impl Path {
+    /// A person path, for built-in lookups such as the guards.
+    pub fn person(keys: &[&str]) -> Path {
+        Path {
+            root: Root::Person,
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+}
+
+/// Anything templates can read values from.
+pub trait Resolve {
+    fn resolve(&self, path: &Path) -> Value;
+}
+
+/// A profile and an optional event, normalised from either Klaviyo's JSON:API
+/// shape (`{ data: { attributes: { …, properties } } }`) or a flat person
+/// (`{ external_id, email, …, properties }`).
+pub struct Input<N: Node> {
+    person_attrs: N,
+    person_props: Option<N>,
+    event_props: Option<N>,
+    event_attrs: Option<N>,
+}
+
+impl<N: Node> Input<N> {
+    /// Checks the shapes and keeps the nodes paths will start from.
+    ///
+    /// `event` is `None` for flows triggered by a list, segment or date.
+    pub fn new(profile: Option<N>, event: Option<N>) -> Result<Self, Error> {
+        let profile = match profile {
+            Some(p) if p.is_object() => p,
+            Some(p) => {
+                return Err(Error::invalid_profile(format!(
+                    "the profile must be an object, got {}",
+                    describe(&p)
+                )))
+            }
+            None => return Err(Error::invalid_profile("the profile is missing")),
+        };
+        let person_attrs = match profile.member("data") {
+            Some(data) => {
+                if !data.is_object() {
+                    return Err(Error::invalid_profile(format!(
+                        "profile.data must be an object, got {}",
+                        describe(&data)
+                    )));
+                }
+                match data.member("attributes") {
+                    Some(attrs) if attrs.is_object() => attrs,
+                    Some(attrs) => {
+                        return Err(Error::invalid_profile(format!(
+                            "profile.data.attributes must be an object, got {}",
+                            describe(&attrs)
+                        )))
+                    }
+                    None => {
+                        return Err(Error::invalid_profile(
+                            "profile.data has no attributes (expected Klaviyo's JSON:API profile)",
+                        ))
+                    }
+                }
+            }
+            None => profile,
+        };
+        let person_props = optional_object(person_attrs.member("properties"), "profile properties")?;
+
+        let (event_props, event_attrs) = match event {
+            None => (None, None),
+            Some(e) if matches!(e.value(), Value::Null | Value::Missing) => (None, None),
+            Some(e) if !e.is_object() => {
+                return Err(Error::invalid_profile(format!(
+                    "the event must be an object or null, got {}",
+                    describe(&e)
+                )))
+            }
+            Some(e) => match e.member("data") {
+                Some(data) if data.is_object() => {
+                    let attrs = optional_object(data.member("attributes"), "event.data.attributes")?;
+                    let props = match &attrs {
+                        Some(a) => optional_object(a.member("event_properties"), "event properties")?,
+                        None => None,
+                    };
+                    (props, attrs)
+                }
+                // A flat event: its own keys are the event properties.
+                _ => (Some(e), None),
+            },
+        };
+        Ok(Input {
+            person_attrs,
+            person_props,
+            event_props,
+            event_attrs,
+        })
+    }
+}
+
+impl<N: Node> Resolve for Input<N> {
+    fn resolve(&self, path: &Path) -> Value {
+        let mut keys = path.keys.iter();
+        let start = match (path.root, keys.next()) {
+            (Root::Person, None) => return self.person_attrs.value(),
+            (Root::Person, Some(first)) if first == "properties" => match &self.person_props {
+                Some(props) => return walk(props, keys),
+                None => return Value::Missing,
+            },
+            // Klaviyo lets `person.Name` reach a custom property too.
+            (Root::Person, Some(first)) => self
+                .person_attrs
+                .member(first)
+                .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first))),
+            (Root::Event, None) => {
+                return match &self.event_props {
+                    Some(props) => props.value(),
+                    None => Value::Missing,
+                }
+            }
+            (Root::Event, Some(first)) => self
+                .event_props
+                .as_ref()
+                .and_then(|p| p.member(first))
+                .or_else(|| self.event_attrs.as_ref().and_then(|a| a.member(first))),
+        };
+        match start {
+            Some(node) => walk(&node, keys),
+            None => Value::Missing,
+        }
+    }
+}
+
+fn walk<'k, N: Node>(node: &N, keys: impl Iterator<Item = &'k String>) -> Value {
+    let mut keys = keys;
+    match keys.next() {
+        None => node.value(),
+        Some(key) => match node.member(key) {
+            Some(child) => walk(&child, keys),
+            None => Value::Missing,
+        },
+    }
+}
+
+fn optional_object<N: Node>(node: Option<N>, what: &str) -> Result<Option<N>, Error> {
+    match node {
+        None => Ok(None),
+        Some(n) if n.is_object() => Ok(Some(n)),
+        Some(n) if matches!(n.value(), Value::Null) => Ok(None),
+        Some(n) => Err(Error::invalid_profile(format!(
+            "{what} must be an object, got {}",
+            describe(&n)
+        ))),
+    }
+}
+
+fn describe<N: Node>(node: &N) -> &'static str {
+    node.value().type_name()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn path(root: Root, keys: &[&str]) -> Path {
+        Path {
+            root,
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn json_api_and_flat_profiles_read_the_same() {
+        let api = json!({"data": {"type": "profile", "id": "01H", "attributes": {
+            "email": "a@example.com", "external_id": "abc", "properties": {"loyalty_points": 10, "Nick Name": "Al"}}}});
+        let flat = json!({"email": "a@example.com", "external_id": "abc", "properties": {"loyalty_points": 10, "Nick Name": "Al"}});
+        for profile in [&api, &flat] {
+            let input = Input::new(Some(profile), None).unwrap();
+            assert_eq!(input.resolve(&path(Root::Person, &["email"])), Value::Str("a@example.com".into()));
+            assert_eq!(input.resolve(&path(Root::Person, &["properties", "loyalty_points"])), Value::Number(10.0));
+            // Klaviyo's shortcut: a custom property straight off `person`.
+            assert_eq!(input.resolve(&path(Root::Person, &["loyalty_points"])), Value::Number(10.0));
+            assert_eq!(input.resolve(&path(Root::Person, &["Nick Name"])), Value::Str("Al".into()));
+            assert_eq!(input.resolve(&path(Root::Person, &["phone_number"])), Value::Missing);
+            assert_eq!(input.resolve(&path(Root::Event, &["points"])), Value::Missing);
+        }
+    }
+
+    #[test]
+    fn events_json_api_flat_and_null() {
+        let profile = json!({});
+        let api = json!({"data": {"type": "event", "attributes": {"uuid": "u1", "event_properties": {"points": 5, "items": [1, 2]}}}});
+        let flat = json!({"points": 5, "items": [1, 2]});
+        for event in [&api, &flat] {
+            let input = Input::new(Some(&profile), Some(event)).unwrap();
+            assert_eq!(input.resolve(&path(Root::Event, &["points"])), Value::Number(5.0));
+            assert_eq!(input.resolve(&path(Root::Event, &["items", "1"])), Value::Number(2.0));
+            assert_eq!(input.resolve(&path(Root::Event, &["items"])), Value::List(2));
+        }
+        let input = Input::new(Some(&profile), Some(&api)).unwrap();
+        assert_eq!(input.resolve(&path(Root::Event, &["uuid"])), Value::Str("u1".into()));
+        let null = json!(null);
+        let input = Input::new(Some(&profile), Some(&null)).unwrap();
+        assert_eq!(input.resolve(&path(Root::Event, &["points"])), Value::Missing);
+    }
+
+    #[test]
+    fn bad_shapes_are_errors_that_say_what_is_wrong() {
+        let cases = [
+            (json!(null), "the profile must be an object, got null"),
+            (json!("x"), "the profile must be an object, got a string"),
+            (json!([1]), "the profile must be an object, got a list"),
+            (json!({"data": 3}), "profile.data must be an object, got a number"),
+            (json!({"data": {"attributes": []}}), "profile.data.attributes must be an object, got a list"),
+            (json!({"data": {"id": "x"}}), "profile.data has no attributes"),
+            (json!({"properties": "gold"}), "profile properties must be an object, got a string"),
+        ];
+        for (profile, want) in cases {
+            let err = Input::new(Some(&profile), None).err().unwrap();
+            assert_eq!(err.code, crate::error::Code::InvalidProfile);
+            assert!(err.message.contains(want), "{} should contain {want}", err.message);
+        }
+        let event = json!(42);
+        let err = Input::new(Some(&json!({})), Some(&event)).err().unwrap();
+        assert!(err.message.contains("the event must be an object or null, got a number"));
+        assert!(Input::<&serde_json::Value>::new(None, None).is_err());
+    }
+
+    #[test]
+    fn null_properties_are_treated_as_none() {
+        let profile = json!({"data": {"attributes": {"external_id": "x", "properties": null}}});
+        let input = Input::new(Some(&profile), None).unwrap();
+        assert_eq!(input.resolve(&path(Root::Person, &["properties", "a"])), Value::Missing);
+    }
+}

@@ -1,0 +1,198 @@
+//! PassNinja (`https://api.passninja.com/v1`): update, create and delete passes.
+//!
+//! Contract: `../shared/docs/providers.md`. Fields are merged with `PATCH`
+//! (never `PUT`, which clears omitted fields); every value is a string.
+
+use crate::env::{self, Env};
+use crate::error::Error;
+use crate::handler::{Operation, Options};
+use crate::http::{encode_segment, json_object_of_strings, push_json_string, Header, HttpRequest, HttpResponse};
+use crate::mapping::Mapping;
+use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
+use crate::profile::{Path, Resolve};
+use crate::value::Value;
+
+pub const PREFIX: &str = "PassNinja error: ";
+pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com";
+
+/// Seed 000's mapping: `String(loyalty_points ?? 0)`, `loyalty_tier ?? 'Standard'`.
+pub const DEFAULT_FIELDS: [(&str, &str); 2] = [
+    ("points-balance", "{{ person.properties.loyalty_points|default_if_none:0 }}"),
+    ("loyalty-tier", "{{ person.properties.loyalty_tier|default_if_none:'Standard' }}"),
+];
+
+/// Serials are 18 hex characters or UUIDs; anything past this is not a serial.
+const MAX_SERIAL_LEN: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Update,
+    Create { skip_if_pass_exists: bool },
+    Delete,
+}
+
+struct PassNinja {
+    kind: Kind,
+    fields: Mapping,
+}
+
+pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let kind = match options.operation.as_deref().unwrap_or("update") {
+        "update" => Kind::Update,
+        "create" => Kind::Create {
+            skip_if_pass_exists: options.skip_if_pass_exists.unwrap_or(true),
+        },
+        "delete" => Kind::Delete,
+        other => return Err(super::unknown_operation(PREFIX, other, "update, create, delete")),
+    };
+    let fields = match &options.fields {
+        Some(pairs) => Mapping::parse("field", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        None => Mapping::parse("field", DEFAULT_FIELDS),
+    }
+    .map_err(|e| e.prefixed(PREFIX))?;
+    Ok(Box::new(PassNinja { kind, fields }))
+}
+
+struct Credentials {
+    base: String,
+    api_key: String,
+    account_id: String,
+    template_id: String,
+}
+
+fn credentials(env: &dyn Env) -> Result<Credentials, Error> {
+    Ok(Credentials {
+        api_key: env::secret_header(env, "PASSNINJA_API_KEY")?,
+        account_id: env::prefixed_hex_id(env, "PASSNINJA_ACCOUNT_ID", "aid_0x")?,
+        template_id: env::prefixed_hex_id(env, "PASSNINJA_TEMPLATE_ID", "ptk_0x")?,
+        base: env::base_url(env, "PASSNINJA_BASE_URL", DEFAULT_BASE_URL)?,
+    })
+}
+
+/// The pass serial stored on the profile as `external_id`, trimmed; `None`
+/// when missing, null, empty or only whitespace.
+pub fn serial(input: &dyn Resolve) -> Result<Option<String>, Error> {
+    let text = match input.resolve(&Path::person(&["external_id"])) {
+        Value::Missing | Value::Null => return Ok(None),
+        Value::Str(s) => s,
+        Value::Number(n) if n.is_finite() => crate::value::js_number(n),
+        other => {
+            return Err(Error::invalid_profile(format!(
+                "external_id must be text, got {}",
+                other.type_name()
+            )))
+        }
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().count() > MAX_SERIAL_LEN {
+        return Err(Error::invalid_profile(format!(
+            "external_id is longer than {MAX_SERIAL_LEN} characters; it is not a pass serial"
+        )));
+    }
+    Ok(Some(trimmed.to_string()))
+}
+
+impl PassNinja {
+    fn request(&self, c: &Credentials, method: &'static str, url: String, body: Option<String>) -> HttpRequest {
+        let mut headers = vec![
+            Header { name: "X-API-KEY", value: c.api_key.clone(), secret: true },
+            Header { name: "X-ACCOUNT-ID", value: c.account_id.clone(), secret: false },
+        ];
+        if body.is_some() {
+            headers.push(Header { name: "Content-Type", value: "application/json".into(), secret: false });
+        }
+        HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            // A retried create makes a second pass; updates and deletes repeat safely.
+            idempotent: method != "POST",
+        }
+    }
+
+    fn pass_object(&self, input: &dyn Resolve) -> Result<String, Error> {
+        let rendered = self.fields.render("field", input)?;
+        let mut out = String::new();
+        json_object_of_strings(&mut out, rendered.iter().map(|(k, v)| (*k, v.as_str())));
+        Ok(out)
+    }
+
+    fn pass_url(c: &Credentials, serial: &str) -> String {
+        format!(
+            "{}/v1/passes/{}/{}",
+            c.base,
+            encode_segment(&c.template_id),
+            encode_segment(serial)
+        )
+    }
+}
+
+impl Operation for PassNinja {
+    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
+        let serial = match (self.kind, serial(input)?) {
+            (Kind::Update | Kind::Delete, None) => return Ok(Plan::Skip("no active pass")),
+            (Kind::Create { skip_if_pass_exists: true }, Some(_)) => return Ok(Plan::Skip("pass already exists")),
+            (_, serial) => serial.unwrap_or_default(),
+        };
+        let c = credentials(env)?;
+        let request = match self.kind {
+            Kind::Update => {
+                let mut body = String::from("{\"pass\":");
+                body.push_str(&self.pass_object(input)?);
+                body.push('}');
+                self.request(&c, "PATCH", Self::pass_url(&c, &serial), Some(body))
+            }
+            Kind::Delete => self.request(&c, "DELETE", Self::pass_url(&c, &serial), None),
+            Kind::Create { .. } => {
+                let mut body = String::from("{\"passTemplate\":");
+                push_json_string(&mut body, &c.template_id);
+                body.push_str(",\"pass\":");
+                body.push_str(&self.pass_object(input)?);
+                body.push('}');
+                self.request(&c, "POST", format!("{}/v1/passes", c.base), Some(body))
+            }
+        };
+        Ok(Plan::Send(request))
+    }
+
+    fn outcome(&self, request: &HttpRequest, response: &HttpResponse, now_ms: f64) -> Result<Outcome, Error> {
+        let status = check_status(request, response, now_ms, provider_message)?;
+        Ok(match self.kind {
+            Kind::Update => Outcome::flag("updated").with_status(status),
+            Kind::Delete => Outcome::flag("deleted").with_status(status),
+            Kind::Create { .. } => {
+                let body: serde_json::Value = serde_json::from_str(&response.body).unwrap_or_default();
+                let serial = body.get("serialNumber").and_then(|s| s.as_str()).unwrap_or_default();
+                let url = body
+                    .pointer("/urls/landing")
+                    .and_then(|s| s.as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        if serial.is_empty() {
+                            String::new()
+                        } else {
+                            format!("https://passninja.com/p/{}", encode_segment(serial))
+                        }
+                    });
+                Outcome::flag("created")
+                    .with("serial", OutValue::Str(serial.to_string()))
+                    .with("url", OutValue::Str(url))
+                    .with_status(status)
+            }
+        })
+    }
+}
+
+/// PassNinja's `{"error": …}` (most routes) or `{"msg": …}` (auth), with its
+/// `code` when present (e.g. `ENTERPRISE_REQUIRED`).
+fn provider_message(body: &str) -> Option<String> {
+    let message = json_message(body, &["error", "msg", "message"])?;
+    match json_message(body, &["code"]) {
+        Some(code) if !message.contains(&code) => Some(format!("{message} ({code})")),
+        _ => Some(message),
+    }
+}

@@ -1,0 +1,202 @@
+//! The values a template sees, with Django's truthiness and JavaScript's number text.
+
+/// One value read from a profile or event, or produced by a filter.
+///
+/// Lists and objects carry only their length: a template can test them for
+/// truthiness (`default`) but never print them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// The path does not exist (JavaScript `undefined`).
+    Missing,
+    /// An explicit `null`.
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(String),
+    /// A list, with its length.
+    List(usize),
+    /// An object, with its number of keys.
+    Object(usize),
+}
+
+impl Value {
+    /// Django's truthiness: missing, null, `""`, `0`, `false` and empty
+    /// collections are false; everything else (including `NaN`) is true.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Missing | Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => *n != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(n) | Value::Object(n) => *n > 0,
+        }
+    }
+
+    /// True for a missing value or `null` (what `default_if_none` replaces).
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::Missing | Value::Null)
+    }
+
+    /// A short name of the value's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Missing => "missing",
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    /// The text of a scalar; `None` for a list or an object, which have no
+    /// honest text form (this is what keeps "[object Object]" out of passes).
+    ///
+    /// Missing and null render as "" (Klaviyo shows nothing for an unset
+    /// property); booleans as `true`/`false`; numbers as JavaScript's `String(n)`.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            Value::Missing | Value::Null => Some(String::new()),
+            Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_string()),
+            Value::Number(n) => Some(js_number(*n)),
+            Value::Str(s) => Some(s.clone()),
+            Value::List(_) | Value::Object(_) => None,
+        }
+    }
+
+    /// The value as a number the way a loyalty integration expects: numbers
+    /// as they are, numeric strings parsed (surrounding whitespace allowed).
+    pub fn to_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) if n.is_finite() => Some(*n),
+            Value::Str(s) => parse_decimal(s.trim()),
+            _ => None,
+        }
+    }
+}
+
+/// Formats a number exactly as JavaScript's `String(n)` does.
+///
+/// ```
+/// assert_eq!(passbridge::value::js_number(1500.0), "1500");
+/// assert_eq!(passbridge::value::js_number(12.5), "12.5");
+/// assert_eq!(passbridge::value::js_number(1e21), "1e+21");
+/// assert_eq!(passbridge::value::js_number(-0.0), "0");
+/// ```
+pub fn js_number(n: f64) -> String {
+    let mut buf = ryu_js::Buffer::new();
+    buf.format(n).to_string()
+}
+
+/// Parses a plain decimal number (`12`, `-3.5`, `1e3`, `.5`); rejects
+/// everything else, including `NaN`, `Infinity`, hex and empty text.
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut chars = body.chars().peekable();
+    let mut digits = 0;
+    while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+        chars.next();
+        digits += 1;
+    }
+    if chars.peek() == Some(&'.') {
+        chars.next();
+        while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+            chars.next();
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if matches!(chars.peek(), Some('e' | 'E')) {
+        chars.next();
+        if matches!(chars.peek(), Some('+' | '-')) {
+            chars.next();
+        }
+        let mut exp_digits = 0;
+        while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+            chars.next();
+            exp_digits += 1;
+        }
+        if exp_digits == 0 {
+            return None;
+        }
+    }
+    if chars.next().is_some() {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_render_like_javascript_string() {
+        let cases = [
+            (1500.0, "1500"),
+            (12.5, "12.5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (1e-7, "1e-7"),
+            (0.000001, "0.000001"),
+            (-0.0, "0"),
+            (-42.0, "-42"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (123456789012345680000.0, "123456789012345680000"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(js_number(n), want, "String({n:?})");
+        }
+    }
+
+    #[test]
+    fn django_truthiness() {
+        for falsy in [
+            Value::Missing,
+            Value::Null,
+            Value::Str(String::new()),
+            Value::Number(0.0),
+            Value::Number(-0.0),
+            Value::Bool(false),
+            Value::List(0),
+            Value::Object(0),
+        ] {
+            assert!(!falsy.is_truthy(), "{falsy:?} must be falsy");
+        }
+        for truthy in [
+            Value::Str("0".into()),
+            Value::Str(" ".into()),
+            Value::Number(f64::NAN),
+            Value::Number(-1.0),
+            Value::Bool(true),
+            Value::List(1),
+            Value::Object(2),
+        ] {
+            assert!(truthy.is_truthy(), "{truthy:?} must be truthy");
+        }
+    }
+
+    #[test]
+    fn containers_have_no_text() {
+        assert_eq!(Value::Object(3).to_text(), None);
+        assert_eq!(Value::List(0).to_text(), None);
+        assert_eq!(Value::Null.to_text().as_deref(), Some(""));
+        assert_eq!(Value::Bool(true).to_text().as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn decimal_parsing_is_strict() {
+        assert_eq!(parse_decimal("12"), Some(12.0));
+        assert_eq!(parse_decimal("-3.5"), Some(-3.5));
+        assert_eq!(parse_decimal("+.5"), Some(0.5));
+        assert_eq!(parse_decimal("1e3"), Some(1000.0));
+        for bad in ["", "-", ".", "abc", "NaN", "Infinity", "0x10", "1e", "1 2", "1e999"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
+}
