@@ -45,9 +45,9 @@ pub fn secret_header(env: &dyn Env, name: &str) -> Result<String, Error> {
 /// The error quotes the value (identifiers are not secret), bounded.
 pub fn prefixed_hex_id(env: &dyn Env, name: &str, prefix: &str) -> Result<String, Error> {
     let value = required(env, name)?;
-    let ok = value
-        .strip_prefix(prefix)
-        .is_some_and(|hex| !hex.is_empty() && hex.len() <= 128 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    let ok = value.strip_prefix(prefix).is_some_and(|hex| {
+        !hex.is_empty() && hex.len() <= 128 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    });
     if !ok {
         return Err(Error::invalid_config(format!(
             "{name} must look like {prefix}<hex digits>, got '{}'",
@@ -127,12 +127,19 @@ mod tests {
 
     #[test]
     fn ids_are_validated() {
-        let e = env(&[("T", "ptk_0x1A2b"), ("BAD", "ptk_123"), ("EMPTY", "ptk_0x"), ("NL", "ptk_0x1\n")]);
+        let e = env(&[
+            ("T", "ptk_0x1A2b"),
+            ("BAD", "ptk_123"),
+            ("EMPTY", "ptk_0x"),
+            ("NL", "ptk_0x1\n"),
+        ]);
         assert_eq!(prefixed_hex_id(&e, "T", "ptk_0x").unwrap(), "ptk_0x1A2b");
         for name in ["BAD", "EMPTY", "NL"] {
             let err = prefixed_hex_id(&e, name, "ptk_0x").unwrap_err();
             assert_eq!(err.code, Code::InvalidConfig);
-            assert!(err.message.starts_with(&format!("{name} must look like ptk_0x<hex digits>")));
+            assert!(err
+                .message
+                .starts_with(&format!("{name} must look like ptk_0x<hex digits>")));
         }
     }
 
@@ -155,9 +162,16 @@ mod tests {
             ("EMPTY", "https://"),
         ]);
         assert_eq!(base_url(&e, "OK", "d").unwrap(), "http://127.0.0.1:8787");
-        assert_eq!(base_url(&e, "UNSET", "https://api.passninja.com").unwrap(), "https://api.passninja.com");
+        assert_eq!(
+            base_url(&e, "UNSET", "https://api.passninja.com").unwrap(),
+            "https://api.passninja.com"
+        );
         for name in ["FTP", "Q", "CRED", "SP", "EMPTY"] {
-            assert_eq!(base_url(&e, name, "d").unwrap_err().code, Code::InvalidConfig, "{name}");
+            assert_eq!(
+                base_url(&e, name, "d").unwrap_err().code,
+                Code::InvalidConfig,
+                "{name}"
+            );
         }
     }
 
@@ -166,6 +180,9 @@ mod tests {
         assert!(parse_bool("X", "TRUE").unwrap());
         assert!(!parse_bool("X", "0").unwrap());
         assert!(!parse_bool("X", "").unwrap());
-        assert_eq!(parse_bool("X", "maybe").unwrap_err().code, Code::InvalidConfig);
+        assert_eq!(
+            parse_bool("X", "maybe").unwrap_err().code,
+            Code::InvalidConfig
+        );
     }
 }

@@ -101,8 +101,7 @@ fn title(s: &str) -> String {
     }
     for i in 1..out.len() {
         let prev = out[i - 1];
-        let lower_after_apostrophe =
-            i >= 2 && prev == '\'' && out[i - 2].is_ascii_lowercase();
+        let lower_after_apostrophe = i >= 2 && prev == '\'' && out[i - 2].is_ascii_lowercase();
         if out[i].is_ascii_uppercase() && (prev.is_ascii_digit() || lower_after_apostrophe) {
             out[i] = out[i].to_ascii_lowercase();
         }
@@ -130,8 +129,16 @@ fn to_int(v: &Value) -> Option<f64> {
 /// Django's `add`: `int(a) + int(b)`, else `a + b` for two texts, else "".
 /// A missing value is Django's "" (the empty string), null is `None`.
 fn add(v: Value, arg: Value) -> Value {
-    let v = if v == Value::Missing { Value::Str(String::new()) } else { v };
-    let arg = if arg == Value::Missing { Value::Str(String::new()) } else { arg };
+    let v = if v == Value::Missing {
+        Value::Str(String::new())
+    } else {
+        v
+    };
+    let arg = if arg == Value::Missing {
+        Value::Str(String::new())
+    } else {
+        arg
+    };
     if let (Some(a), Some(b)) = (to_int(&v), to_int(&arg)) {
         return Value::Number(a + b);
     }

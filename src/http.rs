@@ -109,7 +109,9 @@ pub fn push_json_string(out: &mut String, s: &str) {
                 let n = c as u32;
                 out.push_str("\\u");
                 for shift in [12, 8, 4, 0] {
-                    out.push(char::from(HEX[((n >> shift) & 15) as usize].to_ascii_lowercase()));
+                    out.push(char::from(
+                        HEX[((n >> shift) & 15) as usize].to_ascii_lowercase(),
+                    ));
                 }
             }
             c => out.push(c),
@@ -119,7 +121,10 @@ pub fn push_json_string(out: &mut String, s: &str) {
 }
 
 /// Writes a JSON object of string values, in order.
-pub fn json_object_of_strings<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+pub fn json_object_of_strings<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
     out.push('{');
     for (i, (k, v)) in pairs.into_iter().enumerate() {
         if i > 0 {
@@ -201,7 +206,10 @@ mod tests {
             ("..", "%2E%2E"),
             (".", "%2E"),
             ("a b%2F", "a%20b%252F"),
-            ("3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+            (
+                "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            ),
             ("ünï", "%C3%BCn%C3%AF"),
             ("a\r\nb", "a%0D%0Ab"),
         ];
@@ -241,8 +249,14 @@ mod tests {
         assert_eq!(parse_retry_after("7", 0.0), Some(7000));
         assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0));
         let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:42 GMT", now), Some(5000));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", now), Some(0));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:42 GMT", now),
+            Some(5000)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", now),
+            Some(0)
+        );
         for bad in ["", "-1", "soon", "1.5", "Sun, 06 Nov 1994 08:49:42 PST"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }

@@ -17,6 +17,7 @@ pub mod providers;
 pub mod retry;
 pub mod template;
 pub mod value;
+pub mod wasm;
 
 pub use error::{Code, Error};
 pub use handler::{Handler, Options};

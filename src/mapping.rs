@@ -18,7 +18,10 @@ impl Mapping {
     /// Parses every template; the error names the field and the position.
     ///
     /// `what` names the option in messages (`field`, `identifier`…).
-    pub fn parse<'a>(what: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Mapping, Error> {
+    pub fn parse<'a>(
+        what: &str,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Mapping, Error> {
         let mut fields: Vec<(String, Template)> = Vec::new();
         for (name, src) in pairs {
             if name.trim().is_empty() || name.chars().any(char::is_control) || name.len() > 200 {
@@ -27,7 +30,9 @@ impl Mapping {
                 )));
             }
             if fields.iter().any(|(n, _)| n == name) {
-                return Err(Error::invalid_template(format!("{what} '{name}' is given twice")));
+                return Err(Error::invalid_template(format!(
+                    "{what} '{name}' is given twice"
+                )));
             }
             let template = Template::parse(src).map_err(|e| {
                 Error::invalid_template(format!(
@@ -37,7 +42,9 @@ impl Mapping {
             })?;
             fields.push((name.to_string(), template));
             if fields.len() > MAX_FIELDS {
-                return Err(Error::invalid_template(format!("more than {MAX_FIELDS} {what}s")));
+                return Err(Error::invalid_template(format!(
+                    "more than {MAX_FIELDS} {what}s"
+                )));
             }
         }
         Ok(Mapping { fields })
@@ -45,20 +52,8 @@ impl Mapping {
 
     /// Parses a JSON object of `name → template` (the `PASSBRIDGE_FIELDS` form).
     pub fn from_json(what: &str, source_name: &str, json: &str) -> Result<Mapping, Error> {
-        let bad = |why: String| Error::invalid_config(format!("{source_name} {why}"));
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(bad(format!("must be a JSON object of {what} name → template")));
-        };
-        let mut pairs = Vec::with_capacity(map.len());
-        for (k, v) in &map {
-            match v {
-                serde_json::Value::String(s) => pairs.push((k.as_str(), s.as_str())),
-                _ => return Err(bad(format!("value of '{k}' must be a template string"))),
-            }
-        }
-        Mapping::parse(what, pairs)
+        let pairs = pairs_from_json(what, source_name, json)?;
+        Mapping::parse(what, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -92,4 +87,26 @@ impl Mapping {
             })
             .collect()
     }
+}
+
+/// Reads a JSON object of `name → template string`, in document order.
+pub fn pairs_from_json(
+    what: &str,
+    source_name: &str,
+    json: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let bad = |why: String| Error::invalid_config(format!("{source_name} {why}"));
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(bad(format!(
+            "must be a JSON object of {what} name → template"
+        )));
+    };
+    map.into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => Ok((k, s)),
+            _ => Err(bad(format!("value of '{k}' must be a template string"))),
+        })
+        .collect()
 }

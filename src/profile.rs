@@ -98,32 +98,32 @@ impl<N: Node> Input<N> {
             }
             None => return Err(Error::invalid_profile("the profile is missing")),
         };
-        let person_attrs = match profile.member("data") {
-            Some(data) => {
-                if !data.is_object() {
-                    return Err(Error::invalid_profile(format!(
-                        "profile.data must be an object, got {}",
-                        describe(&data)
-                    )));
-                }
-                match data.member("attributes") {
-                    Some(attrs) if attrs.is_object() => attrs,
-                    Some(attrs) => {
+        let person_attrs =
+            match profile.member("data") {
+                Some(data) => {
+                    if !data.is_object() {
                         return Err(Error::invalid_profile(format!(
-                            "profile.data.attributes must be an object, got {}",
-                            describe(&attrs)
-                        )))
+                            "profile.data must be an object, got {}",
+                            describe(&data)
+                        )));
                     }
-                    None => {
-                        return Err(Error::invalid_profile(
+                    match data.member("attributes") {
+                        Some(attrs) if attrs.is_object() => attrs,
+                        Some(attrs) => {
+                            return Err(Error::invalid_profile(format!(
+                                "profile.data.attributes must be an object, got {}",
+                                describe(&attrs)
+                            )))
+                        }
+                        None => return Err(Error::invalid_profile(
                             "profile.data has no attributes (expected Klaviyo's JSON:API profile)",
-                        ))
+                        )),
                     }
                 }
-            }
-            None => profile,
-        };
-        let person_props = optional_object(person_attrs.member("properties"), "profile properties")?;
+                None => profile,
+            };
+        let person_props =
+            optional_object(person_attrs.member("properties"), "profile properties")?;
 
         let (event_props, event_attrs) = match event {
             None => (None, None),
@@ -136,9 +136,12 @@ impl<N: Node> Input<N> {
             }
             Some(e) => match e.member("data") {
                 Some(data) if data.is_object() => {
-                    let attrs = optional_object(data.member("attributes"), "event.data.attributes")?;
+                    let attrs =
+                        optional_object(data.member("attributes"), "event.data.attributes")?;
                     let props = match &attrs {
-                        Some(a) => optional_object(a.member("event_properties"), "event properties")?,
+                        Some(a) => {
+                            optional_object(a.member("event_properties"), "event properties")?
+                        }
                         None => None,
                     };
                     (props, attrs)
@@ -235,13 +238,31 @@ mod tests {
         let flat = json!({"email": "a@example.com", "external_id": "abc", "properties": {"loyalty_points": 10, "Nick Name": "Al"}});
         for profile in [&api, &flat] {
             let input = Input::new(Some(profile), None).unwrap();
-            assert_eq!(input.resolve(&path(Root::Person, &["email"])), Value::Str("a@example.com".into()));
-            assert_eq!(input.resolve(&path(Root::Person, &["properties", "loyalty_points"])), Value::Number(10.0));
+            assert_eq!(
+                input.resolve(&path(Root::Person, &["email"])),
+                Value::Str("a@example.com".into())
+            );
+            assert_eq!(
+                input.resolve(&path(Root::Person, &["properties", "loyalty_points"])),
+                Value::Number(10.0)
+            );
             // Klaviyo's shortcut: a custom property straight off `person`.
-            assert_eq!(input.resolve(&path(Root::Person, &["loyalty_points"])), Value::Number(10.0));
-            assert_eq!(input.resolve(&path(Root::Person, &["Nick Name"])), Value::Str("Al".into()));
-            assert_eq!(input.resolve(&path(Root::Person, &["phone_number"])), Value::Missing);
-            assert_eq!(input.resolve(&path(Root::Event, &["points"])), Value::Missing);
+            assert_eq!(
+                input.resolve(&path(Root::Person, &["loyalty_points"])),
+                Value::Number(10.0)
+            );
+            assert_eq!(
+                input.resolve(&path(Root::Person, &["Nick Name"])),
+                Value::Str("Al".into())
+            );
+            assert_eq!(
+                input.resolve(&path(Root::Person, &["phone_number"])),
+                Value::Missing
+            );
+            assert_eq!(
+                input.resolve(&path(Root::Event, &["points"])),
+                Value::Missing
+            );
         }
     }
 
@@ -252,15 +273,30 @@ mod tests {
         let flat = json!({"points": 5, "items": [1, 2]});
         for event in [&api, &flat] {
             let input = Input::new(Some(&profile), Some(event)).unwrap();
-            assert_eq!(input.resolve(&path(Root::Event, &["points"])), Value::Number(5.0));
-            assert_eq!(input.resolve(&path(Root::Event, &["items", "1"])), Value::Number(2.0));
-            assert_eq!(input.resolve(&path(Root::Event, &["items"])), Value::List(2));
+            assert_eq!(
+                input.resolve(&path(Root::Event, &["points"])),
+                Value::Number(5.0)
+            );
+            assert_eq!(
+                input.resolve(&path(Root::Event, &["items", "1"])),
+                Value::Number(2.0)
+            );
+            assert_eq!(
+                input.resolve(&path(Root::Event, &["items"])),
+                Value::List(2)
+            );
         }
         let input = Input::new(Some(&profile), Some(&api)).unwrap();
-        assert_eq!(input.resolve(&path(Root::Event, &["uuid"])), Value::Str("u1".into()));
+        assert_eq!(
+            input.resolve(&path(Root::Event, &["uuid"])),
+            Value::Str("u1".into())
+        );
         let null = json!(null);
         let input = Input::new(Some(&profile), Some(&null)).unwrap();
-        assert_eq!(input.resolve(&path(Root::Event, &["points"])), Value::Missing);
+        assert_eq!(
+            input.resolve(&path(Root::Event, &["points"])),
+            Value::Missing
+        );
     }
 
     #[test]
@@ -269,19 +305,37 @@ mod tests {
             (json!(null), "the profile must be an object, got null"),
             (json!("x"), "the profile must be an object, got a string"),
             (json!([1]), "the profile must be an object, got a list"),
-            (json!({"data": 3}), "profile.data must be an object, got a number"),
-            (json!({"data": {"attributes": []}}), "profile.data.attributes must be an object, got a list"),
-            (json!({"data": {"id": "x"}}), "profile.data has no attributes"),
-            (json!({"properties": "gold"}), "profile properties must be an object, got a string"),
+            (
+                json!({"data": 3}),
+                "profile.data must be an object, got a number",
+            ),
+            (
+                json!({"data": {"attributes": []}}),
+                "profile.data.attributes must be an object, got a list",
+            ),
+            (
+                json!({"data": {"id": "x"}}),
+                "profile.data has no attributes",
+            ),
+            (
+                json!({"properties": "gold"}),
+                "profile properties must be an object, got a string",
+            ),
         ];
         for (profile, want) in cases {
             let err = Input::new(Some(&profile), None).err().unwrap();
             assert_eq!(err.code, crate::error::Code::InvalidProfile);
-            assert!(err.message.contains(want), "{} should contain {want}", err.message);
+            assert!(
+                err.message.contains(want),
+                "{} should contain {want}",
+                err.message
+            );
         }
         let event = json!(42);
         let err = Input::new(Some(&json!({})), Some(&event)).err().unwrap();
-        assert!(err.message.contains("the event must be an object or null, got a number"));
+        assert!(err
+            .message
+            .contains("the event must be an object or null, got a number"));
         assert!(Input::<&serde_json::Value>::new(None, None).is_err());
     }
 
@@ -289,6 +343,9 @@ mod tests {
     fn null_properties_are_treated_as_none() {
         let profile = json!({"data": {"attributes": {"external_id": "x", "properties": null}}});
         let input = Input::new(Some(&profile), None).unwrap();
-        assert_eq!(input.resolve(&path(Root::Person, &["properties", "a"])), Value::Missing);
+        assert_eq!(
+            input.resolve(&path(Root::Person, &["properties", "a"])),
+            Value::Missing
+        );
     }
 }

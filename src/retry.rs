@@ -36,7 +36,13 @@ impl RetryPolicy {
     /// How long to wait before the next attempt, or `None` to stop and report
     /// `err`. `failures` counts attempts that failed so far (≥ 1).
     /// A request that is not idempotent is never retried.
-    pub fn next_delay(&self, failures: usize, err: &Error, idempotent: bool, elapsed_ms: u64) -> Option<u64> {
+    pub fn next_delay(
+        &self,
+        failures: usize,
+        err: &Error,
+        idempotent: bool,
+        elapsed_ms: u64,
+    ) -> Option<u64> {
         if !err.retryable || !idempotent {
             return None;
         }
@@ -89,12 +95,24 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_capped_and_bounded_by_the_budget() {
         let p = RetryPolicy::default();
-        assert_eq!(p.next_delay(1, &err(Code::Throttled, Some(2000)), true, 0), Some(2000));
-        assert_eq!(p.next_delay(1, &err(Code::Throttled, Some(0)), true, 0), Some(250));
+        assert_eq!(
+            p.next_delay(1, &err(Code::Throttled, Some(2000)), true, 0),
+            Some(2000)
+        );
+        assert_eq!(
+            p.next_delay(1, &err(Code::Throttled, Some(0)), true, 0),
+            Some(250)
+        );
         // 60 s is capped at 30 s, which no 8 s budget can wait for.
-        assert_eq!(p.next_delay(1, &err(Code::Throttled, Some(60_000)), true, 0), None);
+        assert_eq!(
+            p.next_delay(1, &err(Code::Throttled, Some(60_000)), true, 0),
+            None
+        );
         let p = RetryPolicy::with_budget(60_000);
-        assert_eq!(p.next_delay(1, &err(Code::Throttled, Some(60_000)), true, 0), Some(30_000));
+        assert_eq!(
+            p.next_delay(1, &err(Code::Throttled, Some(60_000)), true, 0),
+            Some(30_000)
+        );
         let p = RetryPolicy::with_budget(1000);
         assert_eq!(p.next_delay(2, &err(Code::Network, None), true, 200), None);
         assert_eq!(p.attempt_timeout(400), 600);

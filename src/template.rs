@@ -111,7 +111,11 @@ impl Template {
                 if !text.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut text)));
                 }
-                let (expr, end) = Parser { chars: &chars, pos: i + 2 }.expr_tag(i)?;
+                let (expr, end) = Parser {
+                    chars: &chars,
+                    pos: i + 2,
+                }
+                .expr_tag(i)?;
                 parts.push(Part::Expr(expr));
                 i = end;
             } else if c == '{' && (next == Some('%') || next == Some('#')) {
@@ -221,7 +225,10 @@ impl Parser<'_> {
             return self.err(open, "unclosed tag: '{{' without a matching '}}'");
         }
         if self.at_close() {
-            return self.err(self.pos, "empty tag: expected a variable such as person.email");
+            return self.err(
+                self.pos,
+                "empty tag: expected a variable such as person.email",
+            );
         }
         let mut operand = self.operand(true)?;
         let mut filters = Vec::new();
@@ -423,7 +430,10 @@ mod tests {
             render("Hi {{ person.first_name }}, {{person.properties.loyalty_points}} pts (+{{ event.Points }})", profile.clone(), event.clone()),
             "Hi Ada, 1500 pts (+25)"
         );
-        assert_eq!(render("no tags at all", profile.clone(), event.clone()), "no tags at all");
+        assert_eq!(
+            render("no tags at all", profile.clone(), event.clone()),
+            "no tags at all"
+        );
         assert_eq!(render("{{ person.tier|upper }}", profile, event), "GOLD");
     }
 
@@ -446,44 +456,115 @@ mod tests {
 
     #[test]
     fn default_replaces_every_falsy_value() {
-        for falsy in [json!(null), json!(""), json!(0), json!(0.0), json!(false), json!([]), json!({})] {
-            assert_eq!(r("{{ person.properties.v|default:'none' }}", json!({"v": falsy})), "none", "{falsy}");
+        for falsy in [
+            json!(null),
+            json!(""),
+            json!(0),
+            json!(0.0),
+            json!(false),
+            json!([]),
+            json!({}),
+        ] {
+            assert_eq!(
+                r(
+                    "{{ person.properties.v|default:'none' }}",
+                    json!({"v": falsy})
+                ),
+                "none",
+                "{falsy}"
+            );
         }
-        assert_eq!(r("{{ person.properties.v|default:'none' }}", json!({})), "none");
-        for (truthy, want) in [(json!("0"), "0"), (json!(7), "7"), (json!(true), "true"), (json!(" "), " ")] {
-            assert_eq!(r("{{ person.properties.v|default:'none' }}", json!({"v": truthy})), want);
+        assert_eq!(
+            r("{{ person.properties.v|default:'none' }}", json!({})),
+            "none"
+        );
+        for (truthy, want) in [
+            (json!("0"), "0"),
+            (json!(7), "7"),
+            (json!(true), "true"),
+            (json!(" "), " "),
+        ] {
+            assert_eq!(
+                r(
+                    "{{ person.properties.v|default:'none' }}",
+                    json!({"v": truthy})
+                ),
+                want
+            );
         }
         assert_eq!(r("{{ person.properties.v|default:0 }}", json!({})), "0");
-        assert_eq!(r("{{ person.properties.v|default:person.properties.w }}", json!({"w": "fallback"})), "fallback");
+        assert_eq!(
+            r(
+                "{{ person.properties.v|default:person.properties.w }}",
+                json!({"w": "fallback"})
+            ),
+            "fallback"
+        );
     }
 
     #[test]
     fn default_if_none_replaces_only_missing_and_null() {
-        assert_eq!(r("{{ person.properties.v|default_if_none:'x' }}", json!({})), "x");
-        assert_eq!(r("{{ person.properties.v|default_if_none:'x' }}", json!({"v": null})), "x");
+        assert_eq!(
+            r("{{ person.properties.v|default_if_none:'x' }}", json!({})),
+            "x"
+        );
+        assert_eq!(
+            r(
+                "{{ person.properties.v|default_if_none:'x' }}",
+                json!({"v": null})
+            ),
+            "x"
+        );
         for (v, want) in [(json!(""), ""), (json!(0), "0"), (json!(false), "false")] {
-            assert_eq!(r("{{ person.properties.v|default_if_none:'x' }}", json!({"v": v})), want);
+            assert_eq!(
+                r(
+                    "{{ person.properties.v|default_if_none:'x' }}",
+                    json!({"v": v})
+                ),
+                want
+            );
         }
     }
 
     #[test]
     fn lookup_reaches_awkward_names() {
         let props = json!({"Loyalty Points": 12, "a.b": "dotted", "points-balance": 3});
-        assert_eq!(r("{{ person|lookup:'Loyalty Points' }}", props.clone()), "12");
-        assert_eq!(r("{{ person.properties|lookup:\"a.b\" }}", props.clone()), "dotted");
-        assert_eq!(r("{{ person|lookup:'points-balance'|add:1 }}", props.clone()), "4");
+        assert_eq!(
+            r("{{ person|lookup:'Loyalty Points' }}", props.clone()),
+            "12"
+        );
+        assert_eq!(
+            r("{{ person.properties|lookup:\"a.b\" }}", props.clone()),
+            "dotted"
+        );
+        assert_eq!(
+            r("{{ person|lookup:'points-balance'|add:1 }}", props.clone()),
+            "4"
+        );
         assert_eq!(r("{{ person|lookup:'missing'|default:'d' }}", props), "d");
     }
 
     #[test]
     fn case_filters() {
         let p = json!({"s": "hello wORLD they're 1st", "n": 1e21});
-        assert_eq!(r("{{ person.properties.s|lower }}", p.clone()), "hello world they're 1st");
-        assert_eq!(r("{{ person.properties.s|upper }}", p.clone()), "HELLO WORLD THEY'RE 1ST");
-        assert_eq!(r("{{ person.properties.s|title }}", p.clone()), "Hello World They're 1st");
+        assert_eq!(
+            r("{{ person.properties.s|lower }}", p.clone()),
+            "hello world they're 1st"
+        );
+        assert_eq!(
+            r("{{ person.properties.s|upper }}", p.clone()),
+            "HELLO WORLD THEY'RE 1ST"
+        );
+        assert_eq!(
+            r("{{ person.properties.s|title }}", p.clone()),
+            "Hello World They're 1st"
+        );
         assert_eq!(r("{{ person.properties.n|upper }}", p.clone()), "1E+21");
         assert_eq!(r("{{ person.properties.x|title }}", p), "");
-        assert_eq!(r("{{ 'élan vital-o\\'neil'|title }}", json!({})), "Élan Vital-O'Neil");
+        assert_eq!(
+            r("{{ 'élan vital-o\\'neil'|title }}", json!({})),
+            "Élan Vital-O'Neil"
+        );
     }
 
     #[test]
@@ -541,13 +622,31 @@ mod tests {
             assert_eq!(r(&tpl, json!({ "v": v })), *want, "{v}|add:{arg}");
         }
         assert_eq!(r("{{ person.properties.v|add:'x' }}", json!({})), "x");
-        assert_eq!(r("{{ person.properties.v|add:person.properties.w }}", json!({"v": 1, "w": 2})), "3");
+        assert_eq!(
+            r(
+                "{{ person.properties.v|add:person.properties.w }}",
+                json!({"v": 1, "w": 2})
+            ),
+            "3"
+        );
     }
 
     #[test]
     fn filters_chain_left_to_right() {
-        assert_eq!(r("{{ person.properties.v|default:'silver'|title }}", json!({})), "Silver");
-        assert_eq!(r("{{ person.properties.v|add:0.5|floatformat:1 }}", json!({"v": "2"})), "2.0");
+        assert_eq!(
+            r(
+                "{{ person.properties.v|default:'silver'|title }}",
+                json!({})
+            ),
+            "Silver"
+        );
+        assert_eq!(
+            r(
+                "{{ person.properties.v|add:0.5|floatformat:1 }}",
+                json!({"v": "2"})
+            ),
+            "2.0"
+        );
     }
 
     #[test]
@@ -561,18 +660,30 @@ mod tests {
             ("{{ person.email| }}", 18, "expected a filter name"),
             ("{{ person.email|default }}", 17, "needs an argument"),
             ("{{ person.email|upper:'x' }}", 17, "takes no argument"),
-            ("{{ person.email|default:'x }}", 25, "unclosed string literal"),
+            (
+                "{{ person.email|default:'x }}",
+                25,
+                "unclosed string literal",
+            ),
             ("x }} y", 3, "without a matching"),
             ("{% if x %}", 1, "not supported"),
             ("{{ person.points-balance }}", 17, "use lookup"),
-            ("{{ person.email|lower|lookup:'x' }}", 23, "must directly follow"),
+            (
+                "{{ person.email|lower|lookup:'x' }}",
+                23,
+                "must directly follow",
+            ),
             ("{{ person|lookup:person.x }}", 18, "quoted key"),
             ("{{ person.email person.x }}", 17, "expected '|'"),
             ("{{ 12abc }}", 4, "not a number"),
         ];
         for (tpl, pos, want) in cases {
             let err = Template::parse(tpl).unwrap_err();
-            assert!(err.message.contains(want), "{tpl}: {} should contain {want}", err.message);
+            assert!(
+                err.message.contains(want),
+                "{tpl}: {} should contain {want}",
+                err.message
+            );
             assert_eq!(err.position, pos, "{tpl}: {}", err.message);
         }
         assert!(Template::parse(&"x".repeat(MAX_TEMPLATE_LEN + 1)).is_err());

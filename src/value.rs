@@ -195,7 +195,9 @@ mod tests {
         assert_eq!(parse_decimal("-3.5"), Some(-3.5));
         assert_eq!(parse_decimal("+.5"), Some(0.5));
         assert_eq!(parse_decimal("1e3"), Some(1000.0));
-        for bad in ["", "-", ".", "abc", "NaN", "Infinity", "0x10", "1e", "1 2", "1e999"] {
+        for bad in [
+            "", "-", ".", "abc", "NaN", "Infinity", "0x10", "1e", "1 2", "1e999",
+        ] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
         }
     }

@@ -16,9 +16,20 @@ pub fn build(options: &Options) -> Result<(&'static str, Box<dyn Operation>), Er
             "unknown provider '{}' (known: passninja)",
             crate::http::excerpt(other, 40)
         ))
-        .prefixed("passbridge error: ")),
+        .prefixed(GENERIC_PREFIX)),
     }
 }
+
+/// The message prefix of a provider's errors (`PassNinja error: `); unknown
+/// providers get `passbridge error: `.
+pub fn prefix(provider: Option<&str>) -> &'static str {
+    match provider.unwrap_or("passninja") {
+        "passninja" => passninja::PREFIX,
+        _ => GENERIC_PREFIX,
+    }
+}
+
+pub const GENERIC_PREFIX: &str = "passbridge error: ";
 
 /// The error for an operation a provider does not have.
 pub fn unknown_operation(prefix: &str, operation: &str, known: &str) -> Error {

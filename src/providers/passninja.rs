@@ -6,7 +6,9 @@
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handler::{Operation, Options};
-use crate::http::{encode_segment, json_object_of_strings, push_json_string, Header, HttpRequest, HttpResponse};
+use crate::http::{
+    encode_segment, json_object_of_strings, push_json_string, Header, HttpRequest, HttpResponse,
+};
 use crate::mapping::Mapping;
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
 use crate::profile::{Path, Resolve};
@@ -17,8 +19,14 @@ pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com";
 
 /// Seed 000's mapping: `String(loyalty_points ?? 0)`, `loyalty_tier ?? 'Standard'`.
 pub const DEFAULT_FIELDS: [(&str, &str); 2] = [
-    ("points-balance", "{{ person.properties.loyalty_points|default_if_none:0 }}"),
-    ("loyalty-tier", "{{ person.properties.loyalty_tier|default_if_none:'Standard' }}"),
+    (
+        "points-balance",
+        "{{ person.properties.loyalty_points|default_if_none:0 }}",
+    ),
+    (
+        "loyalty-tier",
+        "{{ person.properties.loyalty_tier|default_if_none:'Standard' }}",
+    ),
 ];
 
 /// Serials are 18 hex characters or UUIDs; anything past this is not a serial.
@@ -43,7 +51,13 @@ pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
             skip_if_pass_exists: options.skip_if_pass_exists.unwrap_or(true),
         },
         "delete" => Kind::Delete,
-        other => return Err(super::unknown_operation(PREFIX, other, "update, create, delete")),
+        other => {
+            return Err(super::unknown_operation(
+                PREFIX,
+                other,
+                "update, create, delete",
+            ))
+        }
     };
     let fields = match &options.fields {
         Some(pairs) => Mapping::parse("field", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
@@ -96,13 +110,31 @@ pub fn serial(input: &dyn Resolve) -> Result<Option<String>, Error> {
 }
 
 impl PassNinja {
-    fn request(&self, c: &Credentials, method: &'static str, url: String, body: Option<String>) -> HttpRequest {
+    fn request(
+        &self,
+        c: &Credentials,
+        method: &'static str,
+        url: String,
+        body: Option<String>,
+    ) -> HttpRequest {
         let mut headers = vec![
-            Header { name: "X-API-KEY", value: c.api_key.clone(), secret: true },
-            Header { name: "X-ACCOUNT-ID", value: c.account_id.clone(), secret: false },
+            Header {
+                name: "X-API-KEY",
+                value: c.api_key.clone(),
+                secret: true,
+            },
+            Header {
+                name: "X-ACCOUNT-ID",
+                value: c.account_id.clone(),
+                secret: false,
+            },
         ];
         if body.is_some() {
-            headers.push(Header { name: "Content-Type", value: "application/json".into(), secret: false });
+            headers.push(Header {
+                name: "Content-Type",
+                value: "application/json".into(),
+                secret: false,
+            });
         }
         HttpRequest {
             method,
@@ -135,7 +167,12 @@ impl Operation for PassNinja {
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
         let serial = match (self.kind, serial(input)?) {
             (Kind::Update | Kind::Delete, None) => return Ok(Plan::Skip("no active pass")),
-            (Kind::Create { skip_if_pass_exists: true }, Some(_)) => return Ok(Plan::Skip("pass already exists")),
+            (
+                Kind::Create {
+                    skip_if_pass_exists: true,
+                },
+                Some(_),
+            ) => return Ok(Plan::Skip("pass already exists")),
             (_, serial) => serial.unwrap_or_default(),
         };
         let c = credentials(env)?;
@@ -159,14 +196,23 @@ impl Operation for PassNinja {
         Ok(Plan::Send(request))
     }
 
-    fn outcome(&self, request: &HttpRequest, response: &HttpResponse, now_ms: f64) -> Result<Outcome, Error> {
+    fn outcome(
+        &self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        now_ms: f64,
+    ) -> Result<Outcome, Error> {
         let status = check_status(request, response, now_ms, provider_message)?;
         Ok(match self.kind {
             Kind::Update => Outcome::flag("updated").with_status(status),
             Kind::Delete => Outcome::flag("deleted").with_status(status),
             Kind::Create { .. } => {
-                let body: serde_json::Value = serde_json::from_str(&response.body).unwrap_or_default();
-                let serial = body.get("serialNumber").and_then(|s| s.as_str()).unwrap_or_default();
+                let body: serde_json::Value =
+                    serde_json::from_str(&response.body).unwrap_or_default();
+                let serial = body
+                    .get("serialNumber")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default();
                 let url = body
                     .pointer("/urls/landing")
                     .and_then(|s| s.as_str())

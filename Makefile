@@ -1,0 +1,68 @@
+# passbridge — build, test, demo, bench. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+ROOT      := $(CURDIR)
+TMP       := $(ROOT)/.tmp
+NODE_BIN  := $(ROOT)/node_modules/.bin
+# The npm wasm-opt (binaryen 132) must come first: Debian's breaks the output.
+export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
+# Keep tool state inside the tree (toolchain.md).
+export WASM_PACK_CACHE := $(TMP)/wasm-pack-cache
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+WASM     := pkg/passbridge_bg.wasm
+DIST     := dist/klaviyo-code-action.mjs
+# The features rustc enables by default for wasm32-unknown-unknown.
+WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
+
+.PHONY: setup build test demo bench dev clean lint test-rust test-wasm test-node test-worker check-dist
+
+setup:
+	@bash .ci/setup
+
+build: setup $(DIST)
+
+$(WASM) pkg/passbridge.js: $(RUST_SRC)
+	@mkdir -p $(TMP)
+	wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name passbridge --no-pack
+	@cp $(WASM) $(TMP)/passbridge_bg.unopt.wasm
+	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/passbridge_bg.unopt.wasm -o $(WASM)
+	@echo "wasm: $$(stat -c %s $(TMP)/passbridge_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(WASM)) after"
+
+pkg/passbridge_inline.js: $(WASM) js/build/inline-wasm.mjs
+	node js/build/inline-wasm.mjs $(WASM) $@
+
+$(DIST): pkg/passbridge.js pkg/passbridge_inline.js js/klaviyo.mjs js/build/banner.txt
+	@mkdir -p dist
+	esbuild js/klaviyo.mjs --bundle --format=esm --platform=neutral --minify --legal-comments=none \
+	  --banner:js="$$(cat js/build/banner.txt)" --outfile=$@ --log-level=warning
+	@echo "$(DIST): $$(stat -c %s $@) bytes, $$(gzip -9c $@ | wc -c) gzipped"
+
+lint: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+
+test-rust: setup
+	cargo test --quiet
+
+test-wasm: build
+	bash tests/run-wasm-tests.sh
+
+test-node: build
+	node --test --test-reporter=spec tests/js/
+
+test: lint test-rust test-wasm test-node
+
+demo: build
+	node js/demo.mjs
+
+bench: build
+	node bench/code-action.mjs
+
+clean:
+	rm -rf pkg dist .tmp target

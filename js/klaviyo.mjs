@@ -1,0 +1,51 @@
+// passbridge — Klaviyo Code action door.
+//
+//   import { handler } from "./klaviyo.mjs";      // drop-in for seed 000's code
+//   export default handler;
+//
+// or createHandler({ provider, operation, fields, env, fetch, dryRun, budgetMs, … }).
+// Everything that decides anything lives in the Rust core (src/); this file only
+// loads the wasm, picks the environment and fetch, and calls the boundary.
+// Importing it never throws: the wasm is loaded and the configuration read when
+// a handler is first created with options or first runs.
+
+import { initSync, Handler } from "../pkg/passbridge.js";
+import { wasmBase64 } from "../pkg/passbridge_inline.js";
+
+let loaded = false;
+
+function loadWasm() {
+  if (loaded) return;
+  const text = atob(wasmBase64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  initSync({ module: bytes });
+  loaded = true;
+}
+
+const processEnv = () => globalThis.process?.env ?? {};
+const globalFetch = (url, init) => globalThis.fetch(url, init);
+
+/**
+ * Builds a Klaviyo Code action handler `async (event, profile, context) => result`.
+ * Options given here are checked at once (a bad template throws now); the
+ * environment (`PASSNINJA_*`, `PASSBRIDGE_*`) is read when the handler runs.
+ */
+export function createHandler(options) {
+  let core = null;
+  if (options !== undefined) {
+    loadWasm();
+    core = new Handler(options);
+  }
+  return async function handler(event, profile, context) {
+    if (core === null) {
+      loadWasm();
+      core = new Handler(options);
+    }
+    return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? globalFetch);
+  };
+}
+
+/** The ready-made handler: PassNinja update with seed 000's mapping, configured by environment. */
+export const handler = createHandler();
+export default handler;

@@ -1,0 +1,552 @@
+//! The boundary: every `#[wasm_bindgen]` of the crate lives here.
+//!
+//! It converts JavaScript values to core types (reading only the profile paths
+//! the templates use), drives the core's plan through an injected `fetch` with
+//! timeouts and retries, and turns core errors into JavaScript `Error`s with
+//! stable `code`, `status` and `retryable` properties. No business rule lives here.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::handler::{parse_budget, Handler, Options};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::outcome::{OutValue, Outcome, Plan};
+use crate::profile::Node;
+use crate::retry::RetryPolicy;
+use crate::value::Value;
+
+#[wasm_bindgen]
+extern "C" {
+    type AbortController;
+    #[wasm_bindgen(constructor, catch)]
+    fn new() -> Result<AbortController, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &AbortController) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn abort(this: &AbortController);
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &JsValue, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+// ---------------------------------------------------------------- reading JS
+
+/// A JavaScript value read lazily, one `Reflect.get` per path step.
+struct JsNode(JsValue);
+
+impl Node for JsNode {
+    fn member(&self, key: &str) -> Option<Self> {
+        if !self.0.is_object() {
+            return None;
+        }
+        // Interned keys cross the boundary once; a throwing getter reads as missing.
+        let v = Reflect::get(&self.0, &JsValue::from_str(wasm_bindgen::intern(key))).ok()?;
+        if v.is_undefined() {
+            None
+        } else {
+            Some(JsNode(v))
+        }
+    }
+
+    fn is_object(&self) -> bool {
+        self.0.is_object() && !Array::is_array(&self.0)
+    }
+
+    fn value(&self) -> Value {
+        let v = &self.0;
+        if v.is_undefined() {
+            Value::Missing
+        } else if v.is_null() {
+            Value::Null
+        } else if let Some(s) = v.as_string() {
+            Value::Str(s)
+        } else if let Some(n) = v.as_f64() {
+            Value::Number(n)
+        } else if let Some(b) = v.as_bool() {
+            Value::Bool(b)
+        } else if Array::is_array(v) {
+            Value::List(Array::from(v).length() as usize)
+        } else if v.is_bigint() {
+            Value::Str(String::from(js_sys::JsString::from(v.clone())))
+        } else if v.is_object() {
+            Value::Object(Object::keys(v.unchecked_ref::<Object>()).length() as usize)
+        } else {
+            // Functions and symbols are not data.
+            Value::Missing
+        }
+    }
+}
+
+/// Environment variables read from a JS object (`process.env`, Worker bindings).
+struct JsEnv(JsValue);
+
+impl Env for JsEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        if !self.0.is_object() {
+            return None;
+        }
+        let v = Reflect::get(&self.0, &JsValue::from_str(wasm_bindgen::intern(name))).ok()?;
+        if let Some(s) = v.as_string() {
+            Some(s)
+        } else if let Some(n) = v.as_f64() {
+            Some(crate::value::js_number(n))
+        } else {
+            v.as_bool().map(|b| b.to_string())
+        }
+    }
+}
+
+/// Converts `undefined`/`null` to `None` for optional arguments.
+fn present(v: JsValue) -> Option<JsNode> {
+    if v.is_undefined() {
+        None
+    } else {
+        Some(JsNode(v))
+    }
+}
+
+const OPTION_NAMES: [&str; 13] = [
+    "provider",
+    "operation",
+    "fields",
+    "identifiers",
+    "passType",
+    "updateMetadata",
+    "delta",
+    "reason",
+    "skipIfPassExists",
+    "dryRun",
+    "budgetMs",
+    "env",
+    "fetch",
+];
+
+/// Reads the options object given in code. Unknown names are an error, so a
+/// typo (`feilds`) does not silently fall back to the defaults.
+fn options_from_js(options: &JsValue) -> Result<Options, Error> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Options::default());
+    }
+    if !JsNode(options.clone()).is_object() {
+        return Err(Error::invalid_config("options must be an object"));
+    }
+    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !OPTION_NAMES.contains(&key.as_str()) {
+            return Err(Error::invalid_config(format!(
+                "unknown option '{}' (known: {})",
+                crate::http::excerpt(&key, 40),
+                OPTION_NAMES.join(", ")
+            )));
+        }
+    }
+    let get = |name: &str| -> Option<JsValue> {
+        let v = Reflect::get(options, &JsValue::from_str(name)).ok()?;
+        (!v.is_undefined() && !v.is_null()).then_some(v)
+    };
+    let text = |name: &str| -> Result<Option<String>, Error> {
+        match get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| Error::invalid_config(format!("option {name} must be a string"))),
+        }
+    };
+    let template = |name: &str| -> Result<Option<String>, Error> {
+        match get(name) {
+            Some(v) if v.as_f64().is_some() => Ok(v.as_f64().map(crate::value::js_number)),
+            _ => text(name),
+        }
+    };
+    let flag = |name: &str| -> Result<Option<bool>, Error> {
+        match get(name) {
+            None => Ok(None),
+            Some(v) => v.as_bool().map(Some).ok_or_else(|| {
+                Error::invalid_config(format!("option {name} must be true or false"))
+            }),
+        }
+    };
+    let pairs = |name: &str| -> Result<Option<Vec<(String, String)>>, Error> {
+        let Some(v) = get(name) else { return Ok(None) };
+        let bad = || {
+            Error::invalid_config(format!(
+                "option {name} must be an object of name → template string"
+            ))
+        };
+        if !JsNode(v.clone()).is_object() {
+            return Err(bad());
+        }
+        let mut out = Vec::new();
+        for entry in Object::entries(v.unchecked_ref::<Object>()).iter() {
+            let entry: Array = entry.unchecked_into();
+            let (Some(k), Some(t)) = (entry.get(0).as_string(), entry.get(1).as_string()) else {
+                return Err(bad());
+            };
+            out.push((k, t));
+        }
+        Ok(Some(out))
+    };
+    let budget_ms = match get("budgetMs") {
+        None => None,
+        Some(v) => Some(parse_budget(
+            "option budgetMs",
+            v.as_f64().unwrap_or(f64::NAN),
+        )?),
+    };
+    if let Some(f) = get("fetch") {
+        if !f.is_function() {
+            return Err(Error::invalid_config("option fetch must be a function"));
+        }
+    }
+    Ok(Options {
+        provider: text("provider")?,
+        operation: text("operation")?,
+        fields: pairs("fields")?,
+        identifiers: pairs("identifiers")?,
+        pass_type: text("passType")?,
+        update_metadata: flag("updateMetadata")?,
+        delta: template("delta")?,
+        reason: template("reason")?,
+        skip_if_pass_exists: flag("skipIfPassExists")?,
+        dry_run: flag("dryRun")?,
+        budget_ms,
+    })
+}
+
+// ---------------------------------------------------------------- writing JS
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(wasm_bindgen::intern(key)), value);
+}
+
+fn outcome_to_js(outcome: &Outcome) -> JsValue {
+    let obj: JsValue = Object::new().into();
+    for (k, v) in &outcome.0 {
+        let value = match v {
+            OutValue::Bool(b) => JsValue::from_bool(*b),
+            OutValue::Num(n) => JsValue::from_f64(*n),
+            OutValue::Str(s) => JsValue::from_str(s),
+        };
+        set(&obj, k, &value);
+    }
+    obj
+}
+
+/// The dry-run result: the request that would be sent, secrets as `***`.
+fn dry_run_to_js(request: &HttpRequest) -> JsValue {
+    let req: JsValue = Object::new().into();
+    set(&req, "method", &JsValue::from_str(request.method));
+    set(&req, "url", &JsValue::from_str(&request.url));
+    let headers: JsValue = Object::new().into();
+    for (name, value) in request.redacted_headers() {
+        set(&headers, name, &JsValue::from_str(value));
+    }
+    set(&req, "headers", &headers);
+    let body = match &request.body {
+        Some(b) => JsValue::from_str(b),
+        None => JsValue::NULL,
+    };
+    set(&req, "body", &body);
+    let out: JsValue = Object::new().into();
+    set(&out, "dryRun", &JsValue::TRUE);
+    set(&out, "request", &req);
+    out
+}
+
+/// A real JS `Error` with `name`, `code`, `status`, `retryable` (and
+/// `retryAfterMs`, `attempts` when known).
+fn error_to_js(e: &Error, attempts: Option<u32>) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    err.set_name("PassbridgeError");
+    let v: JsValue = err.into();
+    set(&v, "code", &JsValue::from_str(e.code.as_str()));
+    let status = e
+        .status
+        .map(|s| JsValue::from_f64(f64::from(s)))
+        .unwrap_or(JsValue::NULL);
+    set(&v, "status", &status);
+    set(&v, "retryable", &JsValue::from_bool(e.retryable));
+    if let Some(ms) = e.retry_after_ms {
+        set(&v, "retryAfterMs", &JsValue::from_f64(ms as f64));
+    }
+    if let Some(n) = attempts {
+        set(&v, "attempts", &JsValue::from_f64(f64::from(n)));
+    }
+    v
+}
+
+// ---------------------------------------------------------------- the handler
+
+struct Built {
+    handler: Handler,
+    dry_run: bool,
+    policy: RetryPolicy,
+}
+
+/// A configured handler. JavaScript: `new Handler(options)` checks the options
+/// given in code now (templates included); `run` merges them with the
+/// `PASSBRIDGE_*` variables on first use.
+#[wasm_bindgen(js_name = Handler)]
+pub struct JsHandler {
+    code_options: Options,
+    built: RefCell<Option<Rc<Built>>>,
+}
+
+#[wasm_bindgen(js_class = Handler)]
+impl JsHandler {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsHandler, JsValue> {
+        let code_options = options_from_js(&options)
+            .map_err(|e| error_to_js(&e.prefixed(crate::providers::GENERIC_PREFIX), None))?;
+        // Parse what was given in code now: a bad template fails at creation.
+        code_options
+            .check_templates()
+            .map_err(|e| error_to_js(&e, None))?;
+        Ok(JsHandler {
+            code_options,
+            built: RefCell::new(None),
+        })
+    }
+
+    /// Plans without sending: the skip result, or `{ dryRun: true, request }`.
+    pub fn plan(&self, event: JsValue, profile: JsValue, env: JsValue) -> Result<JsValue, JsValue> {
+        let built = self.build(&env).map_err(|e| error_to_js(&e, None))?;
+        match plan(&built, event, profile, &env) {
+            Ok(Plan::Skip(reason)) => Ok(outcome_to_js(&Outcome::skipped(reason))),
+            Ok(Plan::Send(request)) => Ok(dry_run_to_js(&request)),
+            Err(e) => Err(error_to_js(&e, None)),
+        }
+    }
+
+    /// Plans, then (unless dry run) sends with retries through `fetch`.
+    /// Resolves to the flat outcome; rejects with a coded `Error`.
+    pub fn run(&self, event: JsValue, profile: JsValue, env: JsValue, fetch: JsValue) -> Promise {
+        let built = match self.build(&env) {
+            Ok(b) => b,
+            Err(e) => return Promise::reject(&error_to_js(&e, None)),
+        };
+        let request = match plan(&built, event, profile, &env) {
+            Ok(Plan::Skip(reason)) => {
+                return Promise::resolve(&outcome_to_js(&Outcome::skipped(reason)))
+            }
+            Ok(Plan::Send(request)) if built.dry_run => {
+                return Promise::resolve(&dry_run_to_js(&request))
+            }
+            Ok(Plan::Send(request)) => request,
+            Err(e) => return Promise::reject(&error_to_js(&e, None)),
+        };
+        let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
+            let e = Error::invalid_config(
+                "no fetch function: pass options.fetch or run where globalThis.fetch exists",
+            )
+            .prefixed(built.handler.prefix());
+            return Promise::reject(&error_to_js(&e, None));
+        };
+        future_to_promise(async move {
+            drive(&built, &request, &fetch)
+                .await
+                .map(|o| outcome_to_js(&o))
+                .map_err(|(e, attempts)| error_to_js(&e, Some(attempts)))
+        })
+    }
+}
+
+impl JsHandler {
+    fn build(&self, env: &JsValue) -> Result<Rc<Built>, Error> {
+        if let Some(b) = self.built.borrow().as_ref() {
+            return Ok(b.clone());
+        }
+        let env_options = Options::from_env(&JsEnv(env.clone())).map_err(|e| {
+            e.prefixed(crate::providers::prefix(
+                self.code_options.provider.as_deref(),
+            ))
+        })?;
+        let options = self.code_options.clone().or(env_options);
+        let built = Rc::new(Built {
+            handler: Handler::new(&options)?,
+            dry_run: options.dry_run.unwrap_or(false),
+            policy: options
+                .budget_ms
+                .map(RetryPolicy::with_budget)
+                .unwrap_or_default(),
+        });
+        *self.built.borrow_mut() = Some(built.clone());
+        Ok(built)
+    }
+}
+
+fn plan(built: &Built, event: JsValue, profile: JsValue, env: &JsValue) -> Result<Plan, Error> {
+    let event = if event.is_null() {
+        None
+    } else {
+        present(event)
+    };
+    built
+        .handler
+        .plan(present(profile), event, &JsEnv(env.clone()))
+}
+
+// ---------------------------------------------------------------- the driver
+
+/// Sends `request`, retrying as the policy allows. Returns the outcome, or the
+/// last error with the number of attempts made.
+async fn drive(
+    built: &Built,
+    request: &HttpRequest,
+    fetch: &Function,
+) -> Result<Outcome, (Error, u32)> {
+    let start = js_sys::Date::now();
+    let elapsed = || (js_sys::Date::now() - start).max(0.0) as u64;
+    let mut attempts: u32 = 0;
+    loop {
+        attempts += 1;
+        let timeout = built.policy.attempt_timeout(elapsed());
+        let err = match send_once(request, fetch, timeout).await {
+            Ok(response) => match built
+                .handler
+                .outcome(request, &response, js_sys::Date::now())
+            {
+                Ok(outcome) => return Ok(outcome),
+                Err(e) => e,
+            },
+            Err(detail) => built.handler.network_error(request, &detail),
+        };
+        match built
+            .policy
+            .next_delay(attempts as usize, &err, request.idempotent, elapsed())
+        {
+            Some(delay) => sleep(delay).await,
+            None => return Err((err, attempts)),
+        }
+    }
+}
+
+const TIMEOUT_MARK: &str = "passbridge:timeout";
+
+/// One attempt: `fetch`, then the body, both within `timeout_ms`.
+async fn send_once(
+    request: &HttpRequest,
+    fetch: &Function,
+    timeout_ms: u64,
+) -> Result<HttpResponse, String> {
+    let controller: Option<JsValue> = AbortController::new().ok().map(JsValue::from);
+    let init: JsValue = Object::new().into();
+    set(&init, "method", &JsValue::from_str(request.method));
+    let headers: JsValue = Object::new().into();
+    for h in &request.headers {
+        set(&headers, h.name, &JsValue::from_str(&h.value));
+    }
+    set(&init, "headers", &headers);
+    if let Some(body) = &request.body {
+        set(&init, "body", &JsValue::from_str(body));
+    }
+    // A redirect could carry the API key to another host: never follow one.
+    set(&init, "redirect", &JsValue::from_str("manual"));
+    if let Some(c) = &controller {
+        set(
+            &init,
+            "signal",
+            &c.unchecked_ref::<AbortController>().signal(),
+        );
+    }
+
+    let mut timer = JsValue::UNDEFINED;
+    let deadline = Promise::new(&mut |_resolve, reject| {
+        let controller = controller.clone();
+        let on_timeout = Closure::once_into_js(move || {
+            let _ = reject.call1(&JsValue::UNDEFINED, &JsValue::from_str(TIMEOUT_MARK));
+            if let Some(c) = controller {
+                c.unchecked_ref::<AbortController>().abort();
+            }
+        });
+        timer = set_timeout(&on_timeout, timeout_ms as f64);
+    });
+    let result = async {
+        let sent = fetch
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
+            .map_err(|e| describe_failure(&e, timeout_ms))?;
+        let response = race(sent, &deadline)
+            .await
+            .map_err(|e| describe_failure(&e, timeout_ms))?;
+        read_response(&response, &deadline)
+            .await
+            .map_err(|e| describe_failure(&e, timeout_ms))
+    }
+    .await;
+    clear_timeout(&timer);
+    result
+}
+
+async fn race(promise: JsValue, deadline: &Promise) -> Result<JsValue, JsValue> {
+    let promise = Promise::resolve(&promise);
+    JsFuture::from(Promise::race(&Array::of2(&promise, deadline))).await
+}
+
+async fn read_response(response: &JsValue, deadline: &Promise) -> Result<HttpResponse, JsValue> {
+    let status = Reflect::get(response, &JsValue::from_str("status"))?
+        .as_f64()
+        .filter(|s| (0.0..=999.0).contains(s))
+        .ok_or_else(|| JsValue::from_str("fetch resolved to something that is not a Response"))?
+        as u16;
+    let headers = Reflect::get(response, &JsValue::from_str("headers"))?;
+    let retry_after = Reflect::get(&headers, &JsValue::from_str("get"))
+        .ok()
+        .and_then(|get| get.dyn_into::<Function>().ok())
+        .and_then(|get| get.call1(&headers, &JsValue::from_str("retry-after")).ok())
+        .and_then(|v| v.as_string());
+    let text = Reflect::get(response, &JsValue::from_str("text"))?
+        .dyn_into::<Function>()
+        .map_err(|_| JsValue::from_str("fetch resolved to something that is not a Response"))?
+        .call0(response)?;
+    let body = race(text, deadline).await?.as_string().unwrap_or_default();
+    Ok(HttpResponse {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// A short, secret-free description of a transport failure.
+fn describe_failure(e: &JsValue, timeout_ms: u64) -> String {
+    if e.as_string().as_deref() == Some(TIMEOUT_MARK) {
+        return format!("request timed out after {timeout_ms} ms");
+    }
+    let message = Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "fetch failed".to_string());
+    let cause = Reflect::get(e, &JsValue::from_str("cause"))
+        .ok()
+        .filter(|c| c.is_object())
+        .and_then(|c| Reflect::get(&c, &JsValue::from_str("code")).ok())
+        .and_then(|c| c.as_string());
+    match cause {
+        Some(code) => format!("{message} ({code})"),
+        None => message,
+    }
+}
+
+async fn sleep(ms: u64) {
+    let p = Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, ms as f64);
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// Version of the library, for health checks.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
