@@ -1,0 +1,174 @@
+//! Test bodies shared by every runtime: native Rust (`tests/native.rs`) and the
+//! wasm boundary in Node, headless Chromium and a dedicated worker
+//! (`tests/wasm.rs`). Each case states its inputs as JSON text and the exact
+//! result every runtime must produce, so "the same behaviour everywhere" is
+//! checked against one table.
+
+#![allow(dead_code)]
+
+/// One planning case: options, environment, event and profile in, one result out.
+pub struct Case {
+    pub name: &'static str,
+    /// Options as JSON (the JS `createHandler` options, minus env/fetch).
+    pub options: &'static str,
+    pub env: &'static str,
+    pub event: &'static str,
+    pub profile: &'static str,
+    /// `{"skipped":…}`, `{"dryRun":true,"request":…}` or `{"error":{"code","message"}}`.
+    pub expect: &'static str,
+}
+
+pub const ENV: &str = r#"{"PASSNINJA_API_KEY":"sk_live_SECRET123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f","PASSNINJA_BASE_URL":"http://127.0.0.1:9"}"#;
+
+const HEADERS: &str = r#"{"X-API-KEY":"***","X-ACCOUNT-ID":"aid_0x2a","Content-Type":"application/json"}"#;
+
+pub fn cases() -> Vec<Case> {
+    let h = HEADERS;
+    vec![
+        Case {
+            name: "seed mapping, JSON:API profile",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#"{"data":{"type":"profile","id":"01H","attributes":{"email":"a@example.com","external_id":"5d2b3f8a9c0e1f2a3b","properties":{"loyalty_points":1500,"loyalty_tier":"Gold","other":[1,2]}}}}"#,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/5d2b3f8a9c0e1f2a3b","headers":{h},"body":"{{\"pass\":{{\"points-balance\":\"1500\",\"loyalty-tier\":\"Gold\"}}}}"}}}}"#
+            )),
+        },
+        Case {
+            name: "seed mapping defaults, flat profile, trimmed serial",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#"{"external_id":"  abc  ","properties":{"loyalty_points":null}}"#,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/abc","headers":{h},"body":"{{\"pass\":{{\"points-balance\":\"0\",\"loyalty-tier\":\"Standard\"}}}}"}}}}"#
+            )),
+        },
+        Case {
+            name: "hostile serial stays one path segment",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#"{"external_id":"../../x?y#z"}"#,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/..%2F..%2Fx%3Fy%23z","headers":{h},"body":"{{\"pass\":{{\"points-balance\":\"0\",\"loyalty-tier\":\"Standard\"}}}}"}}}}"#
+            )),
+        },
+        Case {
+            name: "custom fields with every filter and an event",
+            // Field names in alphabetical order: the native helper reads options
+            // through a sorted map, JavaScript keeps insertion order.
+            options: r#"{"fields":{"balance":"{{ person.properties.points|floatformat:2 }}","big":"{{ person.properties.big }}","last":"+{{ event.Points|add:5 }} at {{ event.Store|upper }}","name":"{{ person.first_name|default_if_none:'friend'|lower }}","tier":"{{ person|lookup:'Tier Name'|default:'bronze'|title }}"}}"#,
+            env: ENV,
+            event: r#"{"data":{"type":"event","attributes":{"event_properties":{"Points":20,"Store":"paris"}}}}"#,
+            profile: r#"{"data":{"attributes":{"external_id":"s1","first_name":null,"properties":{"points":2.675,"Tier Name":"","big":1e21}}}}"#,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/s1","headers":{h},"body":"{{\"pass\":{{\"balance\":\"2.68\",\"big\":\"1e+21\",\"last\":\"+25 at PARIS\",\"name\":\"friend\",\"tier\":\"Bronze\"}}}}"}}}}"#
+            )),
+        },
+        Case {
+            name: "JSON-hostile values are escaped in the body",
+            options: r#"{"fields":{"note":"{{ person.properties.note }}"}}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"external_id":"s1","properties":{"note":"a\"b\\c\nd"}}"#,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/s1","headers":{h},"body":"{{\"pass\":{{\"note\":\"a\\\"b\\\\c\\nd\"}}}}"}}}}"#
+            )),
+        },
+        Case {
+            name: "guard: missing external_id",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#"{"data":{"attributes":{"email":"a@example.com"}}}"#,
+            expect: r#"{"skipped":true,"reason":"no active pass"}"#,
+        },
+        Case {
+            name: "guard: null external_id",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#"{"data":{"attributes":{"external_id":null}}}"#,
+            expect: r#"{"skipped":true,"reason":"no active pass"}"#,
+        },
+        Case {
+            name: "guard: whitespace external_id, no config needed to skip",
+            options: "{}",
+            env: "{}",
+            event: "null",
+            profile: r#"{"external_id":" \t "}"#,
+            expect: r#"{"skipped":true,"reason":"no active pass"}"#,
+        },
+        Case {
+            name: "missing configuration names the variable",
+            options: "{}",
+            env: r#"{"PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f"}"#,
+            event: "null",
+            profile: r#"{"external_id":"s1"}"#,
+            expect: r#"{"error":{"code":"missing_config","message":"PassNinja error: missing environment variable PASSNINJA_API_KEY"}}"#,
+        },
+        Case {
+            name: "invalid template id",
+            options: "{}",
+            env: r#"{"PASSNINJA_API_KEY":"k_123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"template-1"}"#,
+            event: "null",
+            profile: r#"{"external_id":"s1"}"#,
+            expect: r#"{"error":{"code":"invalid_config","message":"PassNinja error: PASSNINJA_TEMPLATE_ID must look like ptk_0x<hex digits>, got 'template-1'"}}"#,
+        },
+        Case {
+            name: "header injection in the key is refused without echoing it",
+            options: "{}",
+            env: r#"{"PASSNINJA_API_KEY":"k_123\r\nX-Evil: 1","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f"}"#,
+            event: "null",
+            profile: r#"{"external_id":"s1"}"#,
+            expect: r#"{"error":{"code":"invalid_config","message":"PassNinja error: PASSNINJA_API_KEY contains a control character; header values must be printable ASCII"}}"#,
+        },
+        Case {
+            name: "an object where text is needed",
+            options: r#"{"fields":{"tier":"{{ person.properties.tier }}"}}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"external_id":"s1","properties":{"tier":{"name":"gold"}}}"#,
+            expect: r#"{"error":{"code":"invalid_profile","message":"PassNinja error: field 'tier': person.properties.tier is an object; a pass field needs text, a number or a boolean"}}"#,
+        },
+        Case {
+            name: "profile of the wrong type",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#""a string""#,
+            expect: r#"{"error":{"code":"invalid_profile","message":"PassNinja error: the profile must be an object, got a string"}}"#,
+        },
+        Case {
+            name: "external_id of the wrong type",
+            options: "{}",
+            env: ENV,
+            event: "null",
+            profile: r#"{"external_id":["a"]}"#,
+            expect: r#"{"error":{"code":"invalid_profile","message":"PassNinja error: external_id must be text, got a list"}}"#,
+        },
+        Case {
+            name: "fields from PASSBRIDGE_FIELDS",
+            options: "{}",
+            env: r#"{"PASSNINJA_API_KEY":"k_123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f","PASSBRIDGE_FIELDS":"{\"tier\":\"{{ person.properties.tier|upper }}\"}"}"#,
+            event: "null",
+            profile: r#"{"external_id":"s1","properties":{"tier":"gold"}}"#,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"https://api.passninja.com/v1/passes/ptk_0x9f/s1","headers":{h},"body":"{{\"pass\":{{\"tier\":\"GOLD\"}}}}"}}}}"#
+            )),
+        },
+    ]
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Compares two JSON texts structurally, with a readable failure.
+pub fn assert_json_eq(name: &str, got: &str, want: &str) {
+    let g: serde_json::Value = serde_json::from_str(got).unwrap_or_else(|e| panic!("{name}: result is not JSON ({e}): {got}"));
+    let w: serde_json::Value = serde_json::from_str(want).unwrap_or_else(|e| panic!("{name}: expectation is not JSON ({e}): {want}"));
+    assert_eq!(g, w, "case '{name}'\n got: {got}\nwant: {want}");
+}
