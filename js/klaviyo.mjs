@@ -37,12 +37,18 @@ export function createHandler(options) {
     loadWasm();
     core = new Handler(options);
   }
-  return async function handler(event, profile, context) {
-    if (core === null) {
-      loadWasm();
-      core = new Handler(options);
+  // Not `async`: returning the boundary's promise directly saves two
+  // microtask hops per call; a synchronous throw still becomes a rejection.
+  return function handler(event, profile, context) {
+    try {
+      if (core === null) {
+        loadWasm();
+        core = new Handler(options);
+      }
+      return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? globalFetch);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? globalFetch);
   };
 }
 

@@ -59,7 +59,12 @@ pub struct HttpResponse {
 /// assert_eq!(passbridge::http::encode_segment("../../x?y#z"), "..%2F..%2Fx%3Fy%23z");
 /// ```
 pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~'))
+    {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
@@ -81,6 +86,9 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// Rejects a header value with a control character (CR, LF, NUL, DEL…) or a
 /// non-ASCII character; the error names the source of the value, never the value.
 pub fn check_header_value(name: &str, value: &str) -> Result<(), Error> {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Ok(());
+    }
     if let Some(c) = value.chars().find(|c| c.is_control() || !c.is_ascii()) {
         let what = if c.is_control() {
             "a control character"
@@ -97,26 +105,35 @@ pub fn check_header_value(name: &str, value: &str) -> Result<(), Error> {
 
 /// Appends `s` to `out` as a JSON string literal.
 pub fn push_json_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let n = c as u32;
-                out.push_str("\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(char::from(
-                        HEX[((n >> shift) & 15) as usize].to_ascii_lowercase(),
-                    ));
-                }
+    // Copy runs of characters that need no escape in one go.
+    let mut run_start = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run_start..i).unwrap_or_default());
+        run_start = i + c.len_utf8();
+        if escape.is_empty() {
+            let n = c as u32;
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(
+                    HEX[((n >> shift) & 15) as usize].to_ascii_lowercase(),
+                ));
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
 }
 

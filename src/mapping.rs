@@ -76,6 +76,31 @@ impl Mapping {
             .collect()
     }
 
+    /// Renders every field into `out` as a JSON object of strings,
+    /// `{"name":"text",…}`, in order (one scratch buffer, no per-field copies).
+    pub fn render_json_object(
+        &self,
+        what: &str,
+        ctx: &dyn Resolve,
+        out: &mut String,
+    ) -> Result<(), Error> {
+        let mut scratch = String::new();
+        out.push('{');
+        for (i, (name, t)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            scratch.clear();
+            t.render_into(ctx, &mut scratch)
+                .map_err(|e| Error::invalid_profile(format!("{what} '{name}': {}", e.message)))?;
+            crate::http::push_json_string(out, name);
+            out.push(':');
+            crate::http::push_json_string(out, &scratch);
+        }
+        out.push('}');
+        Ok(())
+    }
+
     /// Evaluates every field to a typed value, in order.
     pub fn evaluate(&self, what: &str, ctx: &dyn Resolve) -> Result<Vec<(&str, Value)>, Error> {
         self.fields

@@ -9,6 +9,8 @@ pub enum OutValue {
     Bool(bool),
     Num(f64),
     Str(String),
+    /// A fixed text such as a skip reason.
+    Const(&'static str),
 }
 
 /// A flat result such as `{ updated: true, status: 200 }`, in order.
@@ -30,8 +32,8 @@ impl Outcome {
     }
 
     /// `{ skipped: true, reason }`.
-    pub fn skipped(reason: &str) -> Outcome {
-        Outcome::flag("skipped").with("reason", OutValue::Str(reason.to_string()))
+    pub fn skipped(reason: &'static str) -> Outcome {
+        Outcome::flag("skipped").with("reason", OutValue::Const(reason))
     }
 
     pub fn get(&self, name: &str) -> Option<&OutValue> {
@@ -52,6 +54,7 @@ impl Outcome {
                 OutValue::Num(n) if n.is_finite() => out.push_str(&crate::value::js_number(*n)),
                 OutValue::Num(_) => out.push_str("null"),
                 OutValue::Str(s) => crate::http::push_json_string(&mut out, s),
+                OutValue::Const(s) => crate::http::push_json_string(&mut out, s),
             }
         }
         out.push('}');

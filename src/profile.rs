@@ -70,7 +70,12 @@ impl Path {
 
 /// Anything templates can read values from.
 pub trait Resolve {
-    fn resolve(&self, path: &Path) -> Value;
+    /// The value at `keys` under `root` (a template path's walk).
+    fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value;
+
+    fn resolve(&self, path: &Path) -> Value {
+        self.resolve_keys(path.root, &mut path.keys.iter().map(String::as_str))
+    }
 }
 
 /// A profile and an optional event, normalised from either Klaviyo's JSON:API
@@ -160,11 +165,10 @@ impl<N: Node> Input<N> {
 }
 
 impl<N: Node> Resolve for Input<N> {
-    fn resolve(&self, path: &Path) -> Value {
-        let mut keys = path.keys.iter();
-        let start = match (path.root, keys.next()) {
+    fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value {
+        let start = match (root, keys.next()) {
             (Root::Person, None) => return self.person_attrs.value(),
-            (Root::Person, Some(first)) if first == "properties" => match &self.person_props {
+            (Root::Person, Some("properties")) => match &self.person_props {
                 Some(props) => return walk(props, keys),
                 None => return Value::Missing,
             },
@@ -192,8 +196,7 @@ impl<N: Node> Resolve for Input<N> {
     }
 }
 
-fn walk<'k, N: Node>(node: &N, keys: impl Iterator<Item = &'k String>) -> Value {
-    let mut keys = keys;
+fn walk<N: Node>(node: &N, keys: &mut dyn Iterator<Item = &str>) -> Value {
     match keys.next() {
         None => node.value(),
         Some(key) => match node.member(key) {

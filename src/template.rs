@@ -143,27 +143,30 @@ impl Template {
     /// Renders to text. A list or object where text is needed is an error.
     pub fn render(&self, ctx: &dyn Resolve) -> Result<String, RenderError> {
         let mut out = String::new();
+        self.render_into(ctx, &mut out)?;
+        Ok(out)
+    }
+
+    /// Renders, appending to `out`.
+    pub fn render_into(&self, ctx: &dyn Resolve, out: &mut String) -> Result<(), RenderError> {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Expr(e) => {
                     let v = e.eval(ctx);
-                    match v.to_text() {
-                        Some(t) => out.push_str(&t),
-                        None => {
-                            return Err(RenderError {
-                                message: format!(
-                                    "{} is {}; a pass field needs text, a number or a boolean",
-                                    e.operand.describe(),
-                                    v.type_name()
-                                ),
-                            })
-                        }
+                    if !v.write_text(out) {
+                        return Err(RenderError {
+                            message: format!(
+                                "{} is {}; a pass field needs text, a number or a boolean",
+                                e.operand.describe(),
+                                v.type_name()
+                            ),
+                        });
                     }
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The typed value of a template that is a single `{{ … }}` (so a number

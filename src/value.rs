@@ -56,13 +56,21 @@ impl Value {
     /// Missing and null render as "" (Klaviyo shows nothing for an unset
     /// property); booleans as `true`/`false`; numbers as JavaScript's `String(n)`.
     pub fn to_text(&self) -> Option<String> {
+        let mut out = String::new();
+        self.write_text(&mut out).then_some(out)
+    }
+
+    /// Appends the text of a scalar to `out` (see [`Value::to_text`]);
+    /// returns false, writing nothing, for a list or an object.
+    pub fn write_text(&self, out: &mut String) -> bool {
         match self {
-            Value::Missing | Value::Null => Some(String::new()),
-            Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_string()),
-            Value::Number(n) => Some(js_number(*n)),
-            Value::Str(s) => Some(s.clone()),
-            Value::List(_) | Value::Object(_) => None,
+            Value::Missing | Value::Null => {}
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(ryu_js::Buffer::new().format(*n)),
+            Value::Str(s) => out.push_str(s),
+            Value::List(_) | Value::Object(_) => return false,
         }
+        true
     }
 
     /// The value as a number the way a loyalty integration expects: numbers
@@ -85,8 +93,7 @@ impl Value {
 /// assert_eq!(passbridge::value::js_number(-0.0), "0");
 /// ```
 pub fn js_number(n: f64) -> String {
-    let mut buf = ryu_js::Buffer::new();
-    buf.format(n).to_string()
+    ryu_js::Buffer::new().format(n).to_string()
 }
 
 /// Parses a plain decimal number (`12`, `-3.5`, `1e3`, `.5`); rejects

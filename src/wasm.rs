@@ -22,6 +22,36 @@ use crate::profile::Node;
 use crate::retry::RetryPolicy;
 use crate::value::Value;
 
+// Two tiny readers so that each step of a path costs one crossing: a plain
+// `Reflect.get` plus the half-dozen `is_*` checks would cost one each.
+#[wasm_bindgen(inline_js = "
+export function pb_get(o, k) {
+  if (typeof o !== 'object' || o === null) return undefined;
+  try { return o[k]; } catch { return undefined; }
+}
+export function pb_set(o, k, v) { o[k] = v; }
+export function pb_kind(v) {
+  switch (typeof v) {
+    case 'undefined': return 0;
+    case 'object': return v === null ? 1 : Array.isArray(v) ? 5 : 6;
+    case 'boolean': return 2;
+    case 'number': return 3;
+    case 'string': return 4;
+    case 'bigint': return 7;
+    default: return 0;
+  }
+}
+")]
+extern "C" {
+    /// `o[k]` for an object, else `undefined` (also when a getter throws).
+    fn pb_get(o: &JsValue, k: &JsValue) -> JsValue;
+    /// `o[k] = v` on a fresh plain object (no error wrapper needed).
+    fn pb_set(o: &JsValue, k: &JsValue, v: &JsValue);
+    /// 0 undefined (or a function/symbol), 1 null, 2 boolean, 3 number,
+    /// 4 string, 5 array, 6 object, 7 bigint.
+    fn pb_kind(v: &JsValue) -> u8;
+}
+
 #[wasm_bindgen]
 extern "C" {
     type AbortController;
@@ -40,48 +70,103 @@ extern "C" {
 
 // ---------------------------------------------------------------- reading JS
 
-/// A JavaScript value read lazily, one `Reflect.get` per path step.
-struct JsNode(JsValue);
+/// Keys (template path steps, variable names, output names) as JS strings,
+/// each converted once. They are looked up by address first: a template's
+/// keys live as long as its handler and constants forever, so the common case
+/// is one integer comparison instead of hashing the text (which profiling
+/// showed costing more than the property reads themselves). The text is
+/// compared too, so a reused address can never return a stale key.
+struct KeyCache {
+    entries: Vec<(usize, Box<str>, JsValue)>,
+}
+
+/// Beyond this many distinct keys, new ones are converted on each use.
+const MAX_CACHED_KEYS: usize = 512;
+
+thread_local! {
+    static KEYS: RefCell<KeyCache> = const { RefCell::new(KeyCache { entries: Vec::new() }) };
+}
+
+/// Calls `f` with `key` as a JS string, converting it at most once.
+fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
+    let addr = key.as_ptr() as usize;
+    KEYS.with(|cache| {
+        // A getter on a hostile profile could call back into the library
+        // while the cache is held: then just convert without caching.
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return f(&JsValue::from_str(key));
+        };
+        let found = cache
+            .entries
+            .iter()
+            .position(|(a, k, _)| *a == addr && **k == *key)
+            .or_else(|| cache.entries.iter().position(|(_, k, _)| **k == *key));
+        match found.and_then(|i| cache.entries.get(i)) {
+            Some((_, _, v)) => f(v),
+            None => {
+                let v = JsValue::from_str(key);
+                let out = f(&v);
+                if cache.entries.len() < MAX_CACHED_KEYS {
+                    cache.entries.push((addr, key.into(), v));
+                }
+                out
+            }
+        }
+    })
+}
+
+const KIND_UNDEFINED: u8 = 0;
+const KIND_NULL: u8 = 1;
+const KIND_BOOL: u8 = 2;
+const KIND_NUMBER: u8 = 3;
+const KIND_STRING: u8 = 4;
+const KIND_ARRAY: u8 = 5;
+const KIND_OBJECT: u8 = 6;
+const KIND_BIGINT: u8 = 7;
+
+/// A JavaScript value read lazily, one crossing per path step, with its
+/// `typeof` class learned in one more.
+struct JsNode {
+    value: JsValue,
+    kind: u8,
+}
+
+impl JsNode {
+    fn new(value: JsValue) -> JsNode {
+        let kind = pb_kind(&value);
+        JsNode { value, kind }
+    }
+}
 
 impl Node for JsNode {
     fn member(&self, key: &str) -> Option<Self> {
-        if !self.0.is_object() {
+        if self.kind != KIND_OBJECT && self.kind != KIND_ARRAY {
             return None;
         }
-        // Interned keys cross the boundary once; a throwing getter reads as missing.
-        let v = Reflect::get(&self.0, &JsValue::from_str(wasm_bindgen::intern(key))).ok()?;
-        if v.is_undefined() {
-            None
-        } else {
-            Some(JsNode(v))
-        }
+        // Keys come from templates: interned, each crosses the boundary once.
+        // A throwing getter (a hostile Proxy) reads as missing.
+        let node = JsNode::new(with_key(key, |k| pb_get(&self.value, k)));
+        (node.kind != KIND_UNDEFINED).then_some(node)
     }
 
     fn is_object(&self) -> bool {
-        self.0.is_object() && !Array::is_array(&self.0)
+        self.kind == KIND_OBJECT
     }
 
     fn value(&self) -> Value {
-        let v = &self.0;
-        if v.is_undefined() {
-            Value::Missing
-        } else if v.is_null() {
-            Value::Null
-        } else if let Some(s) = v.as_string() {
-            Value::Str(s)
-        } else if let Some(n) = v.as_f64() {
-            Value::Number(n)
-        } else if let Some(b) = v.as_bool() {
-            Value::Bool(b)
-        } else if Array::is_array(v) {
-            Value::List(Array::from(v).length() as usize)
-        } else if v.is_bigint() {
-            Value::Str(String::from(js_sys::JsString::from(v.clone())))
-        } else if v.is_object() {
-            Value::Object(Object::keys(v.unchecked_ref::<Object>()).length() as usize)
-        } else {
-            // Functions and symbols are not data.
-            Value::Missing
+        let v = &self.value;
+        match self.kind {
+            KIND_NULL => Value::Null,
+            KIND_BOOL => Value::Bool(v.as_bool().unwrap_or(false)),
+            KIND_NUMBER => Value::Number(v.as_f64().unwrap_or(f64::NAN)),
+            KIND_STRING => Value::Str(v.as_string().unwrap_or_default()),
+            KIND_ARRAY => Value::List(Array::from(v).length() as usize),
+            KIND_OBJECT => {
+                Value::Object(Object::keys(v.unchecked_ref::<Object>()).length() as usize)
+            }
+            KIND_BIGINT => Value::Str(String::from(js_sys::JsString::from(v.clone()))),
+            // Undefined, functions and symbols are not data.
+            _ => Value::Missing,
         }
     }
 }
@@ -91,27 +176,20 @@ struct JsEnv(JsValue);
 
 impl Env for JsEnv {
     fn var(&self, name: &str) -> Option<String> {
-        if !self.0.is_object() {
-            return None;
-        }
-        let v = Reflect::get(&self.0, &JsValue::from_str(wasm_bindgen::intern(name))).ok()?;
-        if let Some(s) = v.as_string() {
-            Some(s)
-        } else if let Some(n) = v.as_f64() {
-            Some(crate::value::js_number(n))
-        } else {
-            v.as_bool().map(|b| b.to_string())
+        let v = with_key(name, |k| pb_get(&self.0, k));
+        match pb_kind(&v) {
+            KIND_STRING => v.as_string(),
+            KIND_NUMBER => v.as_f64().map(crate::value::js_number),
+            KIND_BOOL => v.as_bool().map(|b| b.to_string()),
+            _ => None,
         }
     }
 }
 
-/// Converts `undefined`/`null` to `None` for optional arguments.
+/// Converts `undefined` to `None` for optional arguments.
 fn present(v: JsValue) -> Option<JsNode> {
-    if v.is_undefined() {
-        None
-    } else {
-        Some(JsNode(v))
-    }
+    let node = JsNode::new(v);
+    (node.kind != KIND_UNDEFINED).then_some(node)
 }
 
 const OPTION_NAMES: [&str; 13] = [
@@ -136,7 +214,7 @@ fn options_from_js(options: &JsValue) -> Result<Options, Error> {
     if options.is_undefined() || options.is_null() {
         return Ok(Options::default());
     }
-    if !JsNode(options.clone()).is_object() {
+    if !JsNode::new(options.clone()).is_object() {
         return Err(Error::invalid_config("options must be an object"));
     }
     for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
@@ -183,7 +261,7 @@ fn options_from_js(options: &JsValue) -> Result<Options, Error> {
                 "option {name} must be an object of name → template string"
             ))
         };
-        if !JsNode(v.clone()).is_object() {
+        if !JsNode::new(v.clone()).is_object() {
             return Err(bad());
         }
         let mut out = Vec::new();
@@ -226,8 +304,12 @@ fn options_from_js(options: &JsValue) -> Result<Options, Error> {
 // ---------------------------------------------------------------- writing JS
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(wasm_bindgen::intern(key)), value);
+    with_key(key, |k| pb_set(target, k, value));
+}
+
+/// A string that is one of a few constants (methods, header names, reasons).
+fn constant(s: &'static str) -> JsValue {
+    with_key(s, JsValue::clone)
 }
 
 fn outcome_to_js(outcome: &Outcome) -> JsValue {
@@ -237,6 +319,7 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
             OutValue::Bool(b) => JsValue::from_bool(*b),
             OutValue::Num(n) => JsValue::from_f64(*n),
             OutValue::Str(s) => JsValue::from_str(s),
+            OutValue::Const(s) => constant(s),
         };
         set(&obj, k, &value);
     }
@@ -246,11 +329,15 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
 /// The dry-run result: the request that would be sent, secrets as `***`.
 fn dry_run_to_js(request: &HttpRequest) -> JsValue {
     let req: JsValue = Object::new().into();
-    set(&req, "method", &JsValue::from_str(request.method));
+    set(&req, "method", &constant(request.method));
     set(&req, "url", &JsValue::from_str(&request.url));
     let headers: JsValue = Object::new().into();
-    for (name, value) in request.redacted_headers() {
-        set(&headers, name, &JsValue::from_str(value));
+    for h in &request.headers {
+        let value = match h.secret {
+            true => constant("***"),
+            false => JsValue::from_str(&h.value),
+        };
+        set(&headers, h.name, &value);
     }
     set(&req, "headers", &headers);
     let body = match &request.body {
@@ -387,14 +474,10 @@ impl JsHandler {
 }
 
 fn plan(built: &Built, event: JsValue, profile: JsValue, env: &JsValue) -> Result<Plan, Error> {
-    let event = if event.is_null() {
-        None
-    } else {
-        present(event)
-    };
+    // `present` maps undefined to None; a null event is handled by the core.
     built
         .handler
-        .plan(present(profile), event, &JsEnv(env.clone()))
+        .plan(present(profile), present(event), &JsEnv(env.clone()))
 }
 
 // ---------------------------------------------------------------- the driver

@@ -15,7 +15,10 @@ fn options(json: &str) -> Options {
             .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
             .collect()
     });
-    Options { fields, ..Options::default() }
+    Options {
+        fields,
+        ..Options::default()
+    }
 }
 
 fn env(json: &str) -> HashMap<String, String> {
@@ -36,7 +39,9 @@ fn run(case: &common::Case) -> String {
     let event: serde_json::Value = serde_json::from_str(case.event).unwrap();
     let event = if event.is_null() { None } else { Some(&event) };
     match handler.plan(Some(&profile), event, &env) {
-        Ok(Plan::Skip(reason)) => serde_json::json!({"skipped": true, "reason": reason}).to_string(),
+        Ok(Plan::Skip(reason)) => {
+            serde_json::json!({"skipped": true, "reason": reason}).to_string()
+        }
         Ok(Plan::Send(req)) => {
             let headers: serde_json::Map<String, serde_json::Value> = req
                 .redacted_headers()

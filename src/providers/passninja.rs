@@ -6,12 +6,10 @@
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handler::{Operation, Options};
-use crate::http::{
-    encode_segment, json_object_of_strings, push_json_string, Header, HttpRequest, HttpResponse,
-};
+use crate::http::{encode_segment, push_json_string, Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
-use crate::profile::{Path, Resolve};
+use crate::profile::{Resolve, Root};
 use crate::value::Value;
 
 pub const PREFIX: &str = "PassNinja error: ";
@@ -86,7 +84,7 @@ fn credentials(env: &dyn Env) -> Result<Credentials, Error> {
 /// The pass serial stored on the profile as `external_id`, trimmed; `None`
 /// when missing, null, empty or only whitespace.
 pub fn serial(input: &dyn Resolve) -> Result<Option<String>, Error> {
-    let text = match input.resolve(&Path::person(&["external_id"])) {
+    let text = match input.resolve_keys(Root::Person, &mut ["external_id"].into_iter()) {
         Value::Missing | Value::Null => return Ok(None),
         Value::Str(s) => s,
         Value::Number(n) if n.is_finite() => crate::value::js_number(n),
@@ -146,11 +144,8 @@ impl PassNinja {
         }
     }
 
-    fn pass_object(&self, input: &dyn Resolve) -> Result<String, Error> {
-        let rendered = self.fields.render("field", input)?;
-        let mut out = String::new();
-        json_object_of_strings(&mut out, rendered.iter().map(|(k, v)| (*k, v.as_str())));
-        Ok(out)
+    fn push_pass_object(&self, input: &dyn Resolve, out: &mut String) -> Result<(), Error> {
+        self.fields.render_json_object("field", input, out)
     }
 
     fn pass_url(c: &Credentials, serial: &str) -> String {
@@ -179,7 +174,7 @@ impl Operation for PassNinja {
         let request = match self.kind {
             Kind::Update => {
                 let mut body = String::from("{\"pass\":");
-                body.push_str(&self.pass_object(input)?);
+                self.push_pass_object(input, &mut body)?;
                 body.push('}');
                 self.request(&c, "PATCH", Self::pass_url(&c, &serial), Some(body))
             }
@@ -188,7 +183,7 @@ impl Operation for PassNinja {
                 let mut body = String::from("{\"passTemplate\":");
                 push_json_string(&mut body, &c.template_id);
                 body.push_str(",\"pass\":");
-                body.push_str(&self.pass_object(input)?);
+                self.push_pass_object(input, &mut body)?;
                 body.push('}');
                 self.request(&c, "POST", format!("{}/v1/passes", c.base), Some(body))
             }

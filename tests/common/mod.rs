@@ -20,7 +20,8 @@ pub struct Case {
 
 pub const ENV: &str = r#"{"PASSNINJA_API_KEY":"sk_live_SECRET123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f","PASSNINJA_BASE_URL":"http://127.0.0.1:9"}"#;
 
-const HEADERS: &str = r#"{"X-API-KEY":"***","X-ACCOUNT-ID":"aid_0x2a","Content-Type":"application/json"}"#;
+const HEADERS: &str =
+    r#"{"X-API-KEY":"***","X-ACCOUNT-ID":"aid_0x2a","Content-Type":"application/json"}"#;
 
 pub fn cases() -> Vec<Case> {
     let h = HEADERS;
@@ -168,7 +169,9 @@ fn leak(s: String) -> &'static str {
 
 /// Compares two JSON texts structurally, with a readable failure.
 pub fn assert_json_eq(name: &str, got: &str, want: &str) {
-    let g: serde_json::Value = serde_json::from_str(got).unwrap_or_else(|e| panic!("{name}: result is not JSON ({e}): {got}"));
-    let w: serde_json::Value = serde_json::from_str(want).unwrap_or_else(|e| panic!("{name}: expectation is not JSON ({e}): {want}"));
+    let g: serde_json::Value = serde_json::from_str(got)
+        .unwrap_or_else(|e| panic!("{name}: result is not JSON ({e}): {got}"));
+    let w: serde_json::Value = serde_json::from_str(want)
+        .unwrap_or_else(|e| panic!("{name}: expectation is not JSON ({e}): {want}"));
     assert_eq!(g, w, "case '{name}'\n got: {got}\nwant: {want}");
 }
