@@ -147,7 +147,6 @@ pub fn json_message(body: &str, keys: &[&str]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
     keys.iter().find_map(|k| match v.get(*k)? {
         serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Null => None,
-        other => Some(other.to_string()),
+        _ => None,
     })
 }
