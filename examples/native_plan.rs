@@ -19,7 +19,10 @@ fn main() {
     .into_iter()
     .collect();
     let handler = Handler::new(&Options::default()).expect("default options are valid");
-    let n = 200_000;
+    let n: u32 = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
     let t0 = Instant::now();
     let mut total = 0;
     for _ in 0..n {
@@ -27,6 +30,6 @@ fn main() {
             total += r.url.len();
         }
     }
-    let per = t0.elapsed().as_nanos() as f64 / n as f64;
+    let per = t0.elapsed().as_nanos() as f64 / f64::from(n);
     println!("native plan: {per:.0} ns per call ({total})");
 }

@@ -107,31 +107,47 @@ pub fn check_header_value(name: &str, value: &str) -> Result<(), Error> {
 pub fn push_json_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
-    // Copy runs of characters that need no escape in one go.
+    // Scan bytes and copy runs that need no escape in one go. Every byte that
+    // needs attention is ASCII, or 0xE2, the lead byte of U+2028/U+2029, so a
+    // run always ends on a character boundary.
+    let bytes = s.as_bytes();
     let mut run_start = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => "",
-            _ => continue,
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            0xE2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                ""
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(s.get(run_start..i).unwrap_or_default());
-        run_start = i + c.len_utf8();
+        let (code, len) = match b {
+            0xE2 => (0x2028 + u32::from(bytes.get(i + 2) == Some(&0xA9)), 3),
+            _ => (u32::from(b), 1),
+        };
         if escape.is_empty() {
-            let n = c as u32;
             out.push_str("\\u");
             for shift in [12, 8, 4, 0] {
                 out.push(char::from(
-                    HEX[((n >> shift) & 15) as usize].to_ascii_lowercase(),
+                    HEX[((code >> shift) & 15) as usize].to_ascii_lowercase(),
                 ));
             }
         } else {
             out.push_str(escape);
         }
+        i += len;
+        run_start = i;
     }
     out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
@@ -253,6 +269,10 @@ mod tests {
         assert_eq!(s, r#"{"a\"b":"line\nnext\u0001\\ \u2028"}"#);
         let parsed: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(parsed["a\"b"], "line\nnext\u{1}\\ \u{2028}");
+        // 0xE2 leads U+2028/9 but also '€' and '…', which pass through.
+        let mut s = String::new();
+        push_json_string(&mut s, "€5 … é\u{2029}\u{1f}✓");
+        assert_eq!(s, "\"€5 … é\\u2029\\u001f✓\"");
     }
 
     #[test]

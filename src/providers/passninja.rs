@@ -149,12 +149,13 @@ impl PassNinja {
     }
 
     fn pass_url(c: &Credentials, serial: &str) -> String {
-        format!(
-            "{}/v1/passes/{}/{}",
-            c.base,
-            encode_segment(&c.template_id),
-            encode_segment(serial)
-        )
+        let mut url = String::with_capacity(c.base.len() + c.template_id.len() + serial.len() + 16);
+        url.push_str(&c.base);
+        url.push_str("/v1/passes/");
+        url.push_str(&encode_segment(&c.template_id));
+        url.push('/');
+        url.push_str(&encode_segment(serial));
+        url
     }
 }
 
