@@ -19,7 +19,7 @@ DIST     := dist/klaviyo-code-action.mjs
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-wasm test-node test-worker check-dist
+.PHONY: setup build test demo bench dev clean lint test-rust test-wasm test-node test-worker
 
 setup:
 	@bash .ci/setup
@@ -66,3 +66,19 @@ bench: build
 
 clean:
 	rm -rf pkg dist .tmp target
+
+DEV_PORT ?= 8787
+DEV_HOME := $(TMP)/wrangler-home
+WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
+
+dev: build
+	@mkdir -p $(DEV_HOME)
+	@[ -f .dev.vars ] || { cp .dev.vars.example .dev.vars; echo "created .dev.vars from .dev.vars.example"; }
+	@secret=$$(grep '^PASSBRIDGE_WEBHOOK_SECRET=' .dev.vars | cut -d= -f2-); \
+	echo; echo "Dry run on http://127.0.0.1:$(DEV_PORT) (nothing is sent upstream). Try:"; echo; \
+	echo "  curl -s -X POST http://127.0.0.1:$(DEV_PORT)/passninja/update \\"; \
+	echo "    -H 'Authorization: Bearer $$secret' -H 'Content-Type: application/json' \\"; \
+	echo "    -d '{\"person\":{\"external_id\":\"5d2b3f8a9c0e1f2a3b\",\"properties\":{\"loyalty_points\":1500,\"loyalty_tier\":\"Gold\"}}}'"; \
+	echo
+	$(WRANGLER_ENV) wrangler dev --local --config worker.toml --env dev --ip 127.0.0.1 --port $(DEV_PORT) \
+	  --inspector-port $$(( $(DEV_PORT) + 1000 )) --show-interactive-dev-session=false

@@ -18,6 +18,7 @@ pub mod retry;
 pub mod template;
 pub mod value;
 pub mod wasm;
+pub mod worker;
 
 pub use error::{Code, Error};
 pub use handler::{Handler, Options};

@@ -635,3 +635,175 @@ async fn sleep(ms: u64) {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+// ---------------------------------------------------------------- the Worker
+
+/// The Cloudflare Worker proxy: `new WorkerApp(env)` once per instance, then
+/// `gate(…)` for the checks that need no body and `handle(…)` for the rest.
+/// Every rule is in `crate::worker`; this only converts and drives.
+#[wasm_bindgen(js_name = WorkerApp)]
+pub struct JsWorkerApp {
+    env: JsValue,
+    /// One handler per route, built (mapping parsed) on first use and kept,
+    /// or the configuration error every request of that route reports.
+    built: RefCell<Vec<(&'static str, BuiltOrError)>>,
+}
+
+type BuiltOrError = Result<Rc<Built>, Error>;
+
+#[wasm_bindgen(js_class = WorkerApp)]
+impl JsWorkerApp {
+    #[wasm_bindgen(constructor)]
+    pub fn new(env: JsValue) -> JsWorkerApp {
+        JsWorkerApp {
+            env,
+            built: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The largest body `handle` accepts; read at most one byte more.
+    #[wasm_bindgen(js_name = maxBodyBytes, getter)]
+    pub fn max_body_bytes(&self) -> u32 {
+        crate::worker::MAX_BODY_BYTES as u32
+    }
+
+    /// Checks that need no body. Returns an answer to send now, or `null`:
+    /// read the body and call `handle`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gate(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<String>,
+        content_length: Option<String>,
+        authorization: Option<String>,
+        started_ms: f64,
+        flow_id: Option<String>,
+    ) -> JsValue {
+        let incoming = crate::worker::Incoming {
+            method,
+            path,
+            content_type: content_type.as_deref(),
+            content_length: content_length.as_deref(),
+            authorization: authorization.as_deref(),
+        };
+        let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_WEBHOOK_SECRET");
+        match crate::worker::gate(&incoming, secret.as_deref(), env!("CARGO_PKG_VERSION")) {
+            crate::worker::Gate::Answer(a) => {
+                answer_to_js(path, &a, started_ms, flow_id.as_deref())
+            }
+            crate::worker::Gate::Proceed(_) => JsValue::NULL,
+        }
+    }
+
+    /// The 413 answer for a body that turned out larger than `maxBodyBytes`.
+    #[wasm_bindgen(js_name = tooLarge)]
+    pub fn too_large(&self, path: &str, started_ms: f64, flow_id: Option<String>) -> JsValue {
+        answer_to_js(
+            path,
+            &crate::worker::too_large(),
+            started_ms,
+            flow_id.as_deref(),
+        )
+    }
+
+    /// Runs a route on a body that passed `gate`. Always resolves to an answer.
+    pub fn handle(
+        &self,
+        path: String,
+        body: String,
+        fetch: JsValue,
+        started_ms: f64,
+        flow_id: Option<String>,
+    ) -> Promise {
+        let done =
+            |a: &crate::worker::Answer| answer_to_js(&path, a, started_ms, flow_id.as_deref());
+        let Some(route) = crate::worker::ROUTES.iter().find(|r| r.path == path) else {
+            return Promise::resolve(&done(&crate::worker::Answer::problem(
+                404,
+                "route_not_found",
+                "Not Found",
+                "no such route",
+            )));
+        };
+        let parsed = match crate::worker::parse_body(&body) {
+            Ok(v) => v,
+            Err(a) => return Promise::resolve(&done(&a)),
+        };
+        let (profile, event) = match crate::worker::person_and_event(&parsed) {
+            Ok(pe) => pe,
+            Err(a) => return Promise::resolve(&done(&a)),
+        };
+        let built = match self.route_handler(route) {
+            Ok(b) => b,
+            Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
+        };
+        let request = match built.handler.plan(profile, event, &JsEnv(self.env.clone())) {
+            Ok(Plan::Skip(reason)) => {
+                return Promise::resolve(&done(&crate::worker::success(&Outcome::skipped(reason))))
+            }
+            Ok(Plan::Send(request)) if built.dry_run => {
+                return Promise::resolve(&done(&crate::worker::dry_run(&request)))
+            }
+            Ok(Plan::Send(request)) => request,
+            Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
+        };
+        let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
+            let e = Error::invalid_config("no fetch function");
+            return Promise::resolve(&done(&crate::worker::failure(&e)));
+        };
+        future_to_promise(async move {
+            let answer = match drive(&built, &request, &fetch).await {
+                Ok(outcome) => crate::worker::success(&outcome),
+                Err((e, _)) => crate::worker::failure(&e),
+            };
+            Ok(answer_to_js(&path, &answer, started_ms, flow_id.as_deref()))
+        })
+    }
+}
+
+impl JsWorkerApp {
+    fn route_handler(&self, route: &crate::worker::Route) -> Result<Rc<Built>, Error> {
+        if let Some((_, b)) = self.built.borrow().iter().find(|(p, _)| *p == route.path) {
+            return b.clone();
+        }
+        let built = Options::from_env(&JsEnv(self.env.clone())).and_then(|env_options| {
+            let options = Options {
+                provider: Some(route.provider.to_string()),
+                operation: Some(route.operation.to_string()),
+                ..env_options
+            };
+            let budget = options
+                .budget_ms
+                .unwrap_or(crate::worker::DEFAULT_BUDGET_MS);
+            Ok(Rc::new(Built {
+                handler: Handler::new(&options)?,
+                dry_run: options.dry_run.unwrap_or(false),
+                policy: RetryPolicy::with_budget(budget),
+            }))
+        });
+        self.built.borrow_mut().push((route.path, built.clone()));
+        built
+    }
+}
+
+/// `{ status, headers, body, log }` for the Worker entry to send and print.
+fn answer_to_js(
+    path: &str,
+    a: &crate::worker::Answer,
+    started_ms: f64,
+    flow_id: Option<&str>,
+) -> JsValue {
+    let obj: JsValue = Object::new().into();
+    set(&obj, "status", &JsValue::from_f64(f64::from(a.status)));
+    let headers: JsValue = Object::new().into();
+    for (name, value) in &a.headers {
+        set(&headers, name, &JsValue::from_str(value));
+    }
+    set(&obj, "headers", &headers);
+    set(&obj, "body", &JsValue::from_str(&a.body));
+    let duration = (js_sys::Date::now() - started_ms).max(0.0) as u64;
+    let line = crate::worker::log_line(path, a, duration, flow_id);
+    set(&obj, "log", &JsValue::from_str(&line));
+    obj
+}

@@ -1,0 +1,580 @@
+//! The Cloudflare Worker proxy's rules, sans-IO: routing, authentication,
+//! request checks, body parsing, and how every result becomes an HTTP answer
+//! that Klaviyo's webhook retry rules handle correctly (2xx success;
+//! 429/500/502/503 retried for 24 h; anything else final).
+
+use crate::error::{Code, Error};
+use crate::http::{excerpt, push_json_string, HttpRequest};
+use crate::outcome::{OutValue, Outcome};
+
+/// Bodies above this are refused with 413 (a webhook body is a few hundred bytes).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The Worker's own retry budget: short, because Klaviyo retries a 503 later.
+pub const DEFAULT_BUDGET_MS: u64 = 3_000;
+
+/// `Retry-After` sent with a 503 when the provider gave none.
+pub const DEFAULT_RETRY_AFTER_S: u64 = 30;
+
+/// One webhook route: a provider operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub path: &'static str,
+    pub provider: &'static str,
+    pub operation: &'static str,
+}
+
+/// Every route the Worker serves.
+pub const ROUTES: &[Route] = &[
+    Route {
+        path: "/passninja/update",
+        provider: "passninja",
+        operation: "update",
+    },
+    Route {
+        path: "/passninja/create",
+        provider: "passninja",
+        operation: "create",
+    },
+    Route {
+        path: "/passninja/delete",
+        provider: "passninja",
+        operation: "delete",
+    },
+];
+
+pub const HEALTH_PATH: &str = "/health";
+
+/// An answer to send: status, headers, JSON body, and what to log about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+    /// `updated`, `skipped`, `dry_run`, `error`… for the log line.
+    pub outcome: &'static str,
+    pub code: Option<&'static str>,
+    pub upstream_status: Option<u16>,
+}
+
+impl Answer {
+    fn json(status: u16, outcome: &'static str, body: String) -> Answer {
+        Answer {
+            status,
+            headers: vec![
+                ("Content-Type", "application/json".to_string()),
+                ("Cache-Control", "no-store".to_string()),
+            ],
+            body,
+            outcome,
+            code: None,
+            upstream_status: None,
+        }
+    }
+
+    /// An RFC 7807 problem: `type`, `title`, `status`, `detail`, plus our `code`.
+    pub fn problem(status: u16, code: &'static str, title: &str, detail: &str) -> Answer {
+        let mut body = String::from("{\"type\":");
+        push_json_string(&mut body, &format!("urn:passbridge:error:{code}"));
+        body.push_str(",\"title\":");
+        push_json_string(&mut body, title);
+        body.push_str(",\"status\":");
+        body.push_str(&status.to_string());
+        body.push_str(",\"detail\":");
+        push_json_string(&mut body, detail);
+        body.push_str(",\"code\":");
+        push_json_string(&mut body, code);
+        body.push('}');
+        Answer {
+            status,
+            headers: vec![
+                ("Content-Type", "application/problem+json".to_string()),
+                ("Cache-Control", "no-store".to_string()),
+            ],
+            body,
+            outcome: "error",
+            code: Some(code),
+            upstream_status: None,
+        }
+    }
+
+    fn with_header(mut self, name: &'static str, value: String) -> Answer {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Adds members to a problem body (before its closing brace).
+    fn with_member(mut self, name: &str, value_json: &str) -> Answer {
+        if self.body.ends_with('}') {
+            self.body.pop();
+            self.body.push(',');
+            push_json_string(&mut self.body, name);
+            self.body.push(':');
+            self.body.push_str(value_json);
+            self.body.push('}');
+        }
+        self
+    }
+}
+
+/// The parts of an incoming request the checks need.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Incoming<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub content_type: Option<&'a str>,
+    pub content_length: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+}
+
+/// What to do with a request after the checks that need no body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Gate {
+    /// Answer now (health, 401, 404, 405, 413, 415, fail-closed config).
+    Answer(Answer),
+    /// Read the body (at most [`MAX_BODY_BYTES`]) and run this route.
+    Proceed(Route),
+}
+
+/// Routing, then method, then authentication, then media type and size: an
+/// unauthenticated caller learns nothing beyond 401.
+pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
+    if req.path == HEALTH_PATH {
+        return match req.method {
+            "GET" | "HEAD" => {
+                let mut body = String::from("{\"ok\":true,\"service\":\"passbridge\",\"version\":");
+                push_json_string(&mut body, version);
+                body.push('}');
+                Gate::Answer(Answer::json(200, "health", body))
+            }
+            _ => Gate::Answer(method_not_allowed("GET")),
+        };
+    }
+    let Some(route) = ROUTES.iter().find(|r| r.path == req.path) else {
+        let known: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+        return Gate::Answer(Answer::problem(
+            404,
+            "route_not_found",
+            "Not Found",
+            &format!("no such route; POST to one of {}", known.join(", ")),
+        ));
+    };
+    if req.method != "POST" {
+        return Gate::Answer(method_not_allowed("POST"));
+    }
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return Gate::Answer(Answer::problem(
+            500,
+            Code::MissingConfig.as_str(),
+            "Worker not configured",
+            "PASSBRIDGE_WEBHOOK_SECRET is not set: every request is refused until it is (wrangler secret put PASSBRIDGE_WEBHOOK_SECRET)",
+        ));
+    };
+    if !bearer_matches(req.authorization, secret) {
+        return Gate::Answer(
+            Answer::problem(
+                401,
+                "unauthorized",
+                "Unauthorized",
+                "missing or wrong Authorization: Bearer <PASSBRIDGE_WEBHOOK_SECRET> header",
+            )
+            .with_header("WWW-Authenticate", "Bearer".to_string()),
+        );
+    }
+    if !is_json_media_type(req.content_type) {
+        return Gate::Answer(Answer::problem(
+            415,
+            "unsupported_media_type",
+            "Unsupported Media Type",
+            "send the body as JSON with Content-Type: application/json",
+        ));
+    }
+    if let Some(len) = req.content_length {
+        match len.trim().parse::<u64>() {
+            Ok(n) if n > MAX_BODY_BYTES as u64 => return Gate::Answer(too_large()),
+            Ok(_) => {}
+            Err(_) => {
+                return Gate::Answer(Answer::problem(
+                    400,
+                    "invalid_request",
+                    "Bad Request",
+                    "Content-Length is not a number",
+                ))
+            }
+        }
+    }
+    Gate::Proceed(*route)
+}
+
+fn method_not_allowed(allow: &str) -> Answer {
+    Answer::problem(
+        405,
+        "method_not_allowed",
+        "Method Not Allowed",
+        &format!("use {allow}"),
+    )
+    .with_header("Allow", allow.to_string())
+}
+
+/// 413, for a declared or an actual body above [`MAX_BODY_BYTES`].
+pub fn too_large() -> Answer {
+    Answer::problem(
+        413,
+        "payload_too_large",
+        "Payload Too Large",
+        &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+fn is_json_media_type(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// `Authorization: Bearer <secret>`, compared in constant time.
+fn bearer_matches(header: Option<&str>, secret: &str) -> bool {
+    let token = header
+        .and_then(|h| {
+            h.trim()
+                .strip_prefix("Bearer ")
+                .or_else(|| h.trim().strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or("");
+    constant_time_eq(token.as_bytes(), secret.as_bytes())
+}
+
+/// Compares in time that depends only on the lengths, never on where the
+/// first difference is.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff: u8 = u8::from(a.len() != b.len());
+    let n = a.len().max(b.len());
+    for i in 0..n {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0xff);
+        diff |= x ^ y;
+    }
+    diff == 0
+}
+
+/// The profile and event carried by a webhook body: `{ "person": …, "event": … }`
+/// (flat or JSON:API person), or a bare JSON:API profile.
+pub fn parse_body(text: &str) -> Result<serde_json::Value, Answer> {
+    serde_json::from_str(text).map_err(|e| {
+        Answer::problem(
+            400,
+            "invalid_json",
+            "Bad Request",
+            &format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
+/// Splits a parsed body into (profile, event).
+pub fn person_and_event(
+    body: &serde_json::Value,
+) -> Result<(Option<&serde_json::Value>, Option<&serde_json::Value>), Answer> {
+    let bad =
+        |detail: &str| Answer::problem(400, Code::InvalidProfile.as_str(), "Bad Request", detail);
+    let Some(obj) = body.as_object() else {
+        return Err(bad(
+            "the body must be a JSON object: { \"person\": {…}, \"event\": {…} }",
+        ));
+    };
+    if let Some(person) = obj.get("person") {
+        return Ok((Some(person), obj.get("event")));
+    }
+    if obj.contains_key("data") {
+        return Ok((Some(body), obj.get("event")));
+    }
+    Err(bad("the body has no \"person\" (expected { \"person\": {…}, \"event\": {…} } or a Klaviyo JSON:API profile)"))
+}
+
+/// 200 with the flat outcome (`updated`, `skipped`…).
+pub fn success(outcome: &Outcome) -> Answer {
+    let kind = match outcome.0.first() {
+        Some((name, OutValue::Bool(true))) => *name,
+        _ => "ok",
+    };
+    let mut answer = Answer::json(200, kind, outcome.to_json());
+    if let Some(OutValue::Num(s)) = outcome.get("status") {
+        answer.upstream_status = Some(*s as u16);
+    }
+    answer
+}
+
+/// 200 with the request that would have been sent (secrets as `***`).
+pub fn dry_run(request: &HttpRequest) -> Answer {
+    let mut body = String::from("{\"dryRun\":true,\"request\":{\"method\":");
+    push_json_string(&mut body, request.method);
+    body.push_str(",\"url\":");
+    push_json_string(&mut body, &request.url);
+    body.push_str(",\"headers\":{");
+    for (i, (name, value)) in request.redacted_headers().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        push_json_string(&mut body, name);
+        body.push(':');
+        push_json_string(&mut body, value);
+    }
+    body.push_str("},\"body\":");
+    match &request.body {
+        Some(b) => push_json_string(&mut body, b),
+        None => body.push_str("null"),
+    }
+    body.push_str("}}");
+    Answer::json(200, "dry_run", body)
+}
+
+/// How an error is answered so Klaviyo does the right thing: transient
+/// upstream trouble → 503 + `Retry-After` (retried later); a provider's
+/// permanent refusal → 422 (final); a bad profile → 400; our configuration → 500.
+pub fn failure(err: &Error) -> Answer {
+    let code = err.code.as_str();
+    let answer = match err.code {
+        Code::Throttled | Code::UpstreamUnavailable | Code::Network => {
+            let secs = err
+                .retry_after_ms
+                .map(|ms| ms.div_ceil(1000).max(1))
+                .unwrap_or(DEFAULT_RETRY_AFTER_S);
+            Answer::problem(503, code, "Upstream Unavailable", &err.message)
+                .with_header("Retry-After", secs.to_string())
+        }
+        Code::NotFound | Code::Unauthorized | Code::Rejected => {
+            Answer::problem(422, code, "Provider Refused the Request", &err.message)
+        }
+        Code::InvalidProfile => Answer::problem(400, code, "Bad Request", &err.message),
+        Code::MissingConfig | Code::InvalidConfig | Code::InvalidTemplate => {
+            Answer::problem(500, code, "Worker Misconfigured", &err.message)
+        }
+    };
+    let mut answer = match err.status {
+        Some(s) => answer.with_member("upstreamStatus", &s.to_string()),
+        None => answer,
+    };
+    answer.upstream_status = err.status;
+    answer
+}
+
+/// One structured log line: no secret, no email or phone number (provider
+/// messages are left out because they may echo them).
+pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&str>) -> String {
+    // Only known paths are logged as given: an unknown one could hold anything.
+    let route = match ROUTES.iter().find(|r| r.path == path) {
+        Some(r) => r.path,
+        None if path == HEALTH_PATH => HEALTH_PATH,
+        None => "(unknown)",
+    };
+    let mut line = String::from("{\"route\":");
+    push_json_string(&mut line, route);
+    line.push_str(",\"status\":");
+    line.push_str(&answer.status.to_string());
+    line.push_str(",\"outcome\":");
+    push_json_string(&mut line, answer.outcome);
+    line.push_str(",\"code\":");
+    match answer.code {
+        Some(c) => push_json_string(&mut line, c),
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"upstreamStatus\":");
+    match answer.upstream_status {
+        Some(s) => line.push_str(&s.to_string()),
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"durationMs\":");
+    line.push_str(&duration_ms.to_string());
+    line.push_str(",\"flowId\":");
+    match flow_id.map(|f| excerpt(f, 64)) {
+        Some(f) if !f.is_empty() => push_json_string(&mut line, &f),
+        _ => line.push_str("null"),
+    }
+    line.push('}');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incoming<'a>(method: &'a str, path: &'a str, auth: Option<&'a str>) -> Incoming<'a> {
+        Incoming {
+            method,
+            path,
+            content_type: Some("application/json; charset=utf-8"),
+            content_length: Some("120"),
+            authorization: auth,
+        }
+    }
+
+    fn status(g: Gate) -> u16 {
+        match g {
+            Gate::Answer(a) => a.status,
+            Gate::Proceed(_) => 0,
+        }
+    }
+
+    #[test]
+    fn gate_order_and_statuses() {
+        let ok = Some("Bearer s3cret");
+        assert_eq!(
+            status(gate(&incoming("GET", "/health", None), None, "1")),
+            200
+        );
+        assert_eq!(
+            status(gate(&incoming("POST", "/health", None), None, "1")),
+            405
+        );
+        assert_eq!(
+            status(gate(&incoming("POST", "/nope", ok), Some("s3cret"), "1")),
+            404
+        );
+        assert_eq!(
+            status(gate(
+                &incoming("GET", "/passninja/update", ok),
+                Some("s3cret"),
+                "1"
+            )),
+            405
+        );
+        assert_eq!(
+            status(gate(&incoming("POST", "/passninja/update", ok), None, "1")),
+            500
+        );
+        assert_eq!(
+            status(gate(
+                &incoming("POST", "/passninja/update", None),
+                Some("s3cret"),
+                "1"
+            )),
+            401
+        );
+        assert_eq!(
+            status(gate(
+                &incoming("POST", "/passninja/update", Some("Bearer s3cre")),
+                Some("s3cret"),
+                "1"
+            )),
+            401
+        );
+        assert_eq!(
+            status(gate(
+                &incoming("POST", "/passninja/update", Some("s3cret")),
+                Some("s3cret"),
+                "1"
+            )),
+            401
+        );
+        let mut wrong_type = incoming("POST", "/passninja/update", ok);
+        wrong_type.content_type = Some("text/plain");
+        assert_eq!(status(gate(&wrong_type, Some("s3cret"), "1")), 415);
+        wrong_type.content_type = None;
+        assert_eq!(status(gate(&wrong_type, Some("s3cret"), "1")), 415);
+        let mut big = incoming("POST", "/passninja/update", ok);
+        big.content_length = Some("65537");
+        assert_eq!(status(gate(&big, Some("s3cret"), "1")), 413);
+        assert_eq!(
+            gate(
+                &incoming("POST", "/passninja/update", ok),
+                Some("s3cret"),
+                "1"
+            ),
+            Gate::Proceed(ROUTES[0])
+        );
+    }
+
+    #[test]
+    fn answers_never_carry_the_secret() {
+        for g in [
+            gate(
+                &incoming("POST", "/passninja/update", Some("Bearer wrong")),
+                Some("s3cret"),
+                "1",
+            ),
+            gate(&incoming("GET", "/health", None), Some("s3cret"), "1"),
+        ] {
+            if let Gate::Answer(a) = g {
+                assert!(!a.body.contains("s3cret"));
+            }
+        }
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn failures_map_to_klaviyo_retry_semantics() {
+        let mut e = Error::new(Code::Throttled, "PassNinja error: 429 Too Many Requests");
+        e.status = Some(429);
+        e.retry_after_ms = Some(1500);
+        let a = failure(&e);
+        assert_eq!(a.status, 503);
+        assert!(a.headers.contains(&("Retry-After", "2".to_string())));
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(v["code"], "throttled");
+        assert_eq!(v["status"], 503);
+        assert_eq!(v["upstreamStatus"], 429);
+        let a = failure(&Error::network("timed out"));
+        assert_eq!(a.status, 503);
+        assert!(a.headers.contains(&("Retry-After", "30".to_string())));
+        let mut e = Error::new(
+            Code::NotFound,
+            "PassNinja error: 404 Not Found: Pass not found",
+        );
+        e.status = Some(404);
+        let a = failure(&e);
+        assert_eq!(a.status, 422);
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(v["code"], "not_found");
+        assert_eq!(v["upstreamStatus"], 404);
+        assert_eq!(
+            v["detail"],
+            "PassNinja error: 404 Not Found: Pass not found"
+        );
+        assert_eq!(failure(&Error::invalid_profile("x")).status, 400);
+        assert_eq!(failure(&Error::invalid_template("x")).status, 500);
+    }
+
+    #[test]
+    fn bodies_person_and_event() {
+        let b = parse_body(r#"{"person":{"external_id":"x"},"event":{"points":3}}"#).unwrap();
+        let (p, e) = person_and_event(&b).unwrap();
+        assert_eq!(p.unwrap()["external_id"], "x");
+        assert_eq!(e.unwrap()["points"], 3);
+        let b = parse_body(r#"{"data":{"type":"profile","attributes":{}}}"#).unwrap();
+        assert!(person_and_event(&b).unwrap().0.is_some());
+        for bad in [r#"[1]"#, r#"{"people":{}}"#] {
+            let b = parse_body(bad).unwrap();
+            assert_eq!(person_and_event(&b).unwrap_err().status, 400);
+        }
+        let err = parse_body("{\"person\":").unwrap_err();
+        assert_eq!(err.status, 400);
+        assert!(err.body.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn log_lines_are_json_without_personal_data() {
+        let a = failure(&Error::invalid_profile("email ada@example.com is odd"));
+        let line = log_line("/passninja/update", &a, 12, Some("flow\n123"));
+        assert!(log_line("/ada@example.com", &a, 1, None).contains("\"route\":\"(unknown)\""));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["status"], 400);
+        assert_eq!(v["code"], "invalid_profile");
+        assert_eq!(v["durationMs"], 12);
+        assert_eq!(v["flowId"], "flow 123");
+        assert!(!line.contains("ada@example.com"));
+    }
+}
