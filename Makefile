@@ -13,6 +13,10 @@ export WASM_PACK_CACHE := $(TMP)/wasm-pack-cache
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
+DEV_HOME := $(TMP)/wrangler-home
+# wrangler, miniflare and workerd keep their state inside the tree (toolchain.md).
+WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
+
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 WASM     := pkg/passbridge_bg.wasm
 DIST     := dist/klaviyo-code-action.mjs
@@ -56,20 +60,24 @@ test-wasm: build
 test-node: build
 	node --test --test-reporter=spec tests/js/
 
-test: lint test-rust test-wasm test-node
+test-worker: build
+	@mkdir -p $(DEV_HOME)
+	$(WRANGLER_ENV) node --test --test-concurrency=1 --test-reporter=spec tests/worker/
+
+test: lint test-rust test-wasm test-node test-worker
 
 demo: build
 	node js/demo.mjs
 
 bench: build
 	node bench/code-action.mjs
+	@mkdir -p $(DEV_HOME)
+	$(WRANGLER_ENV) node bench/worker.mjs
 
 clean:
 	rm -rf pkg dist .tmp target
 
 DEV_PORT ?= 8787
-DEV_HOME := $(TMP)/wrangler-home
-WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
 
 dev: build
 	@mkdir -p $(DEV_HOME)
