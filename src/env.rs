@@ -62,7 +62,10 @@ pub fn prefixed_hex_id(env: &dyn Env, name: &str, prefix: &str) -> Result<String
 /// when used, so this only catches values that are surely a mistake.
 pub fn path_id(env: &dyn Env, name: &str) -> Result<String, Error> {
     let value = required(env, name)?;
-    if value.chars().count() > 200 || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if value.chars().count() > 200
+        || value.chars().any(|c| c.is_control() || c.is_whitespace())
+        || crate::http::is_dot_segment(&value)
+    {
         return Err(Error::invalid_config(format!(
             "{name} must be a short identifier without spaces or control characters"
         )));

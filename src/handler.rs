@@ -177,8 +177,12 @@ impl Handler {
 
     /// The error for a transport failure or timeout of `request`.
     pub fn network_error(&self, request: &HttpRequest, detail: &str) -> Error {
-        Error::network(crate::http::excerpt(detail, 200))
-            .redacted(&request.secrets())
-            .prefixed(self.prefix)
+        let secrets = request.secrets();
+        Error::network(crate::http::excerpt(
+            &crate::error::redact(detail, &secrets),
+            200,
+        ))
+        .redacted(&secrets)
+        .prefixed(self.prefix)
     }
 }

@@ -83,6 +83,13 @@ pub fn encode_segment(s: &str) -> String {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// True for `.` and `..`: URL parsers resolve these as "this" and "parent"
+/// directory even when percent-encoded (`%2E%2E`), so no encoding can make
+/// them a literal path segment. Values that are one must be refused.
+pub fn is_dot_segment(s: &str) -> bool {
+    s == "." || s == ".."
+}
+
 /// Rejects a header value with a control character (CR, LF, NUL, DEL…) or a
 /// non-ASCII character; the error names the source of the value, never the value.
 pub fn check_header_value(name: &str, value: &str) -> Result<(), Error> {

@@ -1,6 +1,6 @@
 //! What an operation decides (a [`Plan`]) and what it reports (an [`Outcome`]).
 
-use crate::error::{Code, Error};
+use crate::error::{redact, Code, Error};
 use crate::http::{excerpt, parse_retry_after, HttpRequest, HttpResponse};
 
 /// A flat, typed output value (Klaviyo action outputs are string, number or boolean).
@@ -113,13 +113,15 @@ pub fn check_status(
         500..=599 => Code::UpstreamUnavailable,
         _ => Code::Rejected,
     };
+    let secrets = request.secrets();
     let detail = if status < 200 || (300..400).contains(&status) {
         "unexpected redirect or informational answer (redirects are not followed)".to_string()
     } else {
         provider_message(&response.body)
-            .map(|m| excerpt(&m, 300))
+            // Redact before cutting: a key straddling the cut would survive in part.
+            .map(|m| excerpt(&redact(&m, &secrets), 300))
             .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| excerpt(&response.body, 200))
+            .unwrap_or_else(|| excerpt(&redact(&response.body, &secrets), 200))
     };
     let phrase = reason_phrase(status);
     let mut message = status.to_string();
@@ -131,7 +133,7 @@ pub fn check_status(
         message.push_str(": ");
         message.push_str(&detail);
     }
-    let mut err = Error::new(code, message).redacted(&request.secrets());
+    let mut err = Error::new(code, message).redacted(&secrets);
     err.status = Some(status);
     if err.retryable {
         err.retry_after_ms = response
@@ -149,4 +151,39 @@ pub fn json_message(body: &str, keys: &[&str]) -> Option<String> {
         serde_json::Value::String(s) => Some(s.clone()),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Header;
+
+    #[test]
+    fn a_key_echoed_across_the_excerpt_cut_is_still_redacted() {
+        let key = "sk_test_0123456789abcdef0123456789abcdef";
+        let request = HttpRequest {
+            method: "PATCH",
+            url: "https://x".into(),
+            headers: vec![Header {
+                name: "X-API-KEY",
+                value: key.into(),
+                secret: true,
+            }],
+            body: None,
+            idempotent: true,
+        };
+        for body in [
+            format!("{}{key}", "x".repeat(190)),
+            format!("{{\"error\":\"{}{key}\"}}", "y".repeat(290)),
+        ] {
+            let response = HttpResponse {
+                status: 400,
+                retry_after: None,
+                body,
+            };
+            let err = check_status(&request, &response, 0.0, |b| json_message(b, &["error"]))
+                .unwrap_err();
+            assert!(!err.message.contains(&key[..12]), "{}", err.message);
+        }
+    }
 }

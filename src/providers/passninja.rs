@@ -9,8 +9,7 @@ use crate::handler::{Operation, Options};
 use crate::http::{encode_segment, push_json_string, Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
-use crate::profile::{Resolve, Root};
-use crate::value::Value;
+use crate::profile::Resolve;
 
 pub const PREFIX: &str = "PassNinja error: ";
 pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com";
@@ -57,11 +56,8 @@ pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
             ))
         }
     };
-    let fields = match &options.fields {
-        Some(pairs) => Mapping::parse("field", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-        None => Mapping::parse("field", DEFAULT_FIELDS),
-    }
-    .map_err(|e| e.prefixed(PREFIX))?;
+    let fields = super::mapping_or("field", &options.fields, &DEFAULT_FIELDS)
+        .map_err(|e| e.prefixed(PREFIX))?;
     Ok(Box::new(PassNinja { kind, fields }))
 }
 
@@ -84,27 +80,13 @@ fn credentials(env: &dyn Env) -> Result<Credentials, Error> {
 /// The pass serial stored on the profile as `external_id`, trimmed; `None`
 /// when missing, null, empty or only whitespace.
 pub fn serial(input: &dyn Resolve) -> Result<Option<String>, Error> {
-    let text = match input.resolve_keys(Root::Person, &mut ["external_id"].into_iter()) {
-        Value::Missing | Value::Null => return Ok(None),
-        Value::Str(s) => s,
-        Value::Number(n) if n.is_finite() => crate::value::js_number(n),
-        other => {
-            return Err(Error::invalid_profile(format!(
-                "external_id must be text, got {}",
-                other.type_name()
-            )))
-        }
-    };
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
+    let serial = super::person_text(input, "external_id", MAX_SERIAL_LEN)?;
+    if serial.as_deref().is_some_and(crate::http::is_dot_segment) {
+        return Err(Error::invalid_profile(
+            "external_id '.' or '..' is not a pass serial (it would change the request path)",
+        ));
     }
-    if trimmed.chars().count() > MAX_SERIAL_LEN {
-        return Err(Error::invalid_profile(format!(
-            "external_id is longer than {MAX_SERIAL_LEN} characters; it is not a pass serial"
-        )));
-    }
-    Ok(Some(trimmed.to_string()))
+    Ok(serial)
 }
 
 impl PassNinja {
@@ -236,5 +218,28 @@ fn provider_message(body: &str) -> Option<String> {
     match json_message(body, &["code"]) {
         Some(code) if !message.contains(&code) => Some(format!("{message} ({code})")),
         _ => Some(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+    use crate::profile::Input;
+
+    #[test]
+    fn dot_serials_are_refused() {
+        for s in [".", "..", " .. "] {
+            let profile = serde_json::json!({ "external_id": s });
+            let input = Input::new(Some(&profile), None).unwrap();
+            assert_eq!(
+                serial(&input).unwrap_err().code,
+                Code::InvalidProfile,
+                "{s:?}"
+            );
+        }
+        let profile = serde_json::json!({ "external_id": "..." });
+        let input = Input::new(Some(&profile), None).unwrap();
+        assert_eq!(serial(&input).unwrap().as_deref(), Some("..."));
     }
 }

@@ -1,0 +1,165 @@
+//! JeriCommerce: increase or decrease a loyalty balance.
+//!
+//! Contract: `../shared/docs/providers.md` and seed 004. The body is an array
+//! `[{ email, amount, reason }]`, `amount` always positive, the path picks the
+//! direction. A balance change is NOT idempotent: the request is marked so,
+//! and no driver retries it automatically.
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::handler::{Operation, Options};
+use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
+use crate::mapping::Mapping;
+use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
+use crate::profile::Resolve;
+use crate::value::Value;
+
+pub const PREFIX: &str = "JeriCommerce error: ";
+pub const DEFAULT_BASE_URL: &str = "https://api.jericommerce.com";
+
+const MAX_EMAIL_LEN: usize = 320;
+
+struct Balance {
+    /// One template each, under the names `delta` and `reason`.
+    delta: Mapping,
+    reason: Mapping,
+}
+
+pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
+    match options.operation.as_deref().unwrap_or("balance") {
+        "balance" => {}
+        other => return Err(super::unknown_operation(PREFIX, other, "balance")),
+    }
+    let delta = super::required_template("delta", "PASSBRIDGE_DELTA", &options.delta)
+        .map_err(|e| e.prefixed(PREFIX))?;
+    let reason = super::required_template("reason", "PASSBRIDGE_REASON", &options.reason)
+        .map_err(|e| e.prefixed(PREFIX))?;
+    Ok(Box::new(Balance { delta, reason }))
+}
+
+/// The signed change: a number, or text that is one. Anything else is an
+/// error naming what it was — never a silent skip.
+fn signed_delta(v: &Value) -> Result<f64, Error> {
+    let n = match v {
+        Value::Number(n) => Some(*n),
+        Value::Str(s) => crate::value::parse_decimal(s.trim()),
+        _ => None,
+    };
+    match n {
+        Some(n) if n.is_finite() => Ok(n),
+        _ => {
+            let shown = match v {
+                Value::Str(s) => format!("{} '{}'", v.type_name(), crate::http::excerpt(s, 40)),
+                Value::Number(n) => format!("the number {}", crate::value::js_number(*n)),
+                other => other.type_name().to_string(),
+            };
+            Err(Error::invalid_profile(format!(
+                "delta must be a number, got {shown}"
+            )))
+        }
+    }
+}
+
+impl Operation for Balance {
+    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
+        let Some(email) = super::person_text(input, "email", MAX_EMAIL_LEN)? else {
+            return Ok(Plan::Skip("no email"));
+        };
+        let delta = match self.delta.evaluate("option", input)?.first() {
+            Some((_, v)) => signed_delta(v)?,
+            None => return Err(Error::missing_config("option delta is required")),
+        };
+        if delta == 0.0 {
+            return Ok(Plan::Skip("zero delta"));
+        }
+        let reason = match self.reason.render("option", input)?.into_iter().next() {
+            Some((_, r)) if !r.trim().is_empty() => r,
+            _ => {
+                return Err(Error::invalid_profile(
+                    "reason rendered empty; JeriCommerce requires one",
+                ))
+            }
+        };
+        let ep = super::endpoint(
+            env,
+            "JERICOMMERCE_API_KEY",
+            "JERICOMMERCE_PROGRAM_SLUG",
+            "JERICOMMERCE_BASE_URL",
+            DEFAULT_BASE_URL,
+        )?;
+        let direction = if delta > 0.0 { "increase" } else { "decrease" };
+        let mut url = ep.base;
+        url.push_str("/v1/programs/");
+        url.push_str(&encode_segment(&ep.path_id));
+        url.push_str("/balance/");
+        url.push_str(direction);
+        let mut body = String::from("[{\"email\":");
+        push_json_string(&mut body, &email);
+        body.push_str(",\"amount\":");
+        body.push_str(&crate::value::js_number(delta.abs()));
+        body.push_str(",\"reason\":");
+        push_json_string(&mut body, &reason);
+        body.push_str("}]");
+        Ok(Plan::Send(HttpRequest {
+            method: "POST",
+            url,
+            headers: super::json_headers("api-key", &ep.api_key),
+            body: Some(body),
+            idempotent: false,
+        }))
+    }
+
+    fn outcome(
+        &self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        now_ms: f64,
+    ) -> Result<Outcome, Error> {
+        let status = check_status(request, response, now_ms, |body| {
+            json_message(body, &["message", "error", "detail", "msg"])
+        })?;
+        // The request says what was applied: its path and body are ours.
+        let direction = if request.url.ends_with("/increase") {
+            "increase"
+        } else {
+            "decrease"
+        };
+        let amount = request
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+            .and_then(|v| v.pointer("/0/amount").and_then(|a| a.as_f64()))
+            .unwrap_or(0.0);
+        Ok(Outcome::flag("updated")
+            .with("direction", OutValue::Const(direction))
+            .with("amount", OutValue::Num(amount))
+            .with_status(status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas() {
+        assert_eq!(signed_delta(&Value::Number(-5.0)).unwrap(), -5.0);
+        assert_eq!(signed_delta(&Value::Str(" 12.5 ".into())).unwrap(), 12.5);
+        for (v, want) in [
+            (
+                Value::Str("abc".into()),
+                "delta must be a number, got a string 'abc'",
+            ),
+            (Value::Missing, "delta must be a number, got missing"),
+            (Value::Null, "delta must be a number, got null"),
+            (Value::Bool(true), "delta must be a number, got a boolean"),
+            (Value::List(2), "delta must be a number, got a list"),
+            (
+                Value::Number(f64::NAN),
+                "delta must be a number, got the number NaN",
+            ),
+        ] {
+            assert_eq!(signed_delta(&v).unwrap_err().message, want);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! The Wallet Crew (Neostore): push a pass update, or sync a profile.
+//!
+//! Contract: `../shared/docs/providers.md` and seed 002 (OpenAPI). The
+//! push-update body allows exactly `identifiers`, `passType`, `additionalData`
+//! and `updateMetadata` (`additionalProperties: false`): nothing else is sent.
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::handler::{Operation, Options};
+use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
+use crate::mapping::Mapping;
+use crate::outcome::{check_status, Outcome, Plan};
+use crate::profile::Resolve;
+
+pub const PREFIX: &str = "The Wallet Crew error: ";
+pub const DEFAULT_BASE_URL: &str = "https://app.neostore.cloud";
+
+/// Identifiers used to find the pass; empty ones are left out.
+pub const DEFAULT_IDENTIFIERS: [(&str, &str); 3] = [
+    ("email", "{{ person.email }}"),
+    ("phone", "{{ person.phone_number }}"),
+    ("customerId", "{{ person.external_id }}"),
+];
+
+/// Emails and phone numbers are short; anything longer is not one.
+const MAX_CONTACT_LEN: usize = 320;
+
+enum Kind {
+    PushUpdate {
+        identifiers: Mapping,
+        additional_data: Option<Mapping>,
+        pass_type: Option<String>,
+        update_metadata: bool,
+    },
+    ProfileSync,
+}
+
+struct WalletCrew {
+    kind: Kind,
+}
+
+pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let kind = match options.operation.as_deref().unwrap_or("pushUpdate") {
+        "pushUpdate" => Kind::PushUpdate {
+            identifiers: super::mapping_or(
+                "identifier",
+                &options.identifiers,
+                &DEFAULT_IDENTIFIERS,
+            )
+            .map_err(|e| e.prefixed(PREFIX))?,
+            additional_data: match &options.fields {
+                Some(_) => Some(
+                    super::mapping_or("field", &options.fields, &[])
+                        .map_err(|e| e.prefixed(PREFIX))?,
+                ),
+                None => None,
+            },
+            pass_type: options.pass_type.clone().filter(|p| !p.trim().is_empty()),
+            update_metadata: options.update_metadata.unwrap_or(false),
+        },
+        "profileSync" => Kind::ProfileSync,
+        other => {
+            return Err(super::unknown_operation(
+                PREFIX,
+                other,
+                "pushUpdate, profileSync",
+            ))
+        }
+    };
+    Ok(Box::new(WalletCrew { kind }))
+}
+
+impl WalletCrew {
+    fn request(&self, env: &dyn Env, route: &str, body: String) -> Result<HttpRequest, Error> {
+        let ep = super::endpoint(
+            env,
+            "WALLETCREW_API_KEY",
+            "WALLETCREW_TENANT_ID",
+            "WALLETCREW_BASE_URL",
+            DEFAULT_BASE_URL,
+        )?;
+        let mut url = ep.base;
+        url.push_str("/api/");
+        url.push_str(&encode_segment(&ep.path_id));
+        url.push_str("/webhooks/listeners/klaviyo/");
+        url.push_str(route);
+        Ok(HttpRequest {
+            method: "POST",
+            url,
+            headers: super::json_headers("X-API-KEY", &ep.api_key),
+            body: Some(body),
+            // Both calls set state; sending one twice changes nothing more.
+            idempotent: true,
+        })
+    }
+}
+
+impl Operation for WalletCrew {
+    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
+        match &self.kind {
+            Kind::PushUpdate {
+                identifiers,
+                additional_data,
+                pass_type,
+                update_metadata,
+            } => {
+                let rendered = identifiers.render("identifier", input)?;
+                let present: Vec<(&str, &str)> = rendered
+                    .iter()
+                    .map(|(k, v)| (*k, v.trim()))
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect();
+                if present.is_empty() {
+                    return Ok(Plan::Skip("no identifiers"));
+                }
+                let mut body = String::from("{\"identifiers\":");
+                crate::http::json_object_of_strings(&mut body, present);
+                if let Some(pt) = pass_type {
+                    body.push_str(",\"passType\":");
+                    push_json_string(&mut body, pt);
+                }
+                if let Some(fields) = additional_data {
+                    body.push_str(",\"additionalData\":");
+                    fields.render_json_object("field", input, &mut body)?;
+                }
+                body.push_str(",\"updateMetadata\":");
+                body.push_str(if *update_metadata { "true" } else { "false" });
+                body.push('}');
+                self.request(env, "passes/pushUpdate", body).map(Plan::Send)
+            }
+            Kind::ProfileSync => {
+                let email = super::person_text(input, "email", MAX_CONTACT_LEN)?;
+                let phone = super::person_text(input, "phone_number", MAX_CONTACT_LEN)?;
+                if email.is_none() && phone.is_none() {
+                    return Ok(Plan::Skip("no email or phone"));
+                }
+                let mut body = String::from("{\"email\":");
+                push_optional(&mut body, email.as_deref());
+                body.push_str(",\"phone_number\":");
+                push_optional(&mut body, phone.as_deref());
+                body.push('}');
+                self.request(env, "profiles/sync", body).map(Plan::Send)
+            }
+        }
+    }
+
+    fn outcome(
+        &self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        now_ms: f64,
+    ) -> Result<Outcome, Error> {
+        let status = check_status(request, response, now_ms, problem_message)?;
+        Ok(match self.kind {
+            Kind::PushUpdate { .. } => Outcome::flag("updated").with_status(status),
+            Kind::ProfileSync => Outcome::flag("synced").with_status(status),
+        })
+    }
+}
+
+fn push_optional(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => push_json_string(out, v),
+        None => out.push_str("null"),
+    }
+}
+
+/// RFC 7807 problem details: `title`, `detail`, and validation
+/// `errors: { field: [messages] }`, as one line.
+fn problem_message(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let text = |k: &str| v.get(k).and_then(|t| t.as_str()).filter(|t| !t.is_empty());
+    let mut message = match (text("title"), text("detail")) {
+        (Some(t), Some(d)) => format!("{t}: {d}"),
+        (Some(t), None) => t.to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) => String::new(),
+    };
+    if let Some(errors) = v.get("errors").and_then(|e| e.as_object()) {
+        let parts: Vec<String> = errors
+            .iter()
+            .map(|(field, msgs)| {
+                let msgs: Vec<&str> = match msgs {
+                    serde_json::Value::Array(a) => a.iter().filter_map(|m| m.as_str()).collect(),
+                    serde_json::Value::String(s) => vec![s.as_str()],
+                    _ => Vec::new(),
+                };
+                format!("{field}: {}", msgs.join(", "))
+            })
+            .collect();
+        if !parts.is_empty() {
+            if !message.is_empty() {
+                message.push_str(" — ");
+            }
+            message.push_str(&parts.join("; "));
+        }
+    }
+    (!message.is_empty()).then_some(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem_message;
+
+    #[test]
+    fn problem_details_become_one_line() {
+        let body = r#"{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"identifiers":["At least one identifier is required."],"passType":["Unknown pass type.","Second."]}}"#;
+        assert_eq!(
+            problem_message(body).unwrap(),
+            "One or more validation errors occurred. — identifiers: At least one identifier is required.; passType: Unknown pass type., Second."
+        );
+        assert_eq!(
+            problem_message(
+                r#"{"title":"Unauthorized","detail":"Missing scope KlaviyoListener.Write"}"#
+            )
+            .unwrap(),
+            "Unauthorized: Missing scope KlaviyoListener.Write"
+        );
+        assert_eq!(problem_message("not json"), None);
+        assert_eq!(problem_message("{}"), None);
+    }
+}
