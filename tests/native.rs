@@ -6,17 +6,30 @@ use passbridge::env::Env;
 use passbridge::{Handler, Options, Plan};
 use std::collections::HashMap;
 
+/// The JS options object, read the way the boundary reads it.
 fn options(json: &str) -> Options {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let fields = v.get("fields").map(|f| {
-        f.as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-            .collect()
-    });
+    let pairs = |key: &str| {
+        v.get(key).map(|f| {
+            f.as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect()
+        })
+    };
+    let text = |key: &str| v.get(key).and_then(|s| s.as_str()).map(str::to_string);
+    let flag = |key: &str| v.get(key).and_then(|b| b.as_bool());
     Options {
-        fields,
+        provider: text("provider"),
+        operation: text("operation"),
+        fields: pairs("fields"),
+        identifiers: pairs("identifiers"),
+        pass_type: text("passType"),
+        update_metadata: flag("updateMetadata"),
+        delta: text("delta"),
+        reason: text("reason"),
+        skip_if_pass_exists: flag("skipIfPassExists"),
         ..Options::default()
     }
 }

@@ -18,7 +18,11 @@ pub struct Case {
     pub expect: &'static str,
 }
 
-pub const ENV: &str = r#"{"PASSNINJA_API_KEY":"sk_live_SECRET123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f","PASSNINJA_BASE_URL":"http://127.0.0.1:9"}"#;
+pub const ENV: &str = r#"{"PASSNINJA_API_KEY":"sk_live_SECRET123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"ptk_0x9f","PASSNINJA_BASE_URL":"http://127.0.0.1:9","WALLETCREW_API_KEY":"wc_SECRET456","WALLETCREW_TENANT_ID":"acme","JERICOMMERCE_API_KEY":"jc_SECRET789","JERICOMMERCE_PROGRAM_SLUG":"acme/club"}"#;
+
+/// A JSON:API profile with every contact field, and an event, for provider cases.
+const ADA: &str = r#"{"data":{"type":"profile","attributes":{"email":"ada@example.com","phone_number":"+15005550006","external_id":"C-42","properties":{"loyalty_points":120,"tier":"gold"}}}}"#;
+const REDEEM: &str = r#"{"data":{"type":"event","attributes":{"event_properties":{"points":-25,"product":"Mug \"XL\""}}}}"#;
 
 const HEADERS: &str =
     r#"{"X-API-KEY":"***","X-ACCOUNT-ID":"aid_0x2a","Content-Type":"application/json"}"#;
@@ -159,6 +163,136 @@ pub fn cases() -> Vec<Case> {
             expect: leak(format!(
                 r#"{{"dryRun":true,"request":{{"method":"PATCH","url":"https://api.passninja.com/v1/passes/ptk_0x9f/s1","headers":{h},"body":"{{\"pass\":{{\"tier\":\"GOLD\"}}}}"}}}}"#
             )),
+        },
+        Case {
+            name: "walletcrew pushUpdate: default identifiers, fields, passType, updateMetadata",
+            options: r#"{"provider":"walletcrew","fields":{"points":"{{ person.properties.loyalty_points }}","tier":"{{ person.properties.tier|title }}"},"passType":"premium","updateMetadata":true}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: r#"{"dryRun":true,"request":{"method":"POST","url":"https://app.neostore.cloud/api/acme/webhooks/listeners/klaviyo/passes/pushUpdate","headers":{"X-API-KEY":"***","Content-Type":"application/json"},"body":"{\"identifiers\":{\"email\":\"ada@example.com\",\"phone\":\"+15005550006\",\"customerId\":\"C-42\"},\"passType\":\"premium\",\"additionalData\":{\"points\":\"120\",\"tier\":\"Gold\"},\"updateMetadata\":true}"}}"#,
+        },
+        Case {
+            name: "walletcrew pushUpdate: empty identifiers are left out, no optional keys",
+            options: r#"{"provider":"walletcrew","operation":"pushUpdate"}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"email":" ","phone_number":null,"external_id":"C-7"}"#,
+            expect: r#"{"dryRun":true,"request":{"method":"POST","url":"https://app.neostore.cloud/api/acme/webhooks/listeners/klaviyo/passes/pushUpdate","headers":{"X-API-KEY":"***","Content-Type":"application/json"},"body":"{\"identifiers\":{\"customerId\":\"C-7\"},\"updateMetadata\":false}"}}"#,
+        },
+        Case {
+            name: "walletcrew pushUpdate: no identifier at all skips",
+            options: r#"{"provider":"walletcrew"}"#,
+            env: "{}",
+            event: "null",
+            profile: r#"{"properties":{"loyalty_points":3}}"#,
+            expect: r#"{"skipped":true,"reason":"no identifiers"}"#,
+        },
+        Case {
+            name: "walletcrew profileSync: phone only, email null",
+            options: r#"{"provider":"walletcrew","operation":"profileSync"}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"phone_number":"+15005550006"}"#,
+            expect: r#"{"dryRun":true,"request":{"method":"POST","url":"https://app.neostore.cloud/api/acme/webhooks/listeners/klaviyo/profiles/sync","headers":{"X-API-KEY":"***","Content-Type":"application/json"},"body":"{\"email\":null,\"phone_number\":\"+15005550006\"}"}}"#,
+        },
+        Case {
+            name: "walletcrew profileSync: neither email nor phone skips",
+            options: r#"{"provider":"walletcrew","operation":"profileSync"}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"external_id":"C-7"}"#,
+            expect: r#"{"skipped":true,"reason":"no email or phone"}"#,
+        },
+        Case {
+            name: "jericommerce: negative delta decreases by its absolute value",
+            options: r#"{"provider":"jericommerce","delta":"{{ event.points }}","reason":"Redeemed {{ event.product }}"}"#,
+            env: ENV,
+            event: REDEEM,
+            profile: ADA,
+            expect: r#"{"dryRun":true,"request":{"method":"POST","url":"https://api.jericommerce.com/v1/programs/acme%2Fclub/balance/decrease","headers":{"api-key":"***","Content-Type":"application/json"},"body":"[{\"email\":\"ada@example.com\",\"amount\":25,\"reason\":\"Redeemed Mug \\\"XL\\\"\"}]"}}"#,
+        },
+        Case {
+            name: "jericommerce: numeric text delta increases",
+            options: r#"{"provider":"jericommerce","delta":"{{ person.properties.bonus }}","reason":"Welcome bonus"}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"email":"ada@example.com","properties":{"bonus":" 12.5 "}}"#,
+            expect: r#"{"dryRun":true,"request":{"method":"POST","url":"https://api.jericommerce.com/v1/programs/acme%2Fclub/balance/increase","headers":{"api-key":"***","Content-Type":"application/json"},"body":"[{\"email\":\"ada@example.com\",\"amount\":12.5,\"reason\":\"Welcome bonus\"}]"}}"#,
+        },
+        Case {
+            name: "jericommerce: zero delta skips",
+            options: r#"{"provider":"jericommerce","delta":"{{ event.points|default:0 }}","reason":"x"}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: r#"{"skipped":true,"reason":"zero delta"}"#,
+        },
+        Case {
+            name: "jericommerce: no email skips",
+            options: r#"{"provider":"jericommerce","delta":"5","reason":"x"}"#,
+            env: ENV,
+            event: "null",
+            profile: r#"{"phone_number":"+15005550006"}"#,
+            expect: r#"{"skipped":true,"reason":"no email"}"#,
+        },
+        Case {
+            name: "jericommerce: a non-numeric delta is an error naming its type",
+            options: r#"{"provider":"jericommerce","delta":"{{ event.points }}","reason":"x"}"#,
+            env: ENV,
+            event: r#"{"points":"lots"}"#,
+            profile: ADA,
+            expect: r#"{"error":{"code":"invalid_profile","message":"JeriCommerce error: delta must be a number, got a string 'lots'"}}"#,
+        },
+        Case {
+            name: "jericommerce: reason is required",
+            options: r#"{"provider":"jericommerce","delta":"5"}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: r#"{"error":{"code":"missing_config","message":"JeriCommerce error: option reason is required (or set PASSBRIDGE_REASON)"}}"#,
+        },
+        Case {
+            name: "passninja create: a pass already exists",
+            options: r#"{"operation":"create"}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: r#"{"skipped":true,"reason":"pass already exists"}"#,
+        },
+        Case {
+            name: "passninja create: skipIfPassExists false sends",
+            options: r#"{"provider":"passninja","operation":"create","skipIfPassExists":false}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: leak(format!(
+                r#"{{"dryRun":true,"request":{{"method":"POST","url":"http://127.0.0.1:9/v1/passes","headers":{h},"body":"{{\"passTemplate\":\"ptk_0x9f\",\"pass\":{{\"points-balance\":\"120\",\"loyalty-tier\":\"Standard\"}}}}"}}}}"#
+            )),
+        },
+        Case {
+            name: "passninja delete",
+            options: r#"{"operation":"delete"}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: r#"{"dryRun":true,"request":{"method":"DELETE","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/C-42","headers":{"X-API-KEY":"***","X-ACCOUNT-ID":"aid_0x2a"},"body":null}}"#,
+        },
+        Case {
+            name: "provider and operation from PASSBRIDGE_* variables",
+            options: "{}",
+            env: r#"{"WALLETCREW_API_KEY":"wc_1","WALLETCREW_TENANT_ID":"t1","PASSBRIDGE_PROVIDER":"walletcrew","PASSBRIDGE_OPERATION":"profileSync"}"#,
+            event: "null",
+            profile: r#"{"email":"a@example.com"}"#,
+            expect: r#"{"dryRun":true,"request":{"method":"POST","url":"https://app.neostore.cloud/api/t1/webhooks/listeners/klaviyo/profiles/sync","headers":{"X-API-KEY":"***","Content-Type":"application/json"},"body":"{\"email\":\"a@example.com\",\"phone_number\":null}"}}"#,
+        },
+        Case {
+            name: "unknown provider",
+            options: r#"{"provider":"acme"}"#,
+            env: ENV,
+            event: "null",
+            profile: ADA,
+            expect: r#"{"error":{"code":"invalid_config","message":"passbridge error: unknown provider 'acme' (known: passninja, walletcrew, jericommerce)"}}"#,
         },
     ]
 }
