@@ -62,7 +62,9 @@ fn passninja_status_classes() {
             ("status", OutValue::Num(200.0))
         ]
     );
-    let cases: &[(u16, &str, Option<&str>, Code, bool, &str)] = &[
+    // (status, body, Retry-After, code, retryable, message)
+    type Case<'a> = (u16, &'a str, Option<&'a str>, Code, bool, &'a str);
+    let cases: &[Case] = &[
         (400, r#"{"error":"Unknown field points"}"#, None, Code::Rejected, false, "PassNinja error: 400 Bad Request: Unknown field points"),
         (401, r#"{"msg":"Invalid API key"}"#, None, Code::Unauthorized, false, "PassNinja error: 401 Unauthorized: Invalid API key"),
         (403, r#"{"error":"Enterprise plan required","code":"ENTERPRISE_REQUIRED"}"#, None, Code::Unauthorized, false, "PassNinja error: 403 Forbidden: Enterprise plan required (ENTERPRISE_REQUIRED)"),
