@@ -14,12 +14,19 @@ import { wasmBase64 } from "../pkg/passbridge_inline.js";
 
 let loaded = false;
 
+function decodeBase64(text) {
+  // Node (where Klaviyo runs code) decodes natively, ten times faster than
+  // the portable loop; browsers and workerd take the loop.
+  if (typeof globalThis.Buffer?.from === "function") return globalThis.Buffer.from(text, "base64");
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 function loadWasm() {
   if (loaded) return;
-  const text = atob(wasmBase64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  initSync({ module: bytes });
+  initSync({ module: decodeBase64(wasmBase64) });
   loaded = true;
 }
 
