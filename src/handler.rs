@@ -34,40 +34,66 @@ pub struct Options {
 pub const MAX_BUDGET_MS: u64 = 60_000;
 
 impl Options {
-    /// Reads the `PASSBRIDGE_*` variables, so one pasted file serves every
-    /// scenario without code changes.
-    pub fn from_env(env: &dyn Env) -> Result<Options, Error> {
+    /// Fills every option not given here (in code) from its `PASSBRIDGE_*`
+    /// variable, so one pasted file serves every scenario without code changes.
+    /// An option given in code wins, and its variable is then not even read.
+    /// Errors carry the prefix of the provider that will run.
+    pub fn with_env(self, env: &dyn Env) -> Result<Options, Error> {
         let text = |name: &str| crate::env::optional(env, name);
-        let flag = |name: &str| {
-            text(name)
-                .map(|v| crate::env::parse_bool(name, &v))
-                .transpose()
+        let provider = self.provider.or_else(|| text("PASSBRIDGE_PROVIDER"));
+        let prefix = crate::providers::prefix(provider.as_deref());
+        let run = || -> Result<Options, Error> {
+            let flag = |given: Option<bool>, name: &str| match given {
+                Some(v) => Ok(Some(v)),
+                None => text(name)
+                    .map(|v| crate::env::parse_bool(name, &v))
+                    .transpose(),
+            };
+            let pairs = |given: Option<Vec<(String, String)>>, name: &str, what: &str| match given {
+                Some(v) => Ok(Some(v)),
+                None => text(name)
+                    .map(|json| crate::mapping::pairs_from_json(what, name, &json))
+                    .transpose(),
+            };
+            let budget_ms = match self.budget_ms {
+                Some(ms) => Some(ms),
+                None => text("PASSBRIDGE_BUDGET_MS")
+                    .map(|v| {
+                        parse_budget(
+                            "PASSBRIDGE_BUDGET_MS",
+                            v.trim().parse::<f64>().unwrap_or(f64::NAN),
+                        )
+                    })
+                    .transpose()?,
+            };
+            Ok(Options {
+                provider: provider.clone(),
+                operation: self
+                    .operation
+                    .clone()
+                    .or_else(|| text("PASSBRIDGE_OPERATION")),
+                fields: pairs(self.fields.clone(), "PASSBRIDGE_FIELDS", "field")?,
+                identifiers: pairs(
+                    self.identifiers.clone(),
+                    "PASSBRIDGE_IDENTIFIERS",
+                    "identifier",
+                )?,
+                pass_type: self
+                    .pass_type
+                    .clone()
+                    .or_else(|| text("PASSBRIDGE_PASS_TYPE")),
+                update_metadata: flag(self.update_metadata, "PASSBRIDGE_UPDATE_METADATA")?,
+                delta: self.delta.clone().or_else(|| text("PASSBRIDGE_DELTA")),
+                reason: self.reason.clone().or_else(|| text("PASSBRIDGE_REASON")),
+                skip_if_pass_exists: flag(
+                    self.skip_if_pass_exists,
+                    "PASSBRIDGE_SKIP_IF_PASS_EXISTS",
+                )?,
+                dry_run: flag(self.dry_run, "PASSBRIDGE_DRY_RUN")?,
+                budget_ms,
+            })
         };
-        let pairs = |name: &str, what: &str| {
-            text(name)
-                .map(|json| crate::mapping::pairs_from_json(what, name, &json))
-                .transpose()
-        };
-        Ok(Options {
-            provider: text("PASSBRIDGE_PROVIDER"),
-            operation: text("PASSBRIDGE_OPERATION"),
-            fields: pairs("PASSBRIDGE_FIELDS", "field")?,
-            identifiers: pairs("PASSBRIDGE_IDENTIFIERS", "identifier")?,
-            pass_type: text("PASSBRIDGE_PASS_TYPE"),
-            update_metadata: flag("PASSBRIDGE_UPDATE_METADATA")?,
-            delta: text("PASSBRIDGE_DELTA"),
-            reason: text("PASSBRIDGE_REASON"),
-            skip_if_pass_exists: flag("PASSBRIDGE_SKIP_IF_PASS_EXISTS")?,
-            dry_run: flag("PASSBRIDGE_DRY_RUN")?,
-            budget_ms: text("PASSBRIDGE_BUDGET_MS")
-                .map(|v| {
-                    parse_budget(
-                        "PASSBRIDGE_BUDGET_MS",
-                        v.trim().parse::<f64>().unwrap_or(f64::NAN),
-                    )
-                })
-                .transpose()?,
-        })
+        run().map_err(|e| e.prefixed(prefix))
     }
 
     /// Parses every template option now (fields, identifiers, delta, reason),
@@ -87,23 +113,6 @@ impl Options {
             }
         }
         Ok(())
-    }
-
-    /// Each option set here, else the one in `fallback` (code wins over the environment).
-    pub fn or(self, fallback: Options) -> Options {
-        Options {
-            provider: self.provider.or(fallback.provider),
-            operation: self.operation.or(fallback.operation),
-            fields: self.fields.or(fallback.fields),
-            identifiers: self.identifiers.or(fallback.identifiers),
-            pass_type: self.pass_type.or(fallback.pass_type),
-            update_metadata: self.update_metadata.or(fallback.update_metadata),
-            delta: self.delta.or(fallback.delta),
-            reason: self.reason.or(fallback.reason),
-            skip_if_pass_exists: self.skip_if_pass_exists.or(fallback.skip_if_pass_exists),
-            dry_run: self.dry_run.or(fallback.dry_run),
-            budget_ms: self.budget_ms.or(fallback.budget_ms),
-        }
     }
 }
 
@@ -184,5 +193,52 @@ impl Handler {
         ))
         .redacted(&secrets)
         .prefixed(self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn code_wins_and_a_shadowed_variable_is_not_read() {
+        let env: HashMap<&str, &str> = [
+            ("PASSBRIDGE_PROVIDER", "walletcrew"),
+            ("PASSBRIDGE_FIELDS", "not json"),
+            ("PASSBRIDGE_PASS_TYPE", "premium"),
+        ]
+        .into_iter()
+        .collect();
+        let code = Options {
+            fields: Some(vec![("a".into(), "b".into())]),
+            ..Options::default()
+        };
+        let o = code.with_env(&env).unwrap();
+        assert_eq!(o.provider.as_deref(), Some("walletcrew"));
+        assert_eq!(o.pass_type.as_deref(), Some("premium"));
+        assert_eq!(o.fields, Some(vec![("a".into(), "b".into())]));
+    }
+
+    #[test]
+    fn variable_errors_carry_the_prefix_of_the_provider_that_runs() {
+        let env: HashMap<&str, &str> = [
+            ("PASSBRIDGE_PROVIDER", "walletcrew"),
+            ("PASSBRIDGE_UPDATE_METADATA", "maybe"),
+        ]
+        .into_iter()
+        .collect();
+        let err = Options::default().with_env(&env).unwrap_err();
+        assert_eq!(
+            err.message,
+            "The Wallet Crew error: PASSBRIDGE_UPDATE_METADATA must be true or false, got 'maybe'"
+        );
+        let err = Options {
+            provider: Some("jericommerce".into()),
+            ..Options::default()
+        }
+        .with_env(&env)
+        .unwrap_err();
+        assert!(err.message.starts_with("JeriCommerce error: "));
     }
 }

@@ -456,12 +456,7 @@ impl JsHandler {
         if let Some(b) = self.built.borrow().as_ref() {
             return Ok(b.clone());
         }
-        let env_options = Options::from_env(&JsEnv(env.clone())).map_err(|e| {
-            e.prefixed(crate::providers::prefix(
-                self.code_options.provider.as_deref(),
-            ))
-        })?;
-        let options = self.code_options.clone().or(env_options);
+        let options = self.code_options.clone().with_env(&JsEnv(env.clone()))?;
         let built = Rc::new(Built {
             handler: Handler::new(&options)?,
             dry_run: options.dry_run.unwrap_or(false),
@@ -767,21 +762,24 @@ impl JsWorkerApp {
         if let Some((_, b)) = self.built.borrow().iter().find(|(p, _)| *p == route.path) {
             return b.clone();
         }
-        let built = Options::from_env(&JsEnv(self.env.clone())).and_then(|env_options| {
-            let options = Options {
-                provider: Some(route.provider.to_string()),
-                operation: Some(route.operation.to_string()),
-                ..env_options
-            };
-            let budget = options
-                .budget_ms
-                .unwrap_or(crate::worker::DEFAULT_BUDGET_MS);
-            Ok(Rc::new(Built {
-                handler: Handler::new(&options)?,
-                dry_run: options.dry_run.unwrap_or(false),
-                policy: RetryPolicy::with_budget(budget),
-            }))
-        });
+        // The route picks provider and operation; everything else comes from the variables.
+        let route_options = Options {
+            provider: Some(route.provider.to_string()),
+            operation: Some(route.operation.to_string()),
+            ..Options::default()
+        };
+        let built = route_options
+            .with_env(&JsEnv(self.env.clone()))
+            .and_then(|options| {
+                let budget = options
+                    .budget_ms
+                    .unwrap_or(crate::worker::DEFAULT_BUDGET_MS);
+                Ok(Rc::new(Built {
+                    handler: Handler::new(&options)?,
+                    dry_run: options.dry_run.unwrap_or(false),
+                    policy: RetryPolicy::with_budget(budget),
+                }))
+            });
         self.built.borrow_mut().push((route.path, built.clone()));
         built
     }

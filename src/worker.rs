@@ -26,22 +26,21 @@ pub struct Route {
 
 /// Every route the Worker serves.
 pub const ROUTES: &[Route] = &[
-    Route {
-        path: "/passninja/update",
-        provider: "passninja",
-        operation: "update",
-    },
-    Route {
-        path: "/passninja/create",
-        provider: "passninja",
-        operation: "create",
-    },
-    Route {
-        path: "/passninja/delete",
-        provider: "passninja",
-        operation: "delete",
-    },
+    route("/passninja/update", "passninja", "update"),
+    route("/passninja/create", "passninja", "create"),
+    route("/passninja/delete", "passninja", "delete"),
+    route("/walletcrew/push-update", "walletcrew", "pushUpdate"),
+    route("/walletcrew/profile-sync", "walletcrew", "profileSync"),
+    route("/jericommerce/balance", "jericommerce", "balance"),
 ];
+
+const fn route(path: &'static str, provider: &'static str, operation: &'static str) -> Route {
+    Route {
+        path,
+        provider,
+        operation,
+    }
+}
 
 pub const HEALTH_PATH: &str = "/health";
 
@@ -503,6 +502,32 @@ mod tests {
             if let Gate::Answer(a) = g {
                 assert!(!a.body.contains("s3cret"));
             }
+        }
+    }
+
+    #[test]
+    fn every_operation_has_a_route() {
+        let paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "/passninja/update",
+                "/passninja/create",
+                "/passninja/delete",
+                "/walletcrew/push-update",
+                "/walletcrew/profile-sync",
+                "/jericommerce/balance"
+            ]
+        );
+        for r in ROUTES {
+            let options = crate::Options {
+                provider: Some(r.provider.into()),
+                operation: Some(r.operation.into()),
+                delta: Some("1".into()),
+                reason: Some("r".into()),
+                ..crate::Options::default()
+            };
+            assert!(crate::Handler::new(&options).is_ok(), "{}", r.path);
         }
     }
 

@@ -40,11 +40,11 @@ fn env(json: &str) -> HashMap<String, String> {
 
 fn run(case: &common::Case) -> String {
     let env = env(case.env);
-    let env_options = match Options::from_env(&env as &dyn Env) {
+    let merged = match options(case.options).with_env(&env as &dyn Env) {
         Ok(o) => o,
         Err(e) => return error_json(&e),
     };
-    let handler = match Handler::new(&options(case.options).or(env_options)) {
+    let handler = match Handler::new(&merged) {
         Ok(h) => h,
         Err(e) => return error_json(&e),
     };

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import http from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -306,6 +307,21 @@ function parseHttpResponse(data) {
   return { status: Number(m[1]), headers, text, json: undefined, complete };
 }
 
+/**
+ * A fake-passninja script step that also closes its connection. The fake's
+ * keepAliveTimeout of 1 ms does not guarantee a fresh connection per attempt:
+ * workerd may reuse a pooled connection the fake is closing, and that attempt
+ * then fails as "Network connection lost" (seen under CPU load). Steps whose
+ * answer is followed by a retry use this, so retry counts stay deterministic.
+ */
+export function closing(step) {
+  const close = { Connection: 'close' };
+  if (typeof step === 'number') return { status: step, headers: close };
+  if (step === 'echo-key') return { status: 400, body: { error: 'Invalid request for API key {key}' }, echoKey: true, headers: close };
+  if (step !== null && typeof step === 'object') return { ...step, headers: { ...(step.headers ?? {}), ...close } };
+  return step;
+}
+
 /** A flat Klaviyo webhook body. */
 export function flatBody(person = {}, event) {
   const body = {
@@ -359,4 +375,40 @@ export function assertCleanLogs(logs, secrets) {
       assert.ok(!line.toLowerCase().includes(s.toLowerCase()), `log line leaks ${s}: ${line}`);
     }
   }
+}
+
+/**
+ * One request over node:http (keep-alive through `agent`), bounded by `timeoutMs`.
+ * Resolves to { status, headers, text, ms }.
+ */
+export function httpRequest(agent, port, { method = 'POST', path = '/', headers = {}, body } = {}, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers, agent },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Runs `count` jobs with at most `concurrency` in flight; `job(i)` returns a promise. */
+export async function pool(count, concurrency, job) {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      await job(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
 }
