@@ -40,7 +40,7 @@ $(WASM) pkg/passbridge.js: $(RUST_SRC)
 pkg/passbridge_inline.js: $(WASM) js/build/inline-wasm.mjs
 	node js/build/inline-wasm.mjs $(WASM) $@
 
-$(DIST): pkg/passbridge.js pkg/passbridge_inline.js js/klaviyo.mjs js/build/banner.txt
+$(DIST): pkg/passbridge.js pkg/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/build/banner.txt
 	@mkdir -p dist
 	esbuild js/klaviyo.mjs --bundle --format=esm --platform=neutral --minify --legal-comments=none \
 	  --banner:js="$$(cat js/build/banner.txt)" --outfile=$@ --log-level=warning

@@ -22,8 +22,10 @@ use crate::profile::Node;
 use crate::retry::RetryPolicy;
 use crate::value::Value;
 
-// Two tiny readers so that each step of a path costs one crossing: a plain
-// `Reflect.get` plus the half-dozen `is_*` checks would cost one each.
+// Tiny helpers so that each step of a path costs one crossing (a plain
+// `Reflect.get` plus the half-dozen `is_*` checks would cost one each), and so
+// that no hostile value (a throwing getter, a revoked Proxy) can throw through
+// the wasm frames: an exception unwinding through Rust would skip its cleanup.
 #[wasm_bindgen(inline_js = "
 export function pb_get(o, k) {
   if (typeof o !== 'object' || o === null) return undefined;
@@ -39,13 +41,21 @@ export function pb_dry_run(method, url, headers, body) {
 export function pb_kind(v) {
   switch (typeof v) {
     case 'undefined': return 0;
-    case 'object': return v === null ? 1 : Array.isArray(v) ? 5 : 6;
+    case 'object':
+      if (v === null) return 1;
+      try { return Array.isArray(v) ? 5 : 6; } catch { return 0; }
     case 'boolean': return 2;
     case 'number': return 3;
     case 'string': return 4;
     case 'bigint': return 7;
     default: return 0;
   }
+}
+export function pb_text(v) {
+  try { return String(v); } catch { return ''; }
+}
+export function pb_len(v) {
+  try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
 }
 ")]
 extern "C" {
@@ -57,9 +67,13 @@ extern "C" {
     /// headers given as `name\nvalue\n…` (values never hold a newline:
     /// the core rejects control characters in header values).
     fn pb_dry_run(method: &JsValue, url: &str, headers: &str, body: &JsValue) -> JsValue;
-    /// 0 undefined (or a function/symbol), 1 null, 2 boolean, 3 number,
-    /// 4 string, 5 array, 6 object, 7 bigint.
+    /// 0 undefined (or a function/symbol, or a value that throws when
+    /// inspected), 1 null, 2 boolean, 3 number, 4 string, 5 array, 6 object, 7 bigint.
     fn pb_kind(v: &JsValue) -> u8;
+    /// The length of an array or the number of keys of an object (0 if that throws).
+    fn pb_len(v: &JsValue) -> u32;
+    /// `String(v)` (for a bigint), or "" if that throws.
+    fn pb_text(v: &JsValue) -> String;
 }
 
 #[wasm_bindgen]
@@ -170,11 +184,9 @@ impl Node for JsNode {
             KIND_BOOL => Value::Bool(v.as_bool().unwrap_or(false)),
             KIND_NUMBER => Value::Number(v.as_f64().unwrap_or(f64::NAN)),
             KIND_STRING => Value::Str(v.as_string().unwrap_or_default()),
-            KIND_ARRAY => Value::List(Array::from(v).length() as usize),
-            KIND_OBJECT => {
-                Value::Object(Object::keys(v.unchecked_ref::<Object>()).length() as usize)
-            }
-            KIND_BIGINT => Value::Str(String::from(js_sys::JsString::from(v.clone()))),
+            KIND_ARRAY => Value::List(pb_len(v) as usize),
+            KIND_OBJECT => Value::Object(pb_len(v) as usize),
+            KIND_BIGINT => Value::Str(pb_text(v)),
             // Undefined, functions and symbols are not data.
             _ => Value::Missing,
         }
