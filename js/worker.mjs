@@ -38,6 +38,19 @@ async function readBounded(request, limit) {
   return new TextDecoder().decode(bytes);
 }
 
+/** Reads and discards the body, giving up after `ms`. */
+async function drainWithin(request, ms) {
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([request.arrayBuffer().catch(() => {}), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const INTERNAL_ERROR = JSON.stringify({
   type: "urn:passbridge:error:internal_error",
   title: "Internal Server Error",
@@ -67,7 +80,13 @@ export default {
         started,
         flowId,
       );
-      if (answer === null) {
+      if (answer !== null) {
+        // Drain a small declared body before answering early: workerd otherwise
+        // drops the client's keep-alive connection without saying so. Never
+        // wait on a body that is large, undeclared or slow to come.
+        const declared = Number(h.get("content-length") ?? NaN);
+        if (declared > 0 && declared <= app.maxBodyBytes) await drainWithin(request, 1000);
+      } else {
         const body = await readBounded(request, app.maxBodyBytes);
         answer =
           body === null

@@ -733,6 +733,12 @@ impl JsWorkerApp {
                 "no such route",
             )));
         };
+        // Configuration first: a bad mapping fails every request loudly,
+        // whatever its body.
+        let built = match self.route_handler(route) {
+            Ok(b) => b,
+            Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
+        };
         let parsed = match crate::worker::parse_body(&body) {
             Ok(v) => v,
             Err(a) => return Promise::resolve(&done(&a)),
@@ -740,10 +746,6 @@ impl JsWorkerApp {
         let (profile, event) = match crate::worker::person_and_event(&parsed) {
             Ok(pe) => pe,
             Err(a) => return Promise::resolve(&done(&a)),
-        };
-        let built = match self.route_handler(route) {
-            Ok(b) => b,
-            Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
         };
         let request = match built.handler.plan(profile, event, &JsEnv(self.env.clone())) {
             Ok(Plan::Skip(reason)) => {

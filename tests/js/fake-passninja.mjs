@@ -140,6 +140,9 @@ export async function startFakePassNinja(options = {}) {
     const hasType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
     res.writeHead(status, {
       ...(hasType ? {} : { 'Content-Type': isText ? 'text/plain; charset=utf-8' : 'application/json' }),
+      // Every answer closes its connection: a client never reuses a socket the
+      // fake is closing (a race that turned a scripted 503 into "network").
+      Connection: 'close',
       ...headers,
     });
     res.end(text);

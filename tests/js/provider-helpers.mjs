@@ -66,7 +66,8 @@ export async function startFakeProvider(spec) {
     if (!hasType && text !== '') {
       headers['Content-Type'] = isText ? 'text/plain; charset=utf-8' : spec.jsonContentType?.(body) ?? 'application/json';
     }
-    res.writeHead(status, headers);
+    // Every answer closes its connection (no reuse of a socket being closed).
+    res.writeHead(status, { Connection: 'close', ...headers });
     res.end(text);
   };
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Miniflare } from 'miniflare';
@@ -147,9 +147,9 @@ export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retr
       return answer;
     },
     /** A raw HTTP/1.1 request; resolves to { status, headers, text, json } (or throws when no answer). */
-    async raw(head, chunks = []) {
+    async raw(head, chunks = [], options = {}) {
       w.sent++;
-      const answer = await rawHttp(w.port, head, chunks);
+      const answer = await rawHttp(w.port, head, chunks, options);
       checkAnswer(answer, 'POST', bindings);
       return answer;
     },
@@ -251,11 +251,18 @@ export function assertProblem(answer, status, code) {
  * `head` is the request line and headers without the final blank line.
  * Resolves with what the server answered, even when it closed the connection
  * while the body was still being written (it may answer 413 early).
+ *
+ * `paceAfter` (bytes): once that much body was written, wait (up to 1 s) for an
+ * answer after each further piece and stop writing when one came. A server that
+ * answers early and closes with unread data in its socket makes the kernel send
+ * RST, which can discard the answer before the client reads it (seen under CPU
+ * load); a client that stops writing once answered never triggers that.
  */
-export function rawHttp(port, head, chunks = [], timeoutMs = 10_000) {
+export function rawHttp(port, head, chunks = [], { timeoutMs = 10_000, paceAfter = Infinity } = {}) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const received = [];
+    const onData = new Set();
     let settled = false;
     const finish = () => {
       if (settled) return;
@@ -270,18 +277,33 @@ export function rawHttp(port, head, chunks = [], timeoutMs = 10_000) {
     const timer = setTimeout(finish, timeoutMs);
     socket.on('data', (d) => {
       received.push(d);
+      for (const f of [...onData]) f();
       // Done once the whole body (by Content-Length) is in.
       const parsed = parseHttpResponse(Buffer.concat(received).toString('utf8'));
       if (parsed?.complete) finish();
     });
     socket.on('error', () => finish());
     socket.on('close', () => finish());
+    const answered = (ms) =>
+      new Promise((r) => {
+        if (received.length) return r();
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          onData.delete(done);
+          r();
+        }
+        onData.add(done);
+      });
     socket.on('connect', async () => {
       try {
         socket.write(`${head}\r\nConnection: close\r\n\r\n`);
+        let written = 0;
         for (const c of chunks) {
-          if (socket.destroyed) break;
+          if (socket.destroyed || settled || received.length) break;
           if (!socket.write(c)) await new Promise((r) => socket.once('drain', r).once('close', r));
+          written += c.length;
+          if (written > paceAfter) await answered(1000);
         }
       } catch {
         /* the server may close early */
