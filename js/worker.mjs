@@ -16,9 +16,7 @@ let appEnv = null;
 /** The body as text, or null when it is larger than `limit` bytes (read no further). */
 async function readBounded(request, limit) {
   if (request.body === null) return "";
-  // A declared length within the limit is enforced by the runtime: read at once.
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared >= 0 && declared <= limit) return request.text();
+  // Always stream and count: a Content-Length can lie (chunked bodies win).
   const reader = request.body.getReader();
   const chunks = [];
   let size = 0;
