@@ -39,14 +39,14 @@ async function readBounded(request, limit) {
   return new TextDecoder().decode(bytes);
 }
 
-/** Reads and discards the body, giving up after `ms`. */
-async function drainWithin(request, ms) {
+/** Reads and discards the body (at most `limit` bytes), giving up after `ms`. */
+async function drainWithin(request, limit, ms) {
   let timer;
   const deadline = new Promise((resolve) => {
     timer = setTimeout(resolve, ms);
   });
   try {
-    await Promise.race([request.arrayBuffer().catch(() => {}), deadline]);
+    await Promise.race([readBounded(request, limit).catch(() => {}), deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -86,7 +86,7 @@ export default {
         // drops the client's keep-alive connection without saying so. Never
         // wait on a body that is large, undeclared or slow to come.
         const declared = Number(h.get("content-length") ?? NaN);
-        if (declared > 0 && declared <= app.maxBodyBytes) await drainWithin(request, 1000);
+        if (declared > 0 && declared <= app.maxBodyBytes) await drainWithin(request, app.maxBodyBytes, 1000);
       } else {
         const body = await readBounded(request, app.maxBodyBytes);
         answer =
