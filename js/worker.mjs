@@ -56,7 +56,7 @@ const INTERNAL_ERROR = JSON.stringify({
   type: "urn:passbridge:error:internal_error",
   title: "Internal Server Error",
   status: 500,
-  detail: "unexpected failure in the Worker; nothing was sent upstream twice",
+  detail: "unexpected failure in the Worker; its log line has the error name",
   code: "internal_error",
 });
 
@@ -100,7 +100,9 @@ export default {
         headers: answer.headers,
       });
     } catch (error) {
-      console.log(JSON.stringify({ outcome: "internal_error", durationMs: Date.now() - started }));
+      // The error's name only: its message could quote request data.
+      const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";
+      console.log(JSON.stringify({ outcome: "internal_error", error: name, durationMs: Date.now() - started }));
       return new Response(INTERNAL_ERROR, {
         status: 500,
         headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
