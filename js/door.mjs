@@ -8,6 +8,9 @@ import { Handler } from "../pkg/passbridge.js";
 
 const processEnv = () => globalThis.process?.env ?? {};
 const globalFetch = (url, init) => globalThis.fetch(url, init);
+// Without a global fetch the core reports a configuration error (not a
+// retryable network failure).
+const defaultFetch = () => (typeof globalThis.fetch === "function" ? globalFetch : undefined);
 
 /** Builds `createHandler` for a door whose `loadWasm()` initialises the wasm (idempotent). */
 export function makeCreateHandler(loadWasm) {
@@ -31,7 +34,7 @@ export function makeCreateHandler(loadWasm) {
           loadWasm();
           core = new Handler(options);
         }
-        return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? globalFetch);
+        return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
       } catch (error) {
         return Promise.reject(error);
       }

@@ -23,6 +23,22 @@ impl Env for HashMap<&str, &str> {
     }
 }
 
+/// The variables that hold secrets: their values are redacted from every
+/// error a handler reports, whatever put them there.
+pub const SECRET_VARIABLES: [&str; 4] = [
+    "PASSNINJA_API_KEY",
+    "WALLETCREW_API_KEY",
+    "JERICOMMERCE_API_KEY",
+    "PASSBRIDGE_WEBHOOK_SECRET",
+];
+
+/// Replaces the value of every secret variable found in `err`'s message by `***`.
+pub fn redact_secrets(err: Error, env: &dyn Env) -> Error {
+    let values: Vec<String> = SECRET_VARIABLES.iter().filter_map(|n| env.var(n)).collect();
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    err.redacted(&refs)
+}
+
 /// A value, or `None` when unset or blank.
 pub fn optional(env: &dyn Env, name: &str) -> Option<String> {
     env.var(name).filter(|v| !v.trim().is_empty())
@@ -42,7 +58,8 @@ pub fn secret_header(env: &dyn Env, name: &str) -> Result<String, Error> {
 }
 
 /// An identifier such as `ptk_0x1a2b`: `prefix` then at least one hex digit.
-/// The error quotes the value (identifiers are not secret), bounded.
+/// The error never quotes the value: a key pasted into the wrong variable
+/// must not end up in a message.
 pub fn prefixed_hex_id(env: &dyn Env, name: &str, prefix: &str) -> Result<String, Error> {
     let value = required(env, name)?;
     let ok = value.strip_prefix(prefix).is_some_and(|hex| {
@@ -50,8 +67,7 @@ pub fn prefixed_hex_id(env: &dyn Env, name: &str, prefix: &str) -> Result<String
     });
     if !ok {
         return Err(Error::invalid_config(format!(
-            "{name} must look like {prefix}<hex digits>, got '{}'",
-            crate::http::excerpt(&value, 40)
+            "{name} must look like {prefix}<hex digits> (the value set is not shown)"
         )));
     }
     Ok(value)
@@ -94,6 +110,18 @@ pub fn base_url(env: &dyn Env, name: &str, default: &str) -> Result<String, Erro
     if host.is_empty() || host.contains('@') {
         return Err(bad("must name a host (and no credentials)"));
     }
+    // Plain http would send the API key unencrypted: only to this machine.
+    if value.starts_with("http://") {
+        let name_only = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        if !matches!(name_only, "127.0.0.1" | "localhost" | "::1") {
+            return Err(bad(
+                "must use https:// (http:// is allowed only for 127.0.0.1, localhost or [::1])",
+            ));
+        }
+    }
     Ok(value.trim_end_matches('/').to_string())
 }
 
@@ -103,8 +131,7 @@ pub fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
         _ => Err(Error::invalid_config(format!(
-            "{name} must be true or false, got '{}'",
-            crate::http::excerpt(value, 20)
+            "{name} must be true or false (or 1/0, yes/no, on/off)"
         ))),
     }
 }
@@ -162,6 +189,7 @@ mod tests {
             ("Q", "https://x/?a=1"),
             ("CRED", "https://u:p@x"),
             ("SP", "https://x y"),
+            ("PLAIN", "http://api.passninja.com"),
             ("EMPTY", "https://"),
         ]);
         assert_eq!(base_url(&e, "OK", "d").unwrap(), "http://127.0.0.1:8787");
@@ -169,7 +197,7 @@ mod tests {
             base_url(&e, "UNSET", "https://api.passninja.com").unwrap(),
             "https://api.passninja.com"
         );
-        for name in ["FTP", "Q", "CRED", "SP", "EMPTY"] {
+        for name in ["FTP", "Q", "CRED", "SP", "EMPTY", "PLAIN"] {
             assert_eq!(
                 base_url(&e, name, "d").unwrap_err().code,
                 Code::InvalidConfig,

@@ -167,12 +167,27 @@ impl Decimal {
             Some(rest) => (true, rest),
             None => (false, text.strip_prefix('+').unwrap_or(text)),
         };
-        let (mantissa, exp) = match body.find(['e', 'E']) {
-            Some(i) => (&body[..i], body[i + 1..].parse::<i64>().ok()?),
+        let (mantissa, exp) = match body.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i64>().ok()?),
             None => (body, 0),
         };
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+        let digits: Vec<u8> = int
+            .bytes()
+            .chain(frac.bytes())
+            .map(|b| b.wrapping_sub(b'0'))
+            .collect();
+        // The text parsed as a finite f64, so a huge positive exponent means a
+        // zero mantissa, and a huge negative one a value too small for any
+        // precision floatformat shows (kept non-zero: Django prints "0.0").
+        if !(-100_000..=100_000).contains(&exp) {
+            let tiny = exp < 0 && digits.iter().any(|d| *d != 0);
+            return Some(Decimal {
+                negative,
+                digits: vec![u8::from(tiny)],
+                exp: if tiny { -100_000 } else { 0 },
+            });
+        }
         Some(Decimal {
             negative,
             digits,
@@ -184,7 +199,7 @@ impl Decimal {
         if self.exp >= 0 {
             return true;
         }
-        let frac_len = (-self.exp) as usize;
+        let frac_len = self.exp.unsigned_abs() as usize;
         self.digits.iter().rev().take(frac_len).all(|d| *d == 0)
     }
 

@@ -93,7 +93,7 @@ impl Options {
                 budget_ms,
             })
         };
-        run().map_err(|e| e.prefixed(prefix))
+        run().map_err(|e| crate::env::redact_secrets(e, env).prefixed(prefix))
     }
 
     /// Parses every template option now (fields, identifiers, delta, reason),
@@ -169,7 +169,7 @@ impl Handler {
     ) -> Result<Plan, Error> {
         Input::new(profile, event)
             .and_then(|input| self.op.plan(&input, env))
-            .map_err(|e| e.prefixed(self.prefix))
+            .map_err(|e| crate::env::redact_secrets(e, env).prefixed(self.prefix))
     }
 
     /// Classifies the answer to a request this handler planned.
@@ -231,7 +231,7 @@ mod tests {
         let err = Options::default().with_env(&env).unwrap_err();
         assert_eq!(
             err.message,
-            "The Wallet Crew error: PASSBRIDGE_UPDATE_METADATA must be true or false, got 'maybe'"
+            "The Wallet Crew error: PASSBRIDGE_UPDATE_METADATA must be true or false (or 1/0, yes/no, on/off)"
         );
         let err = Options {
             provider: Some("jericommerce".into()),

@@ -221,7 +221,12 @@ fn parse_http_date(v: &str) -> Option<f64> {
     let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
     let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    if !(1..=31).contains(&day)
+        || !(1970..=9999).contains(&year)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&s)
+    {
         return None;
     }
     // Days from civil (Howard Hinnant's algorithm).
@@ -301,7 +306,15 @@ mod tests {
             parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", now),
             Some(0)
         );
-        for bad in ["", "-1", "soon", "1.5", "Sun, 06 Nov 1994 08:49:42 PST"] {
+        for bad in [
+            "",
+            "-1",
+            "soon",
+            "1.5",
+            "Sun, 06 Nov 1994 08:49:42 PST",
+            "Sun, 06 Nov 99999999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 1994 99999999999999:49:37 GMT",
+        ] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
     }

@@ -23,7 +23,7 @@ impl Node for &serde_json::Value {
     fn member(&self, key: &str) -> Option<Self> {
         match self {
             serde_json::Value::Object(map) => map.get(key),
-            serde_json::Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+            serde_json::Value::Array(items) => canonical_index(key).and_then(|i| items.get(i)),
             _ => None,
         }
     }
@@ -41,6 +41,18 @@ impl Node for &serde_json::Value {
             serde_json::Value::Array(items) => Value::List(items.len()),
             serde_json::Value::Object(map) => Value::Object(map.len()),
         }
+    }
+}
+
+/// A list index written the canonical way (`0`, `12`; not `01`, `+1`, ` 1`),
+/// as JavaScript property keys name array elements.
+pub fn canonical_index(key: &str) -> Option<usize> {
+    let canonical = key == "0"
+        || (!key.starts_with('0') && !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()));
+    if canonical {
+        key.parse().ok()
+    } else {
+        None
     }
 }
 
@@ -82,7 +94,7 @@ pub trait Resolve {
 /// shape (`{ data: { attributes: { …, properties } } }`) or a flat person
 /// (`{ external_id, email, …, properties }`).
 pub struct Input<N: Node> {
-    person_attrs: N,
+    person_attrs: Option<N>,
     person_props: Option<N>,
     event_props: Option<N>,
     event_attrs: Option<N>,
@@ -103,32 +115,37 @@ impl<N: Node> Input<N> {
             }
             None => return Err(Error::invalid_profile("the profile is missing")),
         };
-        let person_attrs =
-            match profile.member("data") {
-                Some(data) => {
-                    if !data.is_object() {
-                        return Err(Error::invalid_profile(format!(
-                            "profile.data must be an object, got {}",
-                            describe(&data)
-                        )));
-                    }
-                    match data.member("attributes") {
-                        Some(attrs) if attrs.is_object() => attrs,
-                        Some(attrs) => {
-                            return Err(Error::invalid_profile(format!(
-                                "profile.data.attributes must be an object, got {}",
-                                describe(&attrs)
-                            )))
-                        }
-                        None => return Err(Error::invalid_profile(
-                            "profile.data has no attributes (expected Klaviyo's JSON:API profile)",
-                        )),
-                    }
+        // JSON:API (`data.attributes`) or flat. A null `data` or `attributes`
+        // is a profile without attributes (any field may be null), not an error.
+        let person_attrs = match profile.member("data") {
+            Some(data) if matches!(data.value(), Value::Null) => None,
+            Some(data) if !data.is_object() => {
+                return Err(Error::invalid_profile(format!(
+                    "profile.data must be an object, got {}",
+                    describe(&data)
+                )))
+            }
+            Some(data) => match data.member("attributes") {
+                Some(attrs) if attrs.is_object() => Some(attrs),
+                Some(attrs) if matches!(attrs.value(), Value::Null) => None,
+                Some(attrs) => {
+                    return Err(Error::invalid_profile(format!(
+                        "profile.data.attributes must be an object, got {}",
+                        describe(&attrs)
+                    )))
                 }
-                None => profile,
-            };
-        let person_props =
-            optional_object(person_attrs.member("properties"), "profile properties")?;
+                None => {
+                    return Err(Error::invalid_profile(
+                        "profile.data has no attributes (expected Klaviyo's JSON:API profile)",
+                    ))
+                }
+            },
+            None => Some(profile),
+        };
+        let person_props = match &person_attrs {
+            Some(attrs) => optional_object(attrs.member("properties"), "profile properties")?,
+            None => None,
+        };
 
         let (event_props, event_attrs) = match event {
             None => (None, None),
@@ -167,7 +184,12 @@ impl<N: Node> Input<N> {
 impl<N: Node> Resolve for Input<N> {
     fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value {
         let start = match (root, keys.next()) {
-            (Root::Person, None) => return self.person_attrs.value(),
+            (Root::Person, None) => {
+                return match &self.person_attrs {
+                    Some(attrs) => attrs.value(),
+                    None => Value::Object(0),
+                }
+            }
             (Root::Person, Some("properties")) => match &self.person_props {
                 Some(props) => return walk(props, keys),
                 None => return Value::Missing,
@@ -175,7 +197,8 @@ impl<N: Node> Resolve for Input<N> {
             // Klaviyo lets `person.Name` reach a custom property too.
             (Root::Person, Some(first)) => self
                 .person_attrs
-                .member(first)
+                .as_ref()
+                .and_then(|a| a.member(first))
                 .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first))),
             (Root::Event, None) => {
                 return match &self.event_props {
@@ -288,6 +311,13 @@ mod tests {
                 input.resolve(&path(Root::Event, &["items"])),
                 Value::List(2)
             );
+            for odd in ["01", "+1", "length", " 1"] {
+                assert_eq!(
+                    input.resolve(&path(Root::Event, &["items", odd])),
+                    Value::Missing,
+                    "{odd}"
+                );
+            }
         }
         let input = Input::new(Some(&profile), Some(&api)).unwrap();
         assert_eq!(
@@ -350,5 +380,26 @@ mod tests {
             input.resolve(&path(Root::Person, &["properties", "a"])),
             Value::Missing
         );
+    }
+}
+
+#[cfg(test)]
+mod null_parts {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn null_data_or_attributes_is_a_profile_without_attributes() {
+        for profile in [json!({"data": null}), json!({"data": {"attributes": null}})] {
+            let input = Input::new(Some(&profile), None).unwrap();
+            assert_eq!(
+                input.resolve(&Path::person(&["external_id"])),
+                Value::Missing
+            );
+            assert_eq!(
+                input.resolve(&Path::person(&["properties", "x"])),
+                Value::Missing
+            );
+        }
     }
 }

@@ -124,11 +124,6 @@ impl Template {
                     message: "block tags ({% … %}) and comments ({# … #}) are not supported; use {{ … }} with filters"
                         .to_string(),
                 });
-            } else if c == '}' && next == Some('}') {
-                return Err(ParseError {
-                    position: i + 1,
-                    message: "'}}' without a matching '{{'".to_string(),
-                });
             } else {
                 text.push(c);
                 i += 1;
@@ -159,7 +154,7 @@ impl Template {
                             message: format!(
                                 "{} is {}; a pass field needs text, a number or a boolean",
                                 e.operand.describe(),
-                                v.type_name()
+                                v.unprintable_name()
                             ),
                         });
                     }
@@ -420,6 +415,20 @@ mod tests {
         t.render(&input).unwrap()
     }
 
+    /// A profile `{ properties: { n: NaN } }`, which JSON cannot express.
+    struct NanNode;
+    impl crate::profile::Node for &NanNode {
+        fn member(&self, key: &str) -> Option<Self> {
+            matches!(key, "properties" | "n").then_some(*self)
+        }
+        fn is_object(&self) -> bool {
+            true
+        }
+        fn value(&self) -> Value {
+            Value::Number(f64::NAN)
+        }
+    }
+
     fn r(tpl: &str, props: serde_json::Value) -> String {
         render(tpl, json!({ "properties": props }), json!(null))
     }
@@ -436,6 +445,11 @@ mod tests {
         assert_eq!(
             render("no tags at all", profile.clone(), event.clone()),
             "no tags at all"
+        );
+        // Django prints a stray '}}' as text.
+        assert_eq!(
+            render("Level }} {{ person.tier }}", profile.clone(), event.clone()),
+            "Level }} gold"
         );
         assert_eq!(render("{{ person.tier|upper }}", profile, event), "GOLD");
     }
@@ -455,6 +469,13 @@ mod tests {
         );
         let t = Template::parse("{{ person.properties.list|default:'x' }}").unwrap();
         assert!(t.render(&input).unwrap_err().message.contains("is a list"));
+        // NaN and Infinity never reach a pass (a JS profile can hold them).
+        let nan = Input::new(Some(&NanNode), None).unwrap();
+        let t = Template::parse("{{ person.properties.n|default:0 }}").unwrap();
+        assert_eq!(
+            t.render(&nan).unwrap_err().message,
+            "person.properties.n is NaN (not a finite number); a pass field needs text, a number or a boolean"
+        );
     }
 
     #[test]
@@ -599,6 +620,10 @@ mod tests {
             (json!(1e21), ":2", "1000000000000000000000.00"),
             (json!(0.000001), ":'-8'", "0.00000100"),
             (json!(9.995), ":2", "10.00"),
+            (json!("0.5e-9223372036854775808"), "", "0.0"),
+            (json!("1e-9223372036854775808"), ":2", "0.00"),
+            (json!("-0.5e-999999"), "", "0.0"),
+            (json!("0e999999"), ":1", "0.0"),
         ];
         for (v, arg, want) in cases {
             let tpl = format!("{{{{ person.properties.v|floatformat{arg} }}}}");
@@ -668,7 +693,6 @@ mod tests {
                 25,
                 "unclosed string literal",
             ),
-            ("x }} y", 3, "without a matching"),
             ("{% if x %}", 1, "not supported"),
             ("{{ person.points-balance }}", 17, "use lookup"),
             (

@@ -37,6 +37,15 @@ impl Value {
         matches!(self, Value::Missing | Value::Null)
     }
 
+    /// What a value that cannot be printed is, for error messages:
+    /// `NaN`, `Infinity`, `a list`, `an object`.
+    pub fn unprintable_name(&self) -> String {
+        match self {
+            Value::Number(n) => format!("{} (not a finite number)", js_number(*n)),
+            other => other.type_name().to_string(),
+        }
+    }
+
     /// A short name of the value's type, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -61,11 +70,13 @@ impl Value {
     }
 
     /// Appends the text of a scalar to `out` (see [`Value::to_text`]);
-    /// returns false, writing nothing, for a list or an object.
+    /// returns false, writing nothing, for a list, an object, or a number that
+    /// is not finite (`NaN` and `Infinity` never reach a pass).
     pub fn write_text(&self, out: &mut String) -> bool {
         match self {
             Value::Missing | Value::Null => {}
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) if !n.is_finite() => return false,
             Value::Number(n) => out.push_str(ryu_js::Buffer::new().format(*n)),
             Value::Str(s) => out.push_str(s),
             Value::List(_) | Value::Object(_) => return false,
@@ -186,6 +197,17 @@ mod tests {
         ] {
             assert!(truthy.is_truthy(), "{truthy:?} must be truthy");
         }
+    }
+
+    #[test]
+    fn non_finite_numbers_have_no_text() {
+        for n in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(Value::Number(n).to_text(), None);
+        }
+        assert_eq!(
+            Value::Number(f64::NAN).unprintable_name(),
+            "NaN (not a finite number)"
+        );
     }
 
     #[test]

@@ -29,7 +29,42 @@ use crate::value::Value;
 #[wasm_bindgen(inline_js = "
 export function pb_get(o, k) {
   if (typeof o !== 'object' || o === null) return undefined;
-  try { return o[k]; } catch { return undefined; }
+  try {
+    if (Array.isArray(o)) return /^(0|[1-9][0-9]*)$/.test(k) ? o[k] : undefined;
+    return Object.hasOwn(o, k) ? o[k] : undefined;
+  } catch { return undefined; }
+}
+export async function pb_read_text(res, limit) {
+  const body = res.body;
+  if (body == null || typeof body.getReader !== 'function') {
+    return typeof res.text === 'function' ? String(await res.text()).slice(0, limit) : '';
+  }
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = limit - size;
+    if (value.byteLength >= room) {
+      chunks.push(value.subarray(0, room));
+      size = limit;
+      reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength; }
+  return new TextDecoder().decode(bytes);
+}
+export function pb_keys(o) {
+  try { return Object.keys(o); } catch { return null; }
+}
+export function pb_entries(o) {
+  try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
 }
 export function pb_set(o, k, v) { o[k] = v; }
 export function pb_dry_run(method, url, headers, body) {
@@ -51,6 +86,20 @@ export function pb_kind(v) {
     default: return 0;
   }
 }
+export function pb_deadline(ms) {
+  let controller;
+  try { controller = new AbortController(); } catch {}
+  let timer;
+  const promise = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      try { controller?.abort(); } catch {}
+      reject('passbridge:timeout');
+    }, ms);
+  });
+  promise.catch(() => {});
+  return { promise, signal: controller?.signal, timer };
+}
+export function pb_cancel(d) { clearTimeout(d.timer); }
 export function pb_text(v) {
   try { return String(v); } catch { return ''; }
 }
@@ -59,8 +108,18 @@ export function pb_len(v) {
 }
 ")]
 extern "C" {
-    /// `o[k]` for an object, else `undefined` (also when a getter throws).
+    /// `o[k]` for an own property of an object or a canonical index of an
+    /// array (as natively: no prototype members, no `length`), else
+    /// `undefined` (also when a getter throws).
     fn pb_get(o: &JsValue, k: &JsValue) -> JsValue;
+    /// `[[key, string-or-null], …]` of an object's own enumerable properties,
+    /// or `null` when reading them throws.
+    fn pb_entries(o: &JsValue) -> JsValue;
+    /// The body of a Response as text, at most `limit` bytes (the rest is
+    /// cancelled); rejects when reading fails.
+    fn pb_read_text(res: &JsValue, limit: f64) -> JsValue;
+    /// `Object.keys(o)`, or `null` when that throws.
+    fn pb_keys(o: &JsValue) -> JsValue;
     /// `o[k] = v` on a fresh plain object (no error wrapper needed).
     fn pb_set(o: &JsValue, k: &JsValue, v: &JsValue);
     /// `{ dryRun: true, request: { method, url, headers, body } }` from
@@ -74,22 +133,16 @@ extern "C" {
     fn pb_len(v: &JsValue) -> u32;
     /// `String(v)` (for a bigint), or "" if that throws.
     fn pb_text(v: &JsValue) -> String;
+    /// `{ promise, signal, timer }`: a promise rejected with the timeout mark
+    /// after `ms` (aborting `signal`), unless `pb_cancel` clears it first.
+    fn pb_deadline(ms: f64) -> JsValue;
+    fn pb_cancel(deadline: &JsValue);
 }
 
 #[wasm_bindgen]
 extern "C" {
-    type AbortController;
-    #[wasm_bindgen(constructor, catch)]
-    fn new() -> Result<AbortController, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &AbortController) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn abort(this: &AbortController);
-
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(callback: &JsValue, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
 }
 
 // ---------------------------------------------------------------- reading JS
@@ -239,7 +292,11 @@ fn options_from_js(options: &JsValue) -> Result<Options, Error> {
     if !JsNode::new(options.clone()).is_object() {
         return Err(Error::invalid_config("options must be an object"));
     }
-    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+    let keys = pb_keys(options);
+    if !Array::is_array(&keys) {
+        return Err(Error::invalid_config("options could not be read"));
+    }
+    for key in keys.unchecked_ref::<Array>().iter() {
         let key = key.as_string().unwrap_or_default();
         if !OPTION_NAMES.contains(&key.as_str()) {
             return Err(Error::invalid_config(format!(
@@ -250,7 +307,7 @@ fn options_from_js(options: &JsValue) -> Result<Options, Error> {
         }
     }
     let get = |name: &str| -> Option<JsValue> {
-        let v = Reflect::get(options, &JsValue::from_str(name)).ok()?;
+        let v = with_key(name, |k| pb_get(options, k));
         (!v.is_undefined() && !v.is_null()).then_some(v)
     };
     let text = |name: &str| -> Result<Option<String>, Error> {
@@ -286,8 +343,12 @@ fn options_from_js(options: &JsValue) -> Result<Options, Error> {
         if !JsNode::new(v.clone()).is_object() {
             return Err(bad());
         }
+        let entries = pb_entries(&v);
+        if !Array::is_array(&entries) {
+            return Err(bad());
+        }
         let mut out = Vec::new();
-        for entry in Object::entries(v.unchecked_ref::<Object>()).iter() {
+        for entry in entries.unchecked_ref::<Array>().iter() {
             let entry: Array = entry.unchecked_into();
             let (Some(k), Some(t)) = (entry.get(0).as_string(), entry.get(1).as_string()) else {
                 return Err(bad());
@@ -526,15 +587,22 @@ async fn drive(
 
 const TIMEOUT_MARK: &str = "passbridge:timeout";
 
+/// How much of a provider's answer is read: enough for any JSON result or
+/// error message; the rest is cancelled unread.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 /// One attempt: `fetch`, then the body, both within `timeout_ms`.
 async fn send_once(
     request: &HttpRequest,
     fetch: &Function,
     timeout_ms: u64,
 ) -> Result<HttpResponse, String> {
-    let controller: Option<JsValue> = AbortController::new().ok().map(JsValue::from);
+    // The deadline (timer, AbortController) lives in JS: a Rust closure handed
+    // to setTimeout would leak whenever the timer is cleared instead of fired.
+    let deadline_parts = pb_deadline(timeout_ms as f64);
+    let deadline: Promise = pb_get(&deadline_parts, &JsValue::from_str("promise")).unchecked_into();
     let init: JsValue = Object::new().into();
-    set(&init, "method", &JsValue::from_str(request.method));
+    set(&init, "method", &constant(request.method));
     let headers: JsValue = Object::new().into();
     for h in &request.headers {
         set(&headers, h.name, &JsValue::from_str(&h.value));
@@ -544,26 +612,12 @@ async fn send_once(
         set(&init, "body", &JsValue::from_str(body));
     }
     // A redirect could carry the API key to another host: never follow one.
-    set(&init, "redirect", &JsValue::from_str("manual"));
-    if let Some(c) = &controller {
-        set(
-            &init,
-            "signal",
-            &c.unchecked_ref::<AbortController>().signal(),
-        );
+    set(&init, "redirect", &constant("manual"));
+    let signal = pb_get(&deadline_parts, &JsValue::from_str("signal"));
+    if !signal.is_undefined() {
+        set(&init, "signal", &signal);
     }
 
-    let mut timer = JsValue::UNDEFINED;
-    let deadline = Promise::new(&mut |_resolve, reject| {
-        let controller = controller.clone();
-        let on_timeout = Closure::once_into_js(move || {
-            let _ = reject.call1(&JsValue::UNDEFINED, &JsValue::from_str(TIMEOUT_MARK));
-            if let Some(c) = controller {
-                c.unchecked_ref::<AbortController>().abort();
-            }
-        });
-        timer = set_timeout(&on_timeout, timeout_ms as f64);
-    });
     let result = async {
         let sent = fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
@@ -576,7 +630,7 @@ async fn send_once(
             .map_err(|e| describe_failure(&e, timeout_ms))
     }
     .await;
-    clear_timeout(&timer);
+    pb_cancel(&deadline_parts);
     result
 }
 
@@ -597,10 +651,9 @@ async fn read_response(response: &JsValue, deadline: &Promise) -> Result<HttpRes
         .and_then(|get| get.dyn_into::<Function>().ok())
         .and_then(|get| get.call1(&headers, &JsValue::from_str("retry-after")).ok())
         .and_then(|v| v.as_string());
-    let text = Reflect::get(response, &JsValue::from_str("text"))?
-        .dyn_into::<Function>()
-        .map_err(|_| JsValue::from_str("fetch resolved to something that is not a Response"))?
-        .call0(response)?;
+    // At most MAX_ANSWER_BYTES of the body: a provider (or something in
+    // between) answering megabytes must not grow the instance's memory.
+    let text = pb_read_text(response, MAX_ANSWER_BYTES as f64);
     let body = race(text, deadline).await?.as_string().unwrap_or_default();
     Ok(HttpResponse {
         status,

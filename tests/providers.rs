@@ -110,6 +110,18 @@ fn passninja_create_reads_serial_and_landing_url() {
         o.get("url"),
         Some(&OutValue::Str("https://passninja.com/p/cd34".into()))
     );
+    // A 2xx without a serial cannot be stored on the profile: a coded error, never retried.
+    for body in ["{}", "not json", r#"{"serialNumber":" "}"#] {
+        let e = h.outcome(&req, &answer(201, body, None), 0.0).unwrap_err();
+        assert_eq!(
+            (e.code, e.retryable, e.status),
+            (Code::Rejected, false, Some(201)),
+            "{body}"
+        );
+        assert!(e
+            .message
+            .starts_with("PassNinja error: 201: the pass may have been created"));
+    }
 }
 
 #[test]

@@ -190,17 +190,23 @@ impl Operation for PassNinja {
                 let serial = body
                     .get("serialNumber")
                     .and_then(|s| s.as_str())
-                    .unwrap_or_default();
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or_else(|| {
+                        let mut e = Error::new(
+                            crate::error::Code::Rejected,
+                            format!(
+                                "{status}: the pass may have been created, but the answer has no serialNumber to store on the profile"
+                            ),
+                        );
+                        e.status = Some(status);
+                        e
+                    })?;
                 let url = body
                     .pointer("/urls/landing")
                     .and_then(|s| s.as_str())
                     .map(str::to_string)
                     .unwrap_or_else(|| {
-                        if serial.is_empty() {
-                            String::new()
-                        } else {
-                            format!("https://passninja.com/p/{}", encode_segment(serial))
-                        }
+                        format!("https://passninja.com/p/{}", encode_segment(serial))
                     });
                 Outcome::flag("created")
                     .with("serial", OutValue::Str(serial.to_string()))

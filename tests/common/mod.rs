@@ -120,7 +120,15 @@ pub fn cases() -> Vec<Case> {
             env: r#"{"PASSNINJA_API_KEY":"k_123","PASSNINJA_ACCOUNT_ID":"aid_0x2a","PASSNINJA_TEMPLATE_ID":"template-1"}"#,
             event: "null",
             profile: r#"{"external_id":"s1"}"#,
-            expect: r#"{"error":{"code":"invalid_config","message":"PassNinja error: PASSNINJA_TEMPLATE_ID must look like ptk_0x<hex digits>, got 'template-1'"}}"#,
+            expect: r#"{"error":{"code":"invalid_config","message":"PassNinja error: PASSNINJA_TEMPLATE_ID must look like ptk_0x<hex digits> (the value set is not shown)"}}"#,
+        },
+        Case {
+            name: "a key pasted into the account id is not echoed",
+            options: "{}",
+            env: r#"{"PASSNINJA_API_KEY":"sk_live_SECRET123","PASSNINJA_ACCOUNT_ID":"sk_live_SECRET123","PASSNINJA_TEMPLATE_ID":"ptk_0x9f"}"#,
+            event: "null",
+            profile: r#"{"external_id":"s1"}"#,
+            expect: r#"{"error":{"code":"invalid_config","message":"PassNinja error: PASSNINJA_ACCOUNT_ID must look like aid_0x<hex digits> (the value set is not shown)"}}"#,
         },
         Case {
             name: "header injection in the key is refused without echoing it",
