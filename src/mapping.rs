@@ -114,24 +114,82 @@ impl Mapping {
     }
 }
 
-/// Reads a JSON object of `name → template string`, in document order.
+/// Reads a JSON object of `name → template string`, in document order; a
+/// name given twice is an error (a plain JSON map would keep the last silently).
 pub fn pairs_from_json(
     what: &str,
     source_name: &str,
     json: &str,
 ) -> Result<Vec<(String, String)>, Error> {
-    let bad = |why: String| Error::invalid_config(format!("{source_name} {why}"));
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err(bad(format!(
-            "must be a JSON object of {what} name → template"
-        )));
-    };
-    map.into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => Ok((k, s)),
-            _ => Err(bad(format!("value of '{k}' must be a template string"))),
-        })
-        .collect()
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed =
+        serde::Deserializer::deserialize_map(&mut de, PairsVisitor { what }).and_then(|pairs| {
+            de.end()?;
+            Ok(pairs)
+        });
+    parsed.map_err(|e| {
+        let detail = match e.classify() {
+            serde_json::error::Category::Data => e.to_string(),
+            _ => format!("is not valid JSON: {e}"),
+        };
+        Error::invalid_config(format!("{source_name} {detail}"))
+    })
+}
+
+/// Collects `name → string` pairs in order, refusing duplicates and non-strings.
+struct PairsVisitor<'a> {
+    what: &'a str,
+}
+
+impl<'de> serde::de::Visitor<'de> for PairsVisitor<'_> {
+    type Value = Vec<(String, String)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a JSON object of {} name → template", self.what)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error as _;
+        let mut out: Vec<(String, String)> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let value: serde_json::Value = map.next_value()?;
+            if out.iter().any(|(n, _)| *n == name) {
+                return Err(A::Error::custom(format!("names '{name}' twice")));
+            }
+            match value {
+                serde_json::Value::String(t) => out.push((name, t)),
+                _ => {
+                    return Err(A::Error::custom(format!(
+                        "value of '{name}' must be a template string"
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_keep_document_order_and_refuse_duplicates() {
+        let pairs =
+            pairs_from_json("field", "PASSBRIDGE_FIELDS", r#"{"z":"1","a":"2","m":"3"}"#).unwrap();
+        let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["z", "a", "m"]);
+        let cases = [
+            (r#"{"z":"1","a":"2","z":"3"}"#, "PASSBRIDGE_FIELDS names 'z' twice"),
+            (r#"{"a":5}"#, "PASSBRIDGE_FIELDS value of 'a' must be a template string"),
+            (r#""x""#, "PASSBRIDGE_FIELDS invalid type: string \"x\", expected a JSON object of field name → template"),
+            (r#"{"a":"1"} x"#, "PASSBRIDGE_FIELDS is not valid JSON: trailing characters"),
+            (r#"{"a":"#, "PASSBRIDGE_FIELDS is not valid JSON: EOF while parsing"),
+        ];
+        for (json, want) in cases {
+            let err = pairs_from_json("field", "PASSBRIDGE_FIELDS", json).unwrap_err();
+            assert_eq!(err.code, crate::error::Code::InvalidConfig);
+            assert!(err.message.starts_with(want), "{json}: {}", err.message);
+        }
+    }
 }

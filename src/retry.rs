@@ -58,9 +58,13 @@ impl RetryPolicy {
         Some(delay)
     }
 
-    /// How long the next attempt may take: what is left of the budget.
+    /// How long the next attempt may take: what is left of the budget, but
+    /// at most half of it, so that a hung first attempt still leaves time for
+    /// one retry.
     pub fn attempt_timeout(&self, elapsed_ms: u64) -> u64 {
-        self.budget_ms.saturating_sub(elapsed_ms).max(1)
+        let left = self.budget_ms.saturating_sub(elapsed_ms);
+        let cap = (self.budget_ms / 2).max(self.min_attempt_ms);
+        left.min(cap).max(1)
     }
 }
 
@@ -115,7 +119,8 @@ mod tests {
         );
         let p = RetryPolicy::with_budget(1000);
         assert_eq!(p.next_delay(2, &err(Code::Network, None), true, 200), None);
-        assert_eq!(p.attempt_timeout(400), 600);
+        assert_eq!(p.attempt_timeout(0), 500, "half the budget at most");
+        assert_eq!(p.attempt_timeout(700), 300);
         assert_eq!(p.attempt_timeout(4000), 1);
     }
 }

@@ -469,8 +469,12 @@ pub struct JsHandler {
 impl JsHandler {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsHandler, JsValue> {
-        let code_options = options_from_js(&options)
-            .map_err(|e| error_to_js(&e.prefixed(crate::providers::GENERIC_PREFIX), None))?;
+        // Option errors carry the prefix of the provider the options name
+        // (PassNinja when none is named, as for every default handler).
+        let named = with_key("provider", |k| pb_get(&options, k)).as_string();
+        let code_options = options_from_js(&options).map_err(|e| {
+            error_to_js(&e.prefixed(crate::providers::prefix(named.as_deref())), None)
+        })?;
         // Parse what was given in code now: a bad template fails at creation.
         code_options
             .check_templates()

@@ -182,7 +182,8 @@ describe('Worker provider routes (Miniflare / workerd)', () => {
         [{ status: 400, body: problem(400, { errors: { email: ['The email field is not a valid e-mail address.'] } }) }],
         'rejected', 400, 'email: The email field is not a valid e-mail address.',
       ],
-      transient: [['hang', 'hang', 'hang'], 'network', undefined, '30', 1],
+      // Each attempt may take at most half the budget: a hung first attempt leaves time for one retry.
+      transient: [['hang', 'hang', 'hang'], 'network', undefined, '30', 2],
     },
     {
       path: '/jericommerce/balance', fake: 'jc', idempotent: false,
