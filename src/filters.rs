@@ -82,31 +82,131 @@ fn map_text(v: Value, f: impl Fn(String) -> String) -> Value {
     }
 }
 
-/// Python's `str.title()` followed by Django's two fix-ups (`they're`, `1st`).
+/// Django's `title`: Python's `str.title()`, then its two regex fix-ups in
+/// order — `([a-z])'([A-Z])` (so `they're`, `rock'n'roll`) and `\d([A-Z])`
+/// (so `1st`) lower the capital they matched.
 fn title(s: &str) -> String {
-    let mut out: Vec<char> = Vec::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut titled: Vec<char> = Vec::with_capacity(chars.len());
     let mut prev_cased = false;
-    for c in s.chars() {
-        let cased = c.is_lowercase() || c.is_uppercase();
-        if cased {
-            if prev_cased {
-                out.extend(c.to_lowercase());
+    for (i, &c) in chars.iter().enumerate() {
+        if prev_cased {
+            if c == 'Σ' {
+                // Python's final-sigma rule: ς unless a cased letter follows
+                // (case-ignorable characters in between do not count).
+                let next_cased = chars
+                    .iter()
+                    .skip(i + 1)
+                    .find(|n| !is_case_ignorable(**n))
+                    .is_some_and(|n| is_cased(*n));
+                titled.push(if next_cased { 'σ' } else { 'ς' });
             } else {
-                out.extend(c.to_uppercase());
+                titled.extend(c.to_lowercase());
             }
         } else {
-            out.push(c);
+            push_titlecase(c, &mut titled);
         }
-        prev_cased = cased;
+        prev_cased = is_cased(c);
     }
-    for i in 1..out.len() {
-        let prev = out[i - 1];
-        let lower_after_apostrophe = i >= 2 && prev == '\'' && out[i - 2].is_ascii_lowercase();
-        if out[i].is_ascii_uppercase() && (prev.is_ascii_digit() || lower_after_apostrophe) {
-            out[i] = out[i].to_ascii_lowercase();
+    // Each pass is non-overlapping, left to right, as `re.sub` is.
+    let mut i = 0;
+    while i + 2 < titled.len() {
+        let (a, q, b) = (titled[i], titled[i + 1], titled[i + 2]);
+        if a.is_ascii_lowercase() && q == '\'' && b.is_ascii_uppercase() {
+            titled[i + 2] = b.to_ascii_lowercase();
+            i += 3;
+        } else {
+            i += 1;
         }
     }
-    out.into_iter().collect()
+    let mut i = 0;
+    while i + 1 < titled.len() {
+        if is_decimal_digit(titled[i]) && titled[i + 1].is_ascii_uppercase() {
+            titled[i + 1] = titled[i + 1].to_ascii_lowercase();
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    titled.into_iter().collect()
+}
+
+/// Unicode's Case_Ignorable characters that matter between letters:
+/// apostrophes, periods, colons, middle dots, soft hyphen, combining marks.
+fn is_case_ignorable(c: char) -> bool {
+    matches!(c,
+        '\'' | '.' | ':' | '^' | '`' | '\u{00AD}' | '\u{00B7}' | '\u{2018}' | '\u{2019}' | '\u{2024}'
+        | '\u{2027}' | '\u{FE13}' | '\u{FE52}' | '\u{FE55}' | '\u{FF07}' | '\u{FF0E}' | '\u{FF1A}'
+        | '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}')
+}
+
+/// Unicode's Cased property: lowercase, uppercase or titlecase letters.
+fn is_cased(c: char) -> bool {
+    c.is_lowercase() || c.is_uppercase() || is_titlecase_letter(c)
+}
+
+/// The titlecase letters (category Lt): digraphs and Greek with prosgegrammeni.
+fn is_titlecase_letter(c: char) -> bool {
+    matches!(c as u32,
+        0x01C5 | 0x01C8 | 0x01CB | 0x01F2 | 0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF
+        | 0x1FBC | 0x1FCC | 0x1FFC)
+}
+
+/// Pushes the titlecase form of `c`, which differs from its uppercase for
+/// digraphs, ligatures, ß, Greek with ypogegrammeni and Georgian.
+fn push_titlecase(c: char, out: &mut Vec<char>) {
+    let special: Option<&str> = match c {
+        '\u{01C4}'..='\u{01C6}' => Some("\u{01C5}"),
+        '\u{01C7}'..='\u{01C9}' => Some("\u{01C8}"),
+        '\u{01CA}'..='\u{01CC}' => Some("\u{01CB}"),
+        '\u{01F1}'..='\u{01F3}' => Some("\u{01F2}"),
+        'ß' => Some("Ss"),
+        '\u{0149}' => Some("\u{02BC}N"),
+        '\u{FB00}' => Some("Ff"),
+        '\u{FB01}' => Some("Fi"),
+        '\u{FB02}' => Some("Fl"),
+        '\u{FB03}' => Some("Ffi"),
+        '\u{FB04}' => Some("Ffl"),
+        '\u{FB05}' | '\u{FB06}' => Some("St"),
+        '\u{0587}' => Some("\u{0535}\u{0582}"),
+        '\u{FB13}' => Some("\u{0544}\u{0576}"),
+        '\u{FB14}' => Some("\u{0544}\u{0565}"),
+        '\u{FB15}' => Some("\u{0544}\u{056B}"),
+        '\u{FB16}' => Some("\u{054E}\u{0576}"),
+        '\u{FB17}' => Some("\u{0544}\u{056D}"),
+        _ => None,
+    };
+    if let Some(t) = special {
+        out.extend(t.chars());
+        return;
+    }
+    let code = c as u32;
+    let mapped = match code {
+        0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(code + 8),
+        0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC => Some(c),
+        0x1FB3 => Some('\u{1FBC}'),
+        0x1FC3 => Some('\u{1FCC}'),
+        0x1FF3 => Some('\u{1FFC}'),
+        // Georgian Mkhedruli letters are their own titlecase.
+        0x10D0..=0x10FA | 0x10FD..=0x10FF => Some(c),
+        _ => None,
+    };
+    match mapped {
+        Some(m) => out.push(m),
+        None => out.extend(c.to_uppercase()),
+    }
+}
+
+/// Python's `\d` in a `str` pattern: Unicode decimal digits (the common blocks).
+fn is_decimal_digit(c: char) -> bool {
+    const ZEROS: [u32; 37] = [
+        0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+        0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+        0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+        0xFF10,
+    ];
+    let code = c as u32;
+    ZEROS.iter().any(|z| (*z..*z + 10).contains(&code))
 }
 
 /// Python's `int(x)` for the values a profile can hold.

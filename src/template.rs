@@ -633,6 +633,31 @@ mod tests {
     }
 
     #[test]
+    fn title_follows_django_exactly() {
+        // Expected values are Python's str.title() plus Django's two re.sub passes.
+        let cases = [
+            ("rock'n'roll", "Rock'n'Roll"),
+            ("4o'clock", "4o'Clock"),
+            ("they're bill's friends", "They're Bill's Friends"),
+            ("1st place", "1st Place"),
+            ("ßtraße", "Sstraße"),
+            ("ǆemal", "ǅemal"),
+            ("ﬁne", "Fine"),
+            ("٣ab", "٣ab"),
+            ("ΟΔΟΣ ΟΔΟΣΑ", "Οδος Οδοσα"),
+            ("hello-world_foo bar", "Hello-World_Foo Bar"),
+            ("ᾳ", "ᾼ"),
+            ("σǄΣ''xZﬂB", "Σǆσ''Xzﬂb"),
+            ("éΣ.αıcxX", "Éσ.Αıcxx"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            let tpl = "{{ person.properties.s|title }}";
+            assert_eq!(r(tpl, json!({ "s": input })), want, "{input}");
+        }
+    }
+
+    #[test]
     fn add_follows_django() {
         let cases: &[(serde_json::Value, &str, &str)] = &[
             (json!(4), "2", "6"),

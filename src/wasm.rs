@@ -473,7 +473,10 @@ impl JsHandler {
         // (PassNinja when none is named, as for every default handler).
         let named = with_key("provider", |k| pb_get(&options, k)).as_string();
         let code_options = options_from_js(&options).map_err(|e| {
-            error_to_js(&e.prefixed(crate::providers::prefix(named.as_deref())), None)
+            error_to_js(
+                &e.prefixed(crate::providers::prefix(named.as_deref())),
+                None,
+            )
         })?;
         // Parse what was given in code now: a bad template fails at creation.
         code_options
