@@ -63,15 +63,24 @@ export async function pb_read_text(res, limit) {
 export function pb_keys(o) {
   try { return Object.keys(o); } catch { return null; }
 }
+export function pb_env(o, k) {
+  const v = pb_get(o, k);
+  switch (typeof v) {
+    case 'string': return v;
+    case 'number': case 'boolean': return String(v);
+    default: return undefined;
+  }
+}
 export function pb_entries(o) {
   try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
 }
 export function pb_set(o, k, v) { o[k] = v; }
-export function pb_dry_run(method, url, headers, body) {
-  const h = {};
-  const parts = headers.split('\\n');
-  for (let i = 0; i + 1 < parts.length; i += 2) h[parts[i]] = parts[i + 1];
-  return { dryRun: true, request: { method, url, headers: h, body } };
+export function pb_dry_run(method, url, body, n1, v1, n2, v2, n3, v3) {
+  const headers = {};
+  if (n1 !== undefined) headers[n1] = v1;
+  if (n2 !== undefined) headers[n2] = v2;
+  if (n3 !== undefined) headers[n3] = v3;
+  return { dryRun: true, request: { method, url, headers, body } };
 }
 export function pb_kind(v) {
   switch (typeof v) {
@@ -118,14 +127,27 @@ extern "C" {
     /// The body of a Response as text, at most `limit` bytes (the rest is
     /// cancelled); rejects when reading fails.
     fn pb_read_text(res: &JsValue, limit: f64) -> JsValue;
+    /// An environment variable as text (numbers and booleans as `String(v)`),
+    /// in one crossing; `None` when unset or of another type.
+    fn pb_env(o: &JsValue, k: &JsValue) -> Option<String>;
     /// `Object.keys(o)`, or `null` when that throws.
     fn pb_keys(o: &JsValue) -> JsValue;
     /// `o[k] = v` on a fresh plain object (no error wrapper needed).
     fn pb_set(o: &JsValue, k: &JsValue, v: &JsValue);
-    /// `{ dryRun: true, request: { method, url, headers, body } }` from
-    /// headers given as `name\nvalue\n…` (values never hold a newline:
-    /// the core rejects control characters in header values).
-    fn pb_dry_run(method: &JsValue, url: &str, headers: &str, body: &JsValue) -> JsValue;
+    /// `{ dryRun: true, request: { method, url, headers, body } }` with up to
+    /// three headers (name, value pairs; `undefined` names are skipped).
+    #[allow(clippy::too_many_arguments)]
+    fn pb_dry_run(
+        method: &JsValue,
+        url: &str,
+        body: &JsValue,
+        n1: &JsValue,
+        v1: &JsValue,
+        n2: &JsValue,
+        v2: &JsValue,
+        n3: &JsValue,
+        v3: &JsValue,
+    ) -> JsValue;
     /// 0 undefined (or a function/symbol, or a value that throws when
     /// inspected), 1 null, 2 boolean, 3 number, 4 string, 5 array, 6 object, 7 bigint.
     fn pb_kind(v: &JsValue) -> u8;
@@ -251,13 +273,7 @@ struct JsEnv(JsValue);
 
 impl Env for JsEnv {
     fn var(&self, name: &str) -> Option<String> {
-        let v = with_key(name, |k| pb_get(&self.0, k));
-        match pb_kind(&v) {
-            KIND_STRING => v.as_string(),
-            KIND_NUMBER => v.as_f64().map(crate::value::js_number),
-            KIND_BOOL => v.as_bool().map(|b| b.to_string()),
-            _ => None,
-        }
+        with_key(name, |k| pb_env(&self.0, k))
     }
 }
 
@@ -412,18 +428,31 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
 /// The dry-run result: the request that would be sent, secrets as `***`.
 /// Built in one crossing: this is the path `make bench` measures.
 fn dry_run_to_js(request: &HttpRequest) -> JsValue {
-    let mut headers = String::new();
-    for (name, value) in request.redacted_headers() {
-        headers.push_str(name);
-        headers.push('\n');
-        headers.push_str(value);
-        headers.push('\n');
+    // Every provider sends two or three headers (names are constants).
+    let mut pairs: [(JsValue, JsValue); 3] = Default::default();
+    for (slot, (name, value)) in pairs.iter_mut().zip(request.redacted_headers()) {
+        let value = match value {
+            "***" => constant("***"),
+            v => JsValue::from_str(v),
+        };
+        *slot = (constant(name), value);
     }
     let body = match &request.body {
         Some(b) => JsValue::from_str(b),
         None => JsValue::NULL,
     };
-    pb_dry_run(&constant(request.method), &request.url, &headers, &body)
+    let [(n1, v1), (n2, v2), (n3, v3)] = &pairs;
+    pb_dry_run(
+        &constant(request.method),
+        &request.url,
+        &body,
+        n1,
+        v1,
+        n2,
+        v2,
+        n3,
+        v3,
+    )
 }
 
 /// A real JS `Error` with `name`, `code`, `status`, `retryable` (and
