@@ -121,52 +121,105 @@ pub fn pairs_from_json(
     source_name: &str,
     json: &str,
 ) -> Result<Vec<(String, String)>, Error> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let parsed =
-        serde::Deserializer::deserialize_map(&mut de, PairsVisitor { what }).and_then(|pairs| {
-            de.end()?;
-            Ok(pairs)
-        });
-    parsed.map_err(|e| {
-        let detail = match e.classify() {
-            serde_json::error::Category::Data => e.to_string(),
-            _ => format!("is not valid JSON: {e}"),
-        };
-        Error::invalid_config(format!("{source_name} {detail}"))
-    })
-}
-
-/// Collects `name → string` pairs in order, refusing duplicates and non-strings.
-struct PairsVisitor<'a> {
-    what: &'a str,
-}
-
-impl<'de> serde::de::Visitor<'de> for PairsVisitor<'_> {
-    type Value = Vec<(String, String)>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "a JSON object of {} name → template", self.what)
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        use serde::de::Error as _;
-        let mut out: Vec<(String, String)> = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
-            let value: serde_json::Value = map.next_value()?;
-            if out.iter().any(|(n, _)| *n == name) {
-                return Err(A::Error::custom(format!("names '{name}' twice")));
-            }
-            match value {
-                serde_json::Value::String(t) => out.push((name, t)),
-                _ => {
-                    return Err(A::Error::custom(format!(
-                        "value of '{name}' must be a template string"
-                    )))
-                }
-            }
+    let bad = |why: String| Error::invalid_config(format!("{source_name} {why}"));
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(bad(format!(
+            "must be a JSON object of {what} name → template"
+        )));
+    };
+    // serde_json's map is sorted and keeps the last of duplicate names: take
+    // the order (and spot duplicates) from the text itself.
+    let mut out: Vec<(String, String)> = Vec::with_capacity(map.len());
+    for name in top_level_keys(json) {
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(bad(format!("names '{name}' twice")));
         }
-        Ok(out)
+        match map.get(&name) {
+            Some(serde_json::Value::String(t)) => out.push((name, t.clone())),
+            _ => return Err(bad(format!("value of '{name}' must be a template string"))),
+        }
     }
+    Ok(out)
+}
+
+/// The keys of a JSON object's top level, in order, decoded. `json` must
+/// already be known to be a valid JSON object.
+fn top_level_keys(json: &str) -> Vec<String> {
+    let bytes = json.as_bytes();
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut expect_key = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' => {
+                depth += 1;
+                expect_key = depth == 1;
+            }
+            b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expect_key = true,
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                while let Some(&c) = bytes.get(end) {
+                    match c {
+                        b'\\' => end += 2,
+                        b'"' => break,
+                        _ => end += 1,
+                    }
+                }
+                if depth == 1 && expect_key {
+                    keys.push(unescape(json.get(start..end).unwrap_or_default()));
+                    expect_key = false;
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    keys
+}
+
+/// Decodes the inside of a valid JSON string literal.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    let hex4 = |chars: &mut std::str::Chars| -> u32 {
+        let digits: String = chars.by_ref().take(4).collect();
+        u32::from_str_radix(&digits, 16).unwrap_or(0xFFFD)
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let first = hex4(&mut chars);
+                let code = if (0xD800..0xDC00).contains(&first) {
+                    // A surrogate pair: \uD83D\uDE00.
+                    let rest: String = chars.by_ref().take(2).collect();
+                    let second = if rest == "\\u" { hex4(&mut chars) } else { 0 };
+                    0x10000 + ((first - 0xD800) << 10) + second.wrapping_sub(0xDC00)
+                } else {
+                    first
+                };
+                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -179,12 +232,32 @@ mod tests {
             pairs_from_json("field", "PASSBRIDGE_FIELDS", r#"{"z":"1","a":"2","m":"3"}"#).unwrap();
         let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["z", "a", "m"]);
+        let json =
+            r#" { "q\"uo\\te" : "{{ person.email }}", "nested": "x", "\u00e9\ud83d\ude00": "y" } "#;
+        let pairs = pairs_from_json("field", "F", json).unwrap();
+        let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["q\"uo\\te", "nested", "é😀"]);
         let cases = [
-            (r#"{"z":"1","a":"2","z":"3"}"#, "PASSBRIDGE_FIELDS names 'z' twice"),
-            (r#"{"a":5}"#, "PASSBRIDGE_FIELDS value of 'a' must be a template string"),
-            (r#""x""#, "PASSBRIDGE_FIELDS invalid type: string \"x\", expected a JSON object of field name → template"),
-            (r#"{"a":"1"} x"#, "PASSBRIDGE_FIELDS is not valid JSON: trailing characters"),
-            (r#"{"a":"#, "PASSBRIDGE_FIELDS is not valid JSON: EOF while parsing"),
+            (
+                r#"{"z":"1","a":"2","z":"3"}"#,
+                "PASSBRIDGE_FIELDS names 'z' twice",
+            ),
+            (
+                r#"{"a":5}"#,
+                "PASSBRIDGE_FIELDS value of 'a' must be a template string",
+            ),
+            (
+                r#""x""#,
+                "PASSBRIDGE_FIELDS must be a JSON object of field name → template",
+            ),
+            (
+                r#"{"a":"1"} x"#,
+                "PASSBRIDGE_FIELDS is not valid JSON: trailing characters",
+            ),
+            (
+                r#"{"a":"#,
+                "PASSBRIDGE_FIELDS is not valid JSON: EOF while parsing",
+            ),
         ];
         for (json, want) in cases {
             let err = pairs_from_json("field", "PASSBRIDGE_FIELDS", json).unwrap_err();
