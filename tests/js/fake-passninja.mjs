@@ -65,6 +65,7 @@
 //   passes                  initial passes: [{ template, serial, pass: {…} }]
 
 import http from 'node:http';
+import { recordRequest } from './recorded-request.mjs';
 import { randomBytes } from 'node:crypto';
 
 export const DEFAULT_API_KEY = 'sk_test_PbFake_9d2f71c04e8b4a6fa3c5e7d1b20f6a94';
@@ -96,13 +97,6 @@ function usualBody(status) {
   return { error: `HTTP ${status}` };
 }
 
-function decodeSegment(s) {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Starts the fake on 127.0.0.1 with a random port.
@@ -265,28 +259,7 @@ export async function startFakePassNinja(options = {}) {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const q = req.url.indexOf('?');
-      const path = q === -1 ? req.url : req.url.slice(0, q);
-      let json;
-      try {
-        json = body === '' ? undefined : JSON.parse(body);
-      } catch {
-        json = undefined;
-      }
-      const rec = {
-        method: req.method,
-        url: req.url,
-        path,
-        query: q === -1 ? '' : req.url.slice(q + 1),
-        segments: path.split('/').map(decodeSegment),
-        headers: { ...req.headers },
-        rawHeaders: [...req.rawHeaders],
-        body,
-        json,
-        receivedAt: Date.now(),
-        answer: undefined,
-      };
+      const rec = recordRequest(req, Buffer.concat(chunks).toString('utf8'));
       requests.push(rec);
       for (const w of [...waiters]) w();
       try {

@@ -28,14 +28,8 @@
 // body, json, receivedAt, answer } — the same shape as fake-passninja.mjs.
 
 import http from 'node:http';
+import { recordRequest } from './recorded-request.mjs';
 
-function decodeSegment(s) {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * @param {object} spec
@@ -119,28 +113,7 @@ export async function startFakeProvider(spec) {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const q = req.url.indexOf('?');
-      const path = q === -1 ? req.url : req.url.slice(0, q);
-      let json;
-      try {
-        json = body === '' ? undefined : JSON.parse(body);
-      } catch {
-        json = undefined;
-      }
-      const rec = {
-        method: req.method,
-        url: req.url,
-        path,
-        query: q === -1 ? '' : req.url.slice(q + 1),
-        segments: path.split('/').map(decodeSegment),
-        headers: { ...req.headers },
-        rawHeaders: [...req.rawHeaders],
-        body,
-        json,
-        receivedAt: Date.now(),
-        answer: undefined,
-      };
+      const rec = recordRequest(req, Buffer.concat(chunks).toString('utf8'));
       requests.push(rec);
       for (const w of [...waiters]) w();
       try {
