@@ -30,7 +30,7 @@ setup:
 
 build: setup $(DIST)
 
-$(WASM) pkg/passbridge.js: $(RUST_SRC)
+$(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@mkdir -p $(TMP)
 	wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name passbridge --no-pack
 	@cp $(WASM) $(TMP)/passbridge_bg.unopt.wasm
