@@ -23,7 +23,7 @@ DIST     := dist/klaviyo-code-action.mjs
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-wasm test-node test-worker
+.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker
 
 setup:
 	@bash .ci/setup
@@ -64,7 +64,10 @@ test-worker: build
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node --test --test-concurrency=1 --test-reporter=spec tests/worker/
 
-test: lint test-rust test-wasm test-node test-worker
+test-types: setup
+	tsc -p tests/types/tsconfig.json
+
+test: lint test-rust test-types test-wasm test-node test-worker
 
 demo: build
 	node js/demo.mjs
