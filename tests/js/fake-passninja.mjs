@@ -65,7 +65,7 @@
 //   passes                  initial passes: [{ template, serial, pass: {…} }]
 
 import http from 'node:http';
-import { recordRequest } from './recorded-request.mjs';
+import { closeServer, recordRequest, waitForRequests } from './fake-common.mjs';
 import { randomBytes } from 'node:crypto';
 
 export const DEFAULT_API_KEY = 'sk_test_PbFake_9d2f71c04e8b4a6fa3c5e7d1b20f6a94';
@@ -321,32 +321,11 @@ export async function startFakePassNinja(options = {}) {
     },
     /** Resolves once at least `n` requests were received (rejects after timeoutMs). */
     waitForRequests(n, timeoutMs = 5000) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake-passninja: ${requests.length} of ${n} requests after ${timeoutMs} ms`));
-        }, timeoutMs);
-        const check = () => {
-          if (requests.length >= n) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        waiters.add(check);
-      });
+      return waitForRequests('fake-passninja', requests, waiters, n, timeoutMs);
     },
     /** Closes the server and every socket (hung requests included). Idempotent. */
     stop() {
-      if (stopped) return stopped;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      stopped = new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-        for (const s of sockets) s.destroy();
-      });
+      stopped ??= closeServer(server, sockets, timers);
       return stopped;
     },
   };

@@ -28,7 +28,7 @@
 // body, json, receivedAt, answer } — the same shape as fake-passninja.mjs.
 
 import http from 'node:http';
-import { recordRequest } from './recorded-request.mjs';
+import { closeServer, recordRequest, waitForRequests } from './fake-common.mjs';
 
 
 /**
@@ -158,32 +158,11 @@ export async function startFakeProvider(spec) {
     },
     /** Resolves once at least `n` requests were received (rejects after timeoutMs). */
     waitForRequests(n, timeoutMs = 5000) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${spec.name}: ${requests.length} of ${n} requests after ${timeoutMs} ms`));
-        }, timeoutMs);
-        const check = () => {
-          if (requests.length >= n) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        waiters.add(check);
-      });
+      return waitForRequests(spec.name, requests, waiters, n, timeoutMs);
     },
     /** Closes the server and every socket (hung requests included). Idempotent. */
     stop() {
-      if (stopped) return stopped;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      stopped = new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-        for (const s of sockets) s.destroy();
-      });
+      stopped ??= closeServer(server, sockets, timers);
       return stopped;
     },
   };
