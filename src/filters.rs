@@ -1,6 +1,6 @@
 //! The template filters, with Django's semantics.
 
-use crate::profile::{Path, Resolve};
+use crate::profile::Resolve;
 use crate::template::Operand;
 use crate::value::{js_number, parse_decimal, Value};
 
@@ -43,17 +43,6 @@ impl Filter {
             "title" => none(&arg).map(|_| Filter::Title)?,
             _ => return Err(format!("unknown filter '{name}' (known: {NAMES})")),
         })
-    }
-
-    /// The path an argument reads, if it is a variable.
-    pub fn arg_path(&self) -> Option<&Path> {
-        match self {
-            Filter::Default(Operand::Path(p))
-            | Filter::DefaultIfNone(Operand::Path(p))
-            | Filter::Add(Operand::Path(p))
-            | Filter::FloatFormat(Some(Operand::Path(p))) => Some(p),
-            _ => None,
-        }
     }
 
     pub fn apply(&self, v: Value, ctx: &dyn Resolve) -> Value {

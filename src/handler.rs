@@ -103,8 +103,7 @@ impl Options {
         let prefix = crate::providers::prefix(self.provider.as_deref());
         for (what, pairs) in [("field", &self.fields), ("identifier", &self.identifiers)] {
             if let Some(pairs) = pairs {
-                Mapping::parse(what, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                    .map_err(|e| e.prefixed(prefix))?;
+                Mapping::parse_pairs(what, pairs).map_err(|e| e.prefixed(prefix))?;
             }
         }
         for (what, source) in [("delta", &self.delta), ("reason", &self.reason)] {

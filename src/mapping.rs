@@ -50,18 +50,14 @@ impl Mapping {
         Ok(Mapping { fields })
     }
 
-    /// Parses a JSON object of `name → template` (the `PASSBRIDGE_FIELDS` form).
-    pub fn from_json(what: &str, source_name: &str, json: &str) -> Result<Mapping, Error> {
-        let pairs = pairs_from_json(what, source_name, json)?;
+    /// [`Mapping::parse`] over owned pairs (options given in code or read from JSON).
+    pub fn parse_pairs(what: &str, pairs: &[(String, String)]) -> Result<Mapping, Error> {
         Mapping::parse(what, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Template)> {
-        self.fields.iter().map(|(n, t)| (n.as_str(), t))
+    /// Parses a JSON object of `name → template` (the `PASSBRIDGE_FIELDS` form).
+    pub fn from_json(what: &str, source_name: &str, json: &str) -> Result<Mapping, Error> {
+        Mapping::parse_pairs(what, &pairs_from_json(what, source_name, json)?)
     }
 
     /// Renders every field to text, in order.

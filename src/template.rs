@@ -172,21 +172,6 @@ impl Template {
             _ => self.render(ctx).map(Value::Str),
         }
     }
-
-    /// The paths this template reads (used to pre-intern keys).
-    pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.parts.iter().flat_map(|p| match p {
-            Part::Expr(e) => {
-                let mut v: Vec<&Path> = Vec::new();
-                if let Operand::Path(p) = &e.operand {
-                    v.push(p);
-                }
-                v.extend(e.filters.iter().filter_map(|f| f.arg_path()));
-                v
-            }
-            Part::Text(_) => Vec::new(),
-        })
-    }
 }
 
 struct Parser<'a> {

@@ -726,12 +726,6 @@ async fn sleep(ms: u64) {
     let _ = JsFuture::from(p).await;
 }
 
-/// Version of the library, for health checks.
-#[wasm_bindgen]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
-}
-
 // ---------------------------------------------------------------- the Worker
 
 /// The Cloudflare Worker proxy: `new WorkerApp(env)` once per instance, then

@@ -129,7 +129,7 @@ pub fn mapping_or(
     defaults: &[(&str, &str)],
 ) -> Result<Mapping, Error> {
     match pairs {
-        Some(p) => Mapping::parse(what, p.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        Some(p) => Mapping::parse_pairs(what, p),
         None => Mapping::parse(what, defaults.iter().copied()),
     }
 }
