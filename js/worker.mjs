@@ -82,11 +82,9 @@ export default {
         flowId,
       );
       if (answer !== null) {
-        // Drain a small declared body before answering early: workerd otherwise
-        // drops the client's keep-alive connection without saying so. Never
-        // wait on a body that is large, undeclared or slow to come.
-        const declared = Number(h.get("content-length") ?? NaN);
-        if (declared > 0 && declared <= app.maxBodyBytes) await drainWithin(request, app.maxBodyBytes, 1000);
+        // The core says when a body must be read before an early answer
+        // (keep-alive); never wait on it for more than a second.
+        if (answer.drainBody) await drainWithin(request, app.maxBodyBytes, 1000);
       } else {
         const body = await readBounded(request, app.maxBodyBytes);
         answer =

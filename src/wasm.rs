@@ -757,8 +757,9 @@ impl JsWorkerApp {
         crate::worker::MAX_BODY_BYTES as u32
     }
 
-    /// Checks that need no body. Returns an answer to send now, or `null`:
-    /// read the body and call `handle`.
+    /// Checks that need no body. Returns an answer to send now (with
+    /// `drainBody`: read and discard the body first), or `null`: read the
+    /// body and call `handle`.
     #[allow(clippy::too_many_arguments)]
     pub fn gate(
         &self,
@@ -780,7 +781,10 @@ impl JsWorkerApp {
         let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_WEBHOOK_SECRET");
         match crate::worker::gate(&incoming, secret.as_deref(), env!("CARGO_PKG_VERSION")) {
             crate::worker::Gate::Answer(a) => {
-                answer_to_js(path, &a, started_ms, flow_id.as_deref())
+                let answer = answer_to_js(path, &a, started_ms, flow_id.as_deref());
+                let drain = crate::worker::drain_before_early_answer(incoming.content_length);
+                set(&answer, "drainBody", &JsValue::from_bool(drain));
+                answer
             }
             crate::worker::Gate::Proceed(_) => JsValue::NULL,
         }

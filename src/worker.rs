@@ -215,6 +215,16 @@ fn method_not_allowed(allow: &str) -> Answer {
     .with_header("Allow", allow.to_string())
 }
 
+/// Whether to read (and discard) the body before an early answer: workerd
+/// drops the client's keep-alive connection when a Worker answers without
+/// reading a non-empty body. Only a small declared body is worth waiting for;
+/// a large, undeclared or unparseable length is never waited on.
+pub fn drain_before_early_answer(content_length: Option<&str>) -> bool {
+    content_length
+        .and_then(|len| len.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > 0 && n <= MAX_BODY_BYTES as u64)
+}
+
 /// 413, for a declared or an actual body above [`MAX_BODY_BYTES`].
 pub fn too_large() -> Answer {
     Answer::problem(
@@ -528,6 +538,22 @@ mod tests {
                 ..crate::Options::default()
             };
             assert!(crate::Handler::new(&options).is_ok(), "{}", r.path);
+        }
+    }
+
+    #[test]
+    fn only_small_declared_bodies_are_drained() {
+        assert!(drain_before_early_answer(Some("120")));
+        assert!(drain_before_early_answer(Some("65536")));
+        for len in [
+            None,
+            Some("0"),
+            Some("65537"),
+            Some("10000000"),
+            Some("x"),
+            Some("-1"),
+        ] {
+            assert!(!drain_before_early_answer(len), "{len:?}");
         }
     }
 
