@@ -32,7 +32,11 @@ build: setup $(DIST)
 
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@mkdir -p $(TMP)
-	wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name passbridge --no-pack
+	cargo build --lib --release --target wasm32-unknown-unknown --quiet
+	@# wasm-bindgen directly (the pinned CLI), for the flag wasm-pack cannot pass:
+	@# __wbg_reset_state lets a door replace an instance that trapped.
+	wasm-bindgen --target web --out-dir pkg --out-name passbridge --experimental-reset-state-function \
+	  target/wasm32-unknown-unknown/release/passbridge.wasm
 	@cp $(WASM) $(TMP)/passbridge_bg.unopt.wasm
 	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/passbridge_bg.unopt.wasm -o $(WASM)
 	@echo "wasm: $$(stat -c %s $(TMP)/passbridge_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(WASM)) after"

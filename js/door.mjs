@@ -2,15 +2,39 @@
 // A door passes a function that initialises the wasm once (from inlined
 // bytes, or from the compiled module workerd hands over). Everything that
 // decides anything lives in the Rust core (src/); this only picks the
-// environment and fetch, and calls the boundary.
+// environment and fetch, calls the boundary, and recovers from a trap.
 
-import { Handler } from "../pkg/passbridge.js";
+import { Handler, __wbg_reset_state } from "../pkg/passbridge.js";
 
 const processEnv = () => globalThis.process?.env ?? {};
 const globalFetch = (url, init) => globalThis.fetch(url, init);
 // Without a global fetch the core reports a configuration error (not a
 // retryable network failure).
 const defaultFetch = () => (typeof globalThis.fetch === "function" ? globalFetch : undefined);
+
+// Bumped each time the wasm instance is replaced after a trap: handlers
+// built on an older instance rebuild themselves on their next call.
+let generation = 0;
+
+/**
+ * A trap (`RuntimeError`: a panic, memory exhausted) leaves the instance
+ * unusable and its memory at its peak: replace it with a fresh one and
+ * report a coded error instead of the raw trap. Other errors pass through.
+ */
+function recover(error) {
+  if (!(error instanceof WebAssembly.RuntimeError)) return error;
+  try {
+    __wbg_reset_state();
+  } catch {
+    // The next call tries again.
+  }
+  generation++;
+  const e = new Error("passbridge error: internal error (the wasm instance failed and was replaced)");
+  for (const [k, v] of [["name", "PassbridgeError"], ["code", "internal_error"], ["status", null], ["retryable", false]]) {
+    Object.defineProperty(e, k, { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  return e;
+}
 
 /** Builds `createHandler` for a door whose `loadWasm()` initialises the wasm (idempotent). */
 export function makeCreateHandler(loadWasm) {
@@ -22,21 +46,26 @@ export function makeCreateHandler(loadWasm) {
    */
   return function createHandler(options) {
     let core = null;
+    let coreGeneration = generation;
     if (options !== undefined) {
       loadWasm();
-      core = new Handler(options);
+      try {
+        core = new Handler(options);
+      } catch (error) {
+        throw recover(error);
+      }
     }
-    // Not `async`: returning the boundary's promise directly saves two
-    // microtask hops per call; a synchronous throw still becomes a rejection.
     return function handler(event, profile, context) {
       try {
-        if (core === null) {
+        if (core === null || coreGeneration !== generation) {
           loadWasm();
           core = new Handler(options);
+          coreGeneration = generation;
         }
-        return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
+        const run = core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
+        return run.then(undefined, (error) => Promise.reject(recover(error)));
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(recover(error));
       }
     };
   };

@@ -1,17 +1,21 @@
 // passbridge — Cloudflare Worker proxy for Klaviyo Webhook actions.
 //
-// Routes, authentication, checks, mapping, provider requests and how each
-// result is answered all live in the Rust core (src/worker.rs); this entry
-// only loads the wasm, reads the request (bounded), calls the boundary, logs
-// its one line, and sends the answer. Configure with worker.toml and secrets.
+// Routes, authentication, checks, mapping, provider requests, how each
+// result is answered and what is logged all live in the Rust core
+// (src/worker.rs); this entry only loads the wasm, reads the request body
+// (bounded), calls the boundary, prints its one log line, and sends the
+// answer. Configure with worker.toml and secrets.
 
-import { initSync, WorkerApp } from "../pkg/passbridge.js";
+import { initSync, WorkerApp, __wbg_reset_state } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
 
 initSync({ module: wasmModule });
 
 let app = null;
 let appEnv = null;
+
+/** Thrown by readBounded when the client goes away mid-body. */
+class ClientClosed extends Error {}
 
 /** The body as text, or null when it is larger than `limit` bytes (read no further). */
 async function readBounded(request, limit) {
@@ -21,11 +25,17 @@ async function readBounded(request, limit) {
   const chunks = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let step;
+    try {
+      step = await reader.read();
+    } catch {
+      throw new ClientClosed();
+    }
+    const { done, value } = step;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      await reader.cancel().catch(() => {});
       return null;
     }
     chunks.push(value);
@@ -52,59 +62,60 @@ async function drainWithin(request, limit, ms) {
   }
 }
 
-const INTERNAL_ERROR = JSON.stringify({
-  type: "urn:passbridge:error:internal_error",
-  title: "Internal Server Error",
-  status: 500,
-  detail: "unexpected failure in the Worker; its log line has the error name",
-  code: "internal_error",
-});
+function send(answer) {
+  console.log(answer.log);
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
 
 export default {
   async fetch(request, env) {
     const started = Date.now();
+    const { method, headers } = request;
+    let path = "/";
     try {
       // One app per Worker instance: mappings are parsed once, on first use.
       if (app === null || appEnv !== env) {
         app = new WorkerApp(env);
         appEnv = env;
       }
-      const path = new URL(request.url).pathname;
-      const h = request.headers;
-      const flowId = h.get("x-klaviyo-flow-id") ?? undefined;
-      let answer = app.gate(
-        request.method,
-        path,
-        h.get("content-type") ?? undefined,
-        h.get("content-length") ?? undefined,
-        h.get("authorization") ?? undefined,
-        started,
-        flowId,
-      );
+      path = new URL(request.url).pathname;
+      let answer = app.gate(method, path, headers, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer
         // (keep-alive); never wait on it for more than a second.
         if (answer.drainBody) await drainWithin(request, app.maxBodyBytes, 1000);
-      } else {
-        const body = await readBounded(request, app.maxBodyBytes);
-        answer =
-          body === null
-            ? app.tooLarge(path, started, flowId)
-            : await app.handle(path, body, (url, init) => fetch(url, init), started, flowId);
+        return send(answer);
       }
-      console.log(answer.log);
-      return new Response(request.method === "HEAD" ? null : answer.body, {
-        status: answer.status,
-        headers: answer.headers,
-      });
+      let body;
+      try {
+        body = await readBounded(request, app.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof ClientClosed) return send(app.clientClosed(path, headers, started));
+        throw error;
+      }
+      if (body === null) return send(app.tooLarge(path, headers, started));
+      return send(await app.handle(path, body, headers, (url, init) => fetch(url, init), started));
     } catch (error) {
-      // The error's name only: its message could quote request data.
-      const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";
-      console.log(JSON.stringify({ outcome: "internal_error", error: name, durationMs: Date.now() - started }));
-      return new Response(INTERNAL_ERROR, {
-        status: 500,
-        headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
-      });
+      // A trap (a panic, memory exhausted) leaves the instance unusable:
+      // start a fresh one so memory does not stay at its peak.
+      if (error instanceof WebAssembly.RuntimeError) {
+        __wbg_reset_state();
+        app = null;
+      }
+      try {
+        if (app === null) {
+          app = new WorkerApp(env);
+          appEnv = env;
+        }
+        return send(app.internalError(method, path, headers, started));
+      } catch {
+        // The core itself cannot answer: the one fixed answer that needs no wasm.
+        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error" }));
+        return new Response('{"type":"urn:passbridge:error:internal_error","title":"Internal Server Error","status":500,"code":"internal_error"}', {
+          status: 500,
+          headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+        });
+      }
     }
   },
 };

@@ -106,23 +106,76 @@ pub fn base_url(env: &dyn Env, name: &str, default: &str) -> Result<String, Erro
     if value.contains(['?', '#']) {
         return Err(bad("must not contain a query or fragment"));
     }
-    let host = rest.split('/').next().unwrap_or("");
-    if host.is_empty() || host.contains('@') {
-        return Err(bad("must name a host (and no credentials)"));
+    if value.contains('\\') {
+        // URL parsers read `\` as `/` in http(s) URLs: what we checked would
+        // not be what fetch calls.
+        return Err(bad("must not contain a backslash"));
     }
+    let authority = rest.split('/').next().unwrap_or("");
+    let Some(host) = url_host(authority) else {
+        return Err(bad(
+            "must name a host as a URL parser reads it: name, IPv4 or [IPv6], optional :port, no credentials",
+        ));
+    };
     // Plain http would send the API key unencrypted: only to this machine.
-    if value.starts_with("http://") {
-        let name_only = match host.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or(""),
-            None => host.split(':').next().unwrap_or(""),
-        };
-        if !matches!(name_only, "127.0.0.1" | "localhost" | "::1") {
-            return Err(bad(
-                "must use https:// (http:// is allowed only for 127.0.0.1, localhost or [::1])",
-            ));
-        }
+    if value.starts_with("http://") && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]")
+    {
+        return Err(bad(
+            "must use https:// (http:// is allowed only for 127.0.0.1, localhost or [::1])",
+        ));
     }
     Ok(value.trim_end_matches('/').to_string())
+}
+
+/// The host of an `authority` (`host[:port]`), lower-cased as URL parsers
+/// serialize it, or `None` unless the whole authority is exactly a host name
+/// (ASCII letters, digits, `-`, `.`), an IPv4 address or a bracketed IPv6
+/// address, then an optional numeric port. Credentials, percent-encoding and
+/// anything after a closing bracket but a port are refused, so the host we
+/// check is the host `fetch` connects to.
+fn url_host(authority: &str) -> Option<String> {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (inside, after) = v6.split_once(']')?;
+            let ok = !inside.is_empty()
+                && inside.contains(':')
+                && inside
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            if !ok {
+                return None;
+            }
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':')?),
+            };
+            (format!("[{}]", inside.to_ascii_lowercase()), port)
+        }
+        None => {
+            let (name, port) = match authority.split_once(':') {
+                Some((n, p)) => (n, Some(p)),
+                None => (authority, None),
+            };
+            let ok = !name.is_empty()
+                && name.len() <= 253
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && !name.split('.').any(|label| label.len() > 63)
+                && !name.starts_with('.');
+            if !ok {
+                return None;
+            }
+            (name.to_ascii_lowercase(), port)
+        }
+    };
+    if let Some(p) = port {
+        let ok = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+        if !ok || p.parse::<u32>().ok()? > 65_535 {
+            return None;
+        }
+    }
+    Some(host)
 }
 
 /// A boolean option written as text: `1/true/yes/on` or `0/false/no/off`.
@@ -191,13 +244,41 @@ mod tests {
             ("SP", "https://x y"),
             ("PLAIN", "http://api.passninja.com"),
             ("EMPTY", "https://"),
+            ("V6EVIL", "http://[::1].evil.example"),
+            ("V6EVIL2", "http://[::1]@evil.example"),
+            ("BACKSLASH", "https://evil.example\\@api.passninja.com"),
+            ("PCT", "https://api%2Epassninja.com"),
+            ("PORT", "https://x:99999"),
+            ("PORTX", "https://x:8a"),
+            ("V6OK", "http://[::1]:8080/base/"),
+            ("UPPER", "http://LOCALHOST:1"),
+            ("HTTPS", "https://api.passninja.com:443/v1"),
         ]);
+        assert_eq!(base_url(&e, "V6OK", "d").unwrap(), "http://[::1]:8080/base");
+        assert_eq!(base_url(&e, "UPPER", "d").unwrap(), "http://LOCALHOST:1");
+        assert_eq!(
+            base_url(&e, "HTTPS", "d").unwrap(),
+            "https://api.passninja.com:443/v1"
+        );
         assert_eq!(base_url(&e, "OK", "d").unwrap(), "http://127.0.0.1:8787");
         assert_eq!(
             base_url(&e, "UNSET", "https://api.passninja.com").unwrap(),
             "https://api.passninja.com"
         );
-        for name in ["FTP", "Q", "CRED", "SP", "EMPTY", "PLAIN"] {
+        for name in [
+            "FTP",
+            "Q",
+            "CRED",
+            "SP",
+            "EMPTY",
+            "PLAIN",
+            "V6EVIL",
+            "V6EVIL2",
+            "BACKSLASH",
+            "PCT",
+            "PORT",
+            "PORTX",
+        ] {
             assert_eq!(
                 base_url(&e, name, "d").unwrap_err().code,
                 Code::InvalidConfig,

@@ -100,7 +100,8 @@ impl Error {
         self
     }
 
-    /// Replaces every occurrence of each secret in the message by `***`.
+    /// Replaces every occurrence of each secret (8 characters or more, any
+    /// letter case) in the message by `***`.
     pub fn redacted(mut self, secrets: &[&str]) -> Error {
         self.message = redact(&self.message, secrets);
         self
@@ -115,15 +116,73 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Replaces every occurrence of each non-trivial secret by `***`.
+/// Replaces every occurrence of each secret, in any letter case, by `***`.
+/// For text that is not ours (a profile value quoted in a message): secrets
+/// shorter than [`SHORTEST_REDACTABLE`] are left to [`scrub_foreign`], because
+/// replacing them everywhere would garble ordinary words.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
     for secret in secrets {
-        // A one- or two-character "secret" would shred the message and protects nothing.
-        if secret.len() >= 3 && out.contains(secret) {
-            out = out.replace(secret, "***");
+        if secret.len() >= SHORTEST_REDACTABLE {
+            out = replace_ignoring_ascii_case(&out, secret, "***");
         }
     }
+    out
+}
+
+/// A secret shorter than this cannot be cut out of a text without garbling
+/// it (a key `Not` inside `Not Found`): text holding one is withheld instead.
+pub const SHORTEST_REDACTABLE: usize = 8;
+
+/// What passbridge says instead of a provider's text that held a short key.
+pub const WITHHELD: &str = "(the provider's message is withheld: it contains the API key)";
+
+/// Makes text that someone else wrote (a provider's answer, a runtime's
+/// transport error) safe to show: every secret, in any letter case and of any
+/// length, is replaced by `***`. When a secret shorter than
+/// [`SHORTEST_REDACTABLE`] occurs, the whole text is withheld ([`WITHHELD`]).
+pub fn scrub_foreign(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if find_ignoring_ascii_case(&out, secret, 0).is_none() {
+            continue;
+        }
+        if secret.len() < SHORTEST_REDACTABLE {
+            return WITHHELD.to_string();
+        }
+        out = replace_ignoring_ascii_case(&out, secret, "***");
+    }
+    out
+}
+
+/// The byte offset of `needle` in `hay` at or after `from`, comparing ASCII
+/// letters without case (`to_ascii_lowercase` keeps byte offsets).
+fn find_ignoring_ascii_case(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() || n.len() > h.len() {
+        return None;
+    }
+    (from..=h.len() - n.len()).find(|&i| {
+        h.get(i..i + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+    })
+}
+
+fn replace_ignoring_ascii_case(hay: &str, needle: &str, with: &str) -> String {
+    let mut out = String::with_capacity(hay.len());
+    let mut at = 0;
+    while let Some(i) = find_ignoring_ascii_case(hay, needle, at) {
+        // A match of an ASCII-case-folded needle starts and ends on character
+        // boundaries unless the needle itself starts or ends mid-character;
+        // fall back to copying when slicing would not be exact.
+        let (Some(before), Some(_)) = (hay.get(at..i), hay.get(i..i + needle.len())) else {
+            break;
+        };
+        out.push_str(before);
+        out.push_str(with);
+        at = i + needle.len();
+    }
+    out.push_str(hay.get(at..).unwrap_or(""));
     out
 }
 
@@ -156,5 +215,20 @@ mod tests {
             .prefixed("PassNinja error: ")
             .prefixed("PassNinja error: ");
         assert_eq!(e.message, "PassNinja error: bad key *** (***)");
+    }
+
+    #[test]
+    fn foreign_text_is_scrubbed_in_any_case_and_short_keys_withhold_it() {
+        let key = "Sk_Live_0123456789";
+        assert_eq!(
+            scrub_foreign("bad key sk_live_0123456789 / SK_LIVE_0123456789.", &[key]),
+            "bad key *** / ***."
+        );
+        assert_eq!(scrub_foreign("Pass not found", &["Not"]), WITHHELD);
+        assert_eq!(scrub_foreign("Pass not found", &["abc"]), "Pass not found");
+        assert_eq!(scrub_foreign("x", &["x"]), WITHHELD);
+        assert_eq!(scrub_foreign("héllo wörld", &["wörld"]), WITHHELD);
+        assert_eq!(scrub_foreign("naïve ééé", &["ÉÉÉ_long_key"]), "naïve ééé");
+        assert_eq!(redact("404 Not Found", &["404", "Not"]), "404 Not Found");
     }
 }

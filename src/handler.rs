@@ -168,6 +168,7 @@ impl Handler {
     ) -> Result<Plan, Error> {
         Input::new(profile, event)
             .and_then(|input| self.op.plan(&input, env))
+            .and_then(check_body_size)
             .map_err(|e| crate::env::redact_secrets(e, env).prefixed(self.prefix))
     }
 
@@ -178,20 +179,36 @@ impl Handler {
         response: &HttpResponse,
         now_ms: f64,
     ) -> Result<Outcome, Error> {
+        // Provider text in these errors was scrubbed where it was quoted
+        // (`check_status`); the rest of each message is our own words.
         self.op
             .outcome(request, response, now_ms)
-            .map_err(|e| e.redacted(&request.secrets()).prefixed(self.prefix))
+            .map_err(|e| e.prefixed(self.prefix))
     }
 
     /// The error for a transport failure or timeout of `request`.
     pub fn network_error(&self, request: &HttpRequest, detail: &str) -> Error {
         let secrets = request.secrets();
         Error::network(crate::http::excerpt(
-            &crate::error::redact(detail, &secrets),
+            &crate::error::scrub_foreign(detail, &secrets),
             200,
         ))
-        .redacted(&secrets)
         .prefixed(self.prefix)
+    }
+}
+
+/// The largest request body passbridge sends. Each rendered value is bounded
+/// too (`template::MAX_RENDERED_BYTES`), so the body is never built far past this.
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+
+fn check_body_size(plan: Plan) -> Result<Plan, Error> {
+    match &plan {
+        Plan::Send(r) if r.body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BODY_BYTES) => {
+            Err(Error::invalid_profile(format!(
+                "the request body would be larger than {MAX_REQUEST_BODY_BYTES} bytes; a pass needs no such values"
+            )))
+        }
+        _ => Ok(plan),
     }
 }
 

@@ -192,16 +192,28 @@ pub fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
+/// The longest `Retry-After` passbridge passes on (to `retryAfterMs` and to
+/// the Worker's own `Retry-After`): one hour. A provider asking for more is
+/// asking for something no Klaviyo retry schedule keeps anyway.
+pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+
 /// Parses `Retry-After` as delta-seconds or an HTTP-date (IMF-fixdate),
-/// returning milliseconds from `now_ms` (Unix epoch ms). Unparseable → None.
+/// returning milliseconds from `now_ms` (Unix epoch ms), at most
+/// [`MAX_RETRY_AFTER_MS`]; a date in the past is 0. Unparseable → None.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let v = value.trim();
-    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        return v.parse::<u64>().ok().map(|s| s.saturating_mul(1000));
-    }
-    let at = parse_http_date(v)?;
-    let delta = at - now_ms;
-    Some(if delta > 0.0 { delta as u64 } else { 0 })
+    let ms = if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits beyond u64 are still "very long": saturate, then cap.
+        v.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000)
+    } else {
+        let delta = parse_http_date(v)? - now_ms;
+        if delta > 0.0 {
+            delta.min(MAX_RETRY_AFTER_MS as f64) as u64
+        } else {
+            0
+        }
+    };
+    Some(ms.min(MAX_RETRY_AFTER_MS))
 }
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` → Unix epoch milliseconds.
@@ -297,6 +309,15 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         assert_eq!(parse_retry_after("7", 0.0), Some(7000));
         assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0));
+        assert_eq!(parse_retry_after("99999999999", 0.0), Some(3_600_000));
+        assert_eq!(
+            parse_retry_after("999999999999999999999999999", 0.0),
+            Some(3_600_000)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 784_111_777_000.0),
+            Some(3_600_000)
+        );
         let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:42 GMT", now),

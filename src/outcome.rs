@@ -1,6 +1,6 @@
 //! What an operation decides (a [`Plan`]) and what it reports (an [`Outcome`]).
 
-use crate::error::{redact, Code, Error};
+use crate::error::{scrub_foreign, Code, Error};
 use crate::http::{excerpt, parse_retry_after, HttpRequest, HttpResponse};
 
 /// A flat, typed output value (Klaviyo action outputs are string, number or boolean).
@@ -93,7 +93,8 @@ fn reason_phrase(status: u16) -> &'static str {
 
 /// Turns a non-2xx answer into a typed error. `provider_message` extracts the
 /// provider's own message from the body; otherwise a bounded excerpt is used.
-/// Secrets of the request are redacted from whatever the provider said.
+/// Secrets of the request are scrubbed from whatever the provider said (and
+/// only from that: the status and our own words are never touched).
 ///
 /// Returns `Ok(status)` for 2xx.
 pub fn check_status(
@@ -118,10 +119,10 @@ pub fn check_status(
         "unexpected redirect or informational answer (redirects are not followed)".to_string()
     } else {
         provider_message(&response.body)
-            // Redact before cutting: a key straddling the cut would survive in part.
-            .map(|m| excerpt(&redact(&m, &secrets), 300))
+            // Scrub before cutting: a key straddling the cut would survive in part.
+            .map(|m| excerpt(&scrub_foreign(&m, &secrets), 300))
             .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| excerpt(&redact(&response.body, &secrets), 200))
+            .unwrap_or_else(|| excerpt(&scrub_foreign(&response.body, &secrets), 200))
     };
     let phrase = reason_phrase(status);
     let mut message = status.to_string();
@@ -133,7 +134,7 @@ pub fn check_status(
         message.push_str(": ");
         message.push_str(&detail);
     }
-    let mut err = Error::new(code, message).redacted(&secrets);
+    let mut err = Error::new(code, message);
     err.status = Some(status);
     if err.retryable {
         err.retry_after_ms = response

@@ -74,12 +74,10 @@ export function pb_env(o, k) {
 export function pb_entries(o) {
   try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
 }
-export function pb_set(o, k, v) { o[k] = v; }
-export function pb_dry_run(method, url, body, n1, v1, n2, v2, n3, v3) {
-  const headers = {};
-  if (n1 !== undefined) headers[n1] = v1;
-  if (n2 !== undefined) headers[n2] = v2;
-  if (n3 !== undefined) headers[n3] = v3;
+export function pb_set(o, k, v) {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+export function pb_dry_run(method, url, body, headers) {
   return { dryRun: true, request: { method, url, headers, body } };
 }
 export function pb_kind(v) {
@@ -132,22 +130,11 @@ extern "C" {
     fn pb_env(o: &JsValue, k: &JsValue) -> Option<String>;
     /// `Object.keys(o)`, or `null` when that throws.
     fn pb_keys(o: &JsValue) -> JsValue;
-    /// `o[k] = v` on a fresh plain object (no error wrapper needed).
+    /// Defines the own property `k` of a fresh object: never an inherited
+    /// setter (a polluted `Object.prototype` cannot intercept or throw).
     fn pb_set(o: &JsValue, k: &JsValue, v: &JsValue);
-    /// `{ dryRun: true, request: { method, url, headers, body } }` with up to
-    /// three headers (name, value pairs; `undefined` names are skipped).
-    #[allow(clippy::too_many_arguments)]
-    fn pb_dry_run(
-        method: &JsValue,
-        url: &str,
-        body: &JsValue,
-        n1: &JsValue,
-        v1: &JsValue,
-        n2: &JsValue,
-        v2: &JsValue,
-        n3: &JsValue,
-        v3: &JsValue,
-    ) -> JsValue;
+    /// `{ dryRun: true, request: { method, url, headers, body } }`.
+    fn pb_dry_run(method: &JsValue, url: &str, body: &JsValue, headers: &JsValue) -> JsValue;
     /// 0 undefined (or a function/symbol, or a value that throws when
     /// inspected), 1 null, 2 boolean, 3 number, 4 string, 5 array, 6 object, 7 bigint.
     fn pb_kind(v: &JsValue) -> u8;
@@ -426,41 +413,27 @@ fn outcome_to_js(outcome: &Outcome) -> JsValue {
 }
 
 /// The dry-run result: the request that would be sent, secrets as `***`.
-/// Built in one crossing: this is the path `make bench` measures.
 fn dry_run_to_js(request: &HttpRequest) -> JsValue {
-    // Every provider sends two or three headers (names are constants).
-    let mut pairs: [(JsValue, JsValue); 3] = Default::default();
-    for (slot, (name, value)) in pairs.iter_mut().zip(request.redacted_headers()) {
+    let headers: JsValue = Object::new().into();
+    for (name, value) in request.redacted_headers() {
         let value = match value {
             "***" => constant("***"),
             v => JsValue::from_str(v),
         };
-        *slot = (constant(name), value);
+        set(&headers, name, &value);
     }
     let body = match &request.body {
         Some(b) => JsValue::from_str(b),
         None => JsValue::NULL,
     };
-    let [(n1, v1), (n2, v2), (n3, v3)] = &pairs;
-    pb_dry_run(
-        &constant(request.method),
-        &request.url,
-        &body,
-        n1,
-        v1,
-        n2,
-        v2,
-        n3,
-        v3,
-    )
+    pb_dry_run(&constant(request.method), &request.url, &body, &headers)
 }
 
 /// A real JS `Error` with `name`, `code`, `status`, `retryable` (and
 /// `retryAfterMs`, `attempts` when known).
 fn error_to_js(e: &Error, attempts: Option<u32>) -> JsValue {
-    let err = js_sys::Error::new(&e.message);
-    err.set_name("PassbridgeError");
-    let v: JsValue = err.into();
+    let v: JsValue = js_sys::Error::new(&e.message).into();
+    set(&v, "name", &constant("PassbridgeError"));
     set(&v, "code", &JsValue::from_str(e.code.as_str()));
     let status = e
         .status
@@ -600,7 +573,8 @@ async fn drive(
     let mut attempts: u32 = 0;
     loop {
         attempts += 1;
-        let timeout = built.policy.attempt_timeout(elapsed());
+        let attempt_started = elapsed();
+        let timeout = built.policy.attempt_timeout(attempt_started);
         let err = match send_once(request, fetch, timeout).await {
             Ok(response) => match built
                 .handler
@@ -611,10 +585,13 @@ async fn drive(
             },
             Err(detail) => built.handler.network_error(request, &detail),
         };
-        match built
-            .policy
-            .next_delay(attempts as usize, &err, request.idempotent, elapsed())
-        {
+        match built.policy.next_delay(
+            attempts as usize,
+            &err,
+            request.idempotent,
+            elapsed(),
+            elapsed().saturating_sub(attempt_started),
+        ) {
             Some(delay) => sleep(delay).await,
             None => return Err((err, attempts)),
         }
@@ -760,17 +737,10 @@ impl JsWorkerApp {
     /// Checks that need no body. Returns an answer to send now (with
     /// `drainBody`: read and discard the body first), or `null`: read the
     /// body and call `handle`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn gate(
-        &self,
-        method: &str,
-        path: &str,
-        content_type: Option<String>,
-        content_length: Option<String>,
-        authorization: Option<String>,
-        started_ms: f64,
-        flow_id: Option<String>,
-    ) -> JsValue {
+    pub fn gate(&self, method: &str, path: &str, headers: &Headers, started_ms: f64) -> JsValue {
+        let content_type = header(headers, "content-type");
+        let content_length = header(headers, "content-length");
+        let authorization = header(headers, "authorization");
         let incoming = crate::worker::Incoming {
             method,
             path,
@@ -781,7 +751,7 @@ impl JsWorkerApp {
         let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_WEBHOOK_SECRET");
         match crate::worker::gate(&incoming, secret.as_deref(), env!("CARGO_PKG_VERSION")) {
             crate::worker::Gate::Answer(a) => {
-                let answer = answer_to_js(path, &a, started_ms, flow_id.as_deref());
+                let answer = answer_to_js(method, path, &a, started_ms, headers);
                 let drain = crate::worker::drain_before_early_answer(incoming.content_length);
                 set(&answer, "drainBody", &JsValue::from_bool(drain));
                 answer
@@ -792,12 +762,39 @@ impl JsWorkerApp {
 
     /// The 413 answer for a body that turned out larger than `maxBodyBytes`.
     #[wasm_bindgen(js_name = tooLarge)]
-    pub fn too_large(&self, path: &str, started_ms: f64, flow_id: Option<String>) -> JsValue {
+    pub fn too_large(&self, path: &str, headers: &Headers, started_ms: f64) -> JsValue {
+        let a = crate::worker::too_large().authenticated();
+        answer_to_js("POST", path, &a, started_ms, headers)
+    }
+
+    /// The answer (and log line) when the client went away mid-body.
+    #[wasm_bindgen(js_name = clientClosed)]
+    pub fn client_closed(&self, path: &str, headers: &Headers, started_ms: f64) -> JsValue {
         answer_to_js(
+            "POST",
             path,
-            &crate::worker::too_large(),
+            &crate::worker::client_closed(),
             started_ms,
-            flow_id.as_deref(),
+            headers,
+        )
+    }
+
+    /// The answer (and log line) for a failure of the Worker itself (the
+    /// entry caught an exception, or the wasm trapped and was reset).
+    #[wasm_bindgen(js_name = internalError)]
+    pub fn internal_error(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &Headers,
+        started_ms: f64,
+    ) -> JsValue {
+        answer_to_js(
+            method,
+            path,
+            &crate::worker::internal_error(),
+            started_ms,
+            headers,
         )
     }
 
@@ -806,12 +803,13 @@ impl JsWorkerApp {
         &self,
         path: String,
         body: String,
+        headers: Headers,
         fetch: JsValue,
         started_ms: f64,
-        flow_id: Option<String>,
     ) -> Promise {
-        let done =
-            |a: &crate::worker::Answer| answer_to_js(&path, a, started_ms, flow_id.as_deref());
+        let done = |a: &crate::worker::Answer| {
+            answer_to_js("POST", &path, &a.clone().authenticated(), started_ms, &headers)
+        };
         let Some(route) = crate::worker::ROUTES.iter().find(|r| r.path == path) else {
             return Promise::resolve(&done(&crate::worker::Answer::problem(
                 404,
@@ -853,7 +851,13 @@ impl JsWorkerApp {
                 Ok(outcome) => crate::worker::success(&outcome),
                 Err((e, _)) => crate::worker::failure(&e),
             };
-            Ok(answer_to_js(&path, &answer, started_ms, flow_id.as_deref()))
+            Ok(answer_to_js(
+                "POST",
+                &path,
+                &answer.authenticated(),
+                started_ms,
+                &headers,
+            ))
         })
     }
 }
@@ -886,12 +890,14 @@ impl JsWorkerApp {
     }
 }
 
-/// `{ status, headers, body, log }` for the Worker entry to send and print.
+/// `{ status, headers, body, log }` for the Worker entry to send and print
+/// (`body` is `null` when the method is HEAD).
 fn answer_to_js(
+    method: &str,
     path: &str,
     a: &crate::worker::Answer,
     started_ms: f64,
-    flow_id: Option<&str>,
+    request_headers: &Headers,
 ) -> JsValue {
     let obj: JsValue = Object::new().into();
     set(&obj, "status", &JsValue::from_f64(f64::from(a.status)));
@@ -900,9 +906,28 @@ fn answer_to_js(
         set(&headers, name, &JsValue::from_str(value));
     }
     set(&obj, "headers", &headers);
-    set(&obj, "body", &JsValue::from_str(&a.body));
+    let body = if crate::worker::sends_body(method) {
+        JsValue::from_str(&a.body)
+    } else {
+        JsValue::NULL
+    };
+    set(&obj, "body", &body);
     let duration = (js_sys::Date::now() - started_ms).max(0.0) as u64;
-    let line = crate::worker::log_line(path, a, duration, flow_id);
+    let flow_id = header(request_headers, crate::worker::FLOW_ID_HEADER);
+    let line = crate::worker::log_line(path, a, duration, flow_id.as_deref());
     set(&obj, "log", &JsValue::from_str(&line));
     obj
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The Fetch API's `Headers` of an incoming request.
+    pub type Headers;
+    #[wasm_bindgen(method, catch, js_name = get)]
+    fn get_header(this: &Headers, name: &str) -> Result<Option<String>, JsValue>;
+}
+
+/// A request header's value, or `None` (also when reading it throws).
+fn header(headers: &Headers, name: &str) -> Option<String> {
+    headers.get_header(name).ok().flatten()
 }

@@ -4,7 +4,7 @@
 //! 429/500/502/503 retried for 24 h; anything else final).
 
 use crate::error::{Code, Error};
-use crate::http::{excerpt, push_json_string, HttpRequest};
+use crate::http::{push_json_string, HttpRequest};
 use crate::outcome::{OutValue, Outcome};
 
 /// Bodies above this are refused with 413 (a webhook body is a few hundred bytes).
@@ -54,6 +54,9 @@ pub struct Answer {
     pub outcome: &'static str,
     pub code: Option<&'static str>,
     pub upstream_status: Option<u16>,
+    /// True once the request passed authentication: only then is anything
+    /// the caller sent (the Klaviyo flow id) written to the log.
+    pub authenticated: bool,
 }
 
 impl Answer {
@@ -68,6 +71,7 @@ impl Answer {
             outcome,
             code: None,
             upstream_status: None,
+            authenticated: false,
         }
     }
 
@@ -94,7 +98,14 @@ impl Answer {
             outcome: "error",
             code: Some(code),
             upstream_status: None,
+            authenticated: false,
         }
+    }
+
+    /// Marks an answer given after authentication succeeded.
+    pub fn authenticated(mut self) -> Answer {
+        self.authenticated = true;
+        self
     }
 
     fn with_header(mut self, name: &'static str, value: String) -> Answer {
@@ -181,24 +192,30 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
         );
     }
     if !is_json_media_type(req.content_type) {
-        return Gate::Answer(Answer::problem(
-            415,
-            "unsupported_media_type",
-            "Unsupported Media Type",
-            "send the body as JSON with Content-Type: application/json",
-        ));
+        return Gate::Answer(
+            Answer::problem(
+                415,
+                "unsupported_media_type",
+                "Unsupported Media Type",
+                "send the body as JSON with Content-Type: application/json",
+            )
+            .authenticated(),
+        );
     }
     if let Some(len) = req.content_length {
         match len.trim().parse::<u64>() {
-            Ok(n) if n > MAX_BODY_BYTES as u64 => return Gate::Answer(too_large()),
+            Ok(n) if n > MAX_BODY_BYTES as u64 => return Gate::Answer(too_large().authenticated()),
             Ok(_) => {}
             Err(_) => {
-                return Gate::Answer(Answer::problem(
-                    400,
-                    "invalid_request",
-                    "Bad Request",
-                    "Content-Length is not a number",
-                ))
+                return Gate::Answer(
+                    Answer::problem(
+                        400,
+                        "invalid_request",
+                        "Bad Request",
+                        "Content-Length is not a number",
+                    )
+                    .authenticated(),
+                )
             }
         }
     }
@@ -247,17 +264,38 @@ fn is_json_media_type(content_type: Option<&str>) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// `Authorization: Bearer <secret>`, compared in constant time.
+/// `Authorization: Bearer <secret>` (the scheme in any letter case, RFC 7235),
+/// the secret compared in constant time.
 fn bearer_matches(header: Option<&str>, secret: &str) -> bool {
     let token = header
-        .and_then(|h| {
-            h.trim()
-                .strip_prefix("Bearer ")
-                .or_else(|| h.trim().strip_prefix("bearer "))
-        })
         .map(str::trim)
+        .and_then(|h| h.split_once([' ', '\t']))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .unwrap_or("");
     constant_time_eq(token.as_bytes(), secret.as_bytes())
+}
+
+/// The request header Klaviyo's webhook actions identify their flow with.
+pub const FLOW_ID_HEADER: &str = "x-klaviyo-flow-id";
+
+/// A Klaviyo flow id: letters and digits, at most 32. Anything else could be
+/// personal data someone put in the header, and is not logged.
+fn is_flow_id(value: &str) -> bool {
+    (1..=32).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The answer (and log line) for a client that went away before its body
+/// was read: a client error, nothing was sent upstream.
+pub fn client_closed() -> Answer {
+    let mut a = Answer::problem(
+        499,
+        "client_closed",
+        "Client Closed Request",
+        "the client closed the connection before the body was read; nothing was sent",
+    );
+    a.outcome = "client_closed";
+    a.authenticated()
 }
 
 /// Compares in time that depends only on the lengths, never on where the
@@ -373,8 +411,28 @@ pub fn failure(err: &Error) -> Answer {
     answer
 }
 
+/// The answer for a failure of the Worker itself: nothing about the request
+/// is known to be wrong, so Klaviyo may retry (500 is retried).
+pub fn internal_error() -> Answer {
+    let mut a = Answer::problem(
+        500,
+        "internal_error",
+        "Internal Server Error",
+        "unexpected failure in the Worker (see its log line); Klaviyo will retry",
+    );
+    a.outcome = "internal_error";
+    a
+}
+
+/// Whether an answer to `method` carries a body (HEAD answers never do).
+pub fn sends_body(method: &str) -> bool {
+    method != "HEAD"
+}
+
 /// One structured log line: no secret, no email or phone number (provider
-/// messages are left out because they may echo them).
+/// messages are left out because they may echo them). The flow id is written
+/// only for an authenticated request and only when it has the shape of a
+/// Klaviyo flow id; the route only when it is one of ours.
 pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&str>) -> String {
     // Only known paths are logged as given: an unknown one could hold anything.
     let route = match ROUTES.iter().find(|r| r.path == path) {
@@ -401,8 +459,8 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     line.push_str(",\"durationMs\":");
     line.push_str(&duration_ms.to_string());
     line.push_str(",\"flowId\":");
-    match flow_id.map(|f| excerpt(f, 64)) {
-        Some(f) if !f.is_empty() => push_json_string(&mut line, &f),
+    match flow_id.map(str::trim) {
+        Some(f) if answer.authenticated && is_flow_id(f) => push_json_string(&mut line, f),
         _ => line.push_str("null"),
     }
     line.push('}');
@@ -476,6 +534,25 @@ mod tests {
         assert_eq!(
             status(gate(
                 &incoming("POST", "/passninja/update", Some("s3cret")),
+                Some("s3cret"),
+                "1"
+            )),
+            401
+        );
+        for scheme in ["BEARER", "bearer", "BeArEr"] {
+            let header = format!("{scheme} s3cret");
+            assert!(matches!(
+                gate(
+                    &incoming("POST", "/passninja/update", Some(&header)),
+                    Some("s3cret"),
+                    "1"
+                ),
+                Gate::Proceed(_)
+            ));
+        }
+        assert_eq!(
+            status(gate(
+                &incoming("POST", "/passninja/update", Some("Basic s3cret")),
                 Some("s3cret"),
                 "1"
             )),
@@ -625,7 +702,23 @@ mod tests {
         assert_eq!(v["status"], 400);
         assert_eq!(v["code"], "invalid_profile");
         assert_eq!(v["durationMs"], 12);
-        assert_eq!(v["flowId"], "flow 123");
+        assert_eq!(v["flowId"], serde_json::Value::Null);
         assert!(!line.contains("ada@example.com"));
+        let authed = a.clone().authenticated();
+        for (given, logged) in [
+            (Some("XyZ123"), Some("XyZ123")),
+            (Some("victim2@example.com"), None),
+            (Some("flow\n123"), None),
+            (Some(&*"A".repeat(33)), None),
+            (Some(""), None),
+            (None, None),
+        ] {
+            let v: serde_json::Value =
+                serde_json::from_str(&log_line("/passninja/update", &authed, 1, given)).unwrap();
+            assert_eq!(v["flowId"].as_str(), logged, "{given:?}");
+        }
+        // Not authenticated: never logged, whatever its shape.
+        let unauth = log_line("/passninja/update", &a, 1, Some("XyZ123"));
+        assert!(unauth.contains("\"flowId\":null"), "{unauth}");
     }
 }

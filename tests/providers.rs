@@ -205,5 +205,5 @@ fn jericommerce_outcome_and_no_retry() {
         .unwrap_err();
     assert_eq!((e.code, e.retryable), (Code::UpstreamUnavailable, true));
     let policy = passbridge::retry::RetryPolicy::default();
-    assert_eq!(policy.next_delay(1, &e, req.idempotent, 0), None);
+    assert_eq!(policy.next_delay(1, &e, req.idempotent, 0, 5), None);
 }
