@@ -808,7 +808,13 @@ impl JsWorkerApp {
         started_ms: f64,
     ) -> Promise {
         let done = |a: &crate::worker::Answer| {
-            answer_to_js("POST", &path, &a.clone().authenticated(), started_ms, &headers)
+            answer_to_js(
+                "POST",
+                &path,
+                &a.clone().authenticated(),
+                started_ms,
+                &headers,
+            )
         };
         let Some(route) = crate::worker::ROUTES.iter().find(|r| r.path == path) else {
             return Promise::resolve(&done(&crate::worker::Answer::problem(

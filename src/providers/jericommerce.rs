@@ -1,6 +1,6 @@
 //! JeriCommerce: increase or decrease a loyalty balance.
 //!
-//! Contract: `../shared/docs/providers.md` and seed 004. The body is an array
+//! Contract: `docs/providers.md` (JeriCommerce). The body is an array
 //! `[{ email, amount, reason }]`, `amount` always positive, the path picks the
 //! direction. A balance change is NOT idempotent: the request is marked so,
 //! and no driver retries it automatically.

@@ -1,6 +1,6 @@
 //! PassNinja (`https://api.passninja.com/v1`): update, create and delete passes.
 //!
-//! Contract: `../shared/docs/providers.md`. Fields are merged with `PATCH`
+//! Contract: `docs/providers.md` (PassNinja). Fields are merged with `PATCH`
 //! (never `PUT`, which clears omitted fields); every value is a string.
 
 use crate::env::{self, Env};

@@ -1,6 +1,6 @@
 //! The Wallet Crew (Neostore): push a pass update, or sync a profile.
 //!
-//! Contract: `../shared/docs/providers.md` and seed 002 (OpenAPI). The
+//! Contract: `docs/providers.md` (The Wallet Crew). The
 //! push-update body allows exactly `identifiers`, `passType`, `additionalData`
 //! and `updateMetadata` (`additionalProperties: false`): nothing else is sent.
 

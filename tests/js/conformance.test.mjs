@@ -1,5 +1,5 @@
 // Conformance with seed 000 (PassNinja's "Update a Pass from a Klaviyo Flow",
-// Method 2: Code Block — ../../../shared/seeds/000_1fa5a1fe4d7ec4d3.txt, lines 63-91).
+// Method 2: Code Block — seed 000, quoted in docs/providers.md (PassNinja)).
 //
 // For each profile of the table, the request our handler sends (as captured by
 // the fake PassNinja) must equal the request seed 000's code would send, except

@@ -1,7 +1,7 @@
 // A fake PassNinja API on 127.0.0.1, for tests of every passbridge door
 // (the Klaviyo Code action, the Cloudflare Worker, …). Node built-ins only.
 //
-// It follows the contract in ../../../shared/docs/providers.md (PassNinja section):
+// It follows the contract in docs/providers.md (PassNinja section):
 //
 //   auth      X-API-KEY and X-ACCOUNT-ID must equal the configured ones,
 //             else 401 {"msg":"Invalid API key"}

@@ -1,7 +1,7 @@
 // A fake The Wallet Crew (Neostore) Klaviyo listener API on 127.0.0.1, for
 // tests of every passbridge door. Node built-ins only.
 //
-// It follows ../../../shared/docs/providers.md (The Wallet Crew section) and the
+// It follows docs/providers.md (The Wallet Crew section) and the
 // OpenAPI document of seed 002:
 //
 //   auth      X-API-KEY must equal the configured key, else 401 problem details

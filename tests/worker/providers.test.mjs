@@ -182,8 +182,8 @@ describe('Worker provider routes (Miniflare / workerd)', () => {
         [{ status: 400, body: problem(400, { errors: { email: ['The email field is not a valid e-mail address.'] } }) }],
         'rejected', 400, 'email: The email field is not a valid e-mail address.',
       ],
-      // Each attempt may take at most half the budget: a hung first attempt leaves time for one retry.
-      transient: [['hang', 'hang', 'hang'], 'network', undefined, '30', 2],
+      // An attempt may use the whole budget (issue 11): a hang is one request, then 503.
+      transient: [['hang', 'hang', 'hang'], 'network', undefined, '30', 1],
     },
     {
       path: '/jericommerce/balance', fake: 'jc', idempotent: false,

@@ -119,7 +119,7 @@ describe('wrangler dev --local --config worker.toml', () => {
       const body = JSON.stringify({
         person: { external_id: serial, email: EMAIL, phone_number: PHONE, properties: { loyalty_points: 2024, loyalty_tier: 'Gold' } },
       });
-      const headers = { 'content-type': 'application/json', authorization: AUTH, 'x-klaviyo-flow-id': 'smoke-flow-1', 'content-length': String(Buffer.byteLength(body)) };
+      const headers = { 'content-type': 'application/json', authorization: AUTH, 'x-klaviyo-flow-id': 'smokeflow1', 'content-length': String(Buffer.byteLength(body)) };
       const a = await httpRequest(agent, port, { path: '/passninja/update', headers, body });
       assert.equal(a.status, 200, a.text);
       assert.deepEqual(JSON.parse(a.text), { updated: true, status: 200 });
@@ -143,8 +143,8 @@ describe('wrangler dev --local --config worker.toml', () => {
 
       // The log line printed by wrangler for the POST: JSON, no secret, email or phone.
       const deadline = Date.now() + 5000;
-      while (!output.includes('"flowId":"smoke-flow-1"') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-      const line = output.split('\n').find((l) => l.includes('"flowId":"smoke-flow-1"'));
+      while (!output.includes('"flowId":"smokeflow1"') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+      const line = output.split('\n').find((l) => l.includes('"flowId":"smokeflow1"'));
       assert.ok(line, `no log line for the POST in wrangler's output:\n${output}`);
       const logged = JSON.parse(line.slice(line.indexOf('{'), line.lastIndexOf('}') + 1));
       assert.equal(logged.route, '/passninja/update');
