@@ -272,17 +272,17 @@ impl<'a> Builder<'a> {
         self.scope.push(name);
         self.open.push("for");
         let (body, end) = self.body(&["empty", "endfor"])?;
-        let result = match end {
-            None => self.unclosed(&open, "endfor"),
+        // The loop variable and forloop do not exist in {% empty %} (Django).
+        self.scope.pop();
+        let (body, empty) = match end {
+            None => return self.unclosed(&open, "endfor"),
             Some(end) if end.name == "empty" => match self.body(&["endfor"])? {
-                (empty, Some(_)) => Ok((body, empty)),
-                (_, None) => self.unclosed(&open, "endfor"),
+                (empty, Some(_)) => (body, empty),
+                (_, None) => return self.unclosed(&open, "endfor"),
             },
-            Some(_) => Ok((body, Vec::new())),
+            Some(_) => (body, Vec::new()),
         };
         self.open.pop();
-        self.scope.pop();
-        let (body, empty) = result?;
         Ok(Block::For(Box::new(ForBlock {
             iter,
             reversed,
