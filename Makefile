@@ -23,7 +23,7 @@ DIST     := dist/klaviyo-code-action.mjs
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker
+.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz
 
 setup:
 	@bash .ci/setup
@@ -71,7 +71,29 @@ test-worker: build
 test-types: setup
 	tsc -p tests/types/tsconfig.json
 
-test: lint test-rust test-types test-wasm test-node test-worker
+# Differential run against Django 5.2 (installed by .ci/setup into .tmp/venv):
+# the fixed table plus 2,000 random template/profile pairs.
+DJANGO_PY := $(TMP)/venv/bin/python
+test-django: setup
+	$(DJANGO_PY) tests/django/gen.py --count 2000 --seed 1 --out $(TMP)/django/cases.jsonl
+	PASSBRIDGE_DJANGO_CASES=$(TMP)/django/cases.jsonl PASSBRIDGE_DJANGO_MIN=2000 \
+	  cargo test --release --quiet --test template_django -- --nocapture
+
+# The long run (BENCHMARKS.md): FUZZ_PAIRS Django pairs in chunks, then
+# FUZZ_INPUTS random templates through the parser and renderer (no panic).
+FUZZ_PAIRS  ?= 1000000
+FUZZ_CHUNK  ?= 100000
+FUZZ_INPUTS ?= 10000000
+fuzz: setup
+	@start=0; while [ $$start -lt $(FUZZ_PAIRS) ]; do \
+	  n=$$(( $(FUZZ_PAIRS) - start < $(FUZZ_CHUNK) ? $(FUZZ_PAIRS) - start : $(FUZZ_CHUNK) )); \
+	  $(DJANGO_PY) tests/django/gen.py --count $$n --seed 7 --start $$start --jobs 2 --out $(TMP)/django/fuzz.jsonl; \
+	  PASSBRIDGE_DJANGO_CASES=$(TMP)/django/fuzz.jsonl PASSBRIDGE_DJANGO_MIN=$$n \
+	    cargo test --release --quiet --test template_django -- --nocapture; \
+	  start=$$(( start + n )); done; rm -f $(TMP)/django/fuzz.jsonl
+	PASSBRIDGE_FUZZ_INPUTS=$(FUZZ_INPUTS) cargo test --release --quiet --test template_fuzz -- --nocapture
+
+test: lint test-rust test-types test-django test-wasm test-node test-worker
 
 demo: build
 	node js/demo.mjs

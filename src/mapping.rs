@@ -67,7 +67,7 @@ impl Mapping {
             .map(|(name, t)| {
                 t.render(ctx)
                     .map(|text| (name.as_str(), text))
-                    .map_err(|e| Error::invalid_profile(format!("{what} '{name}': {}", e.message)))
+                    .map_err(|e| render_error(what, name, e))
             })
             .collect()
     }
@@ -88,7 +88,7 @@ impl Mapping {
             }
             scratch.clear();
             t.render_into(ctx, &mut scratch)
-                .map_err(|e| Error::invalid_profile(format!("{what} '{name}': {}", e.message)))?;
+                .map_err(|e| render_error(what, name, e))?;
             crate::http::push_json_string(out, name);
             out.push(':');
             crate::http::push_json_string(out, &scratch);
@@ -104,10 +104,21 @@ impl Mapping {
             .map(|(name, t)| {
                 t.evaluate(ctx)
                     .map(|v| (name.as_str(), v))
-                    .map_err(|e| Error::invalid_profile(format!("{what} '{name}': {}", e.message)))
+                    .map_err(|e| render_error(what, name, e))
             })
             .collect()
     }
+}
+
+/// A render error as an `invalid_profile` error naming the field.
+fn render_error(what: &str, name: &str, e: crate::template::RenderError) -> Error {
+    if e.failure == crate::template::Failure::TooLong {
+        return Error::invalid_profile(format!(
+            "{what} '{name}' renders more than {} bytes",
+            crate::template::MAX_RENDERED_BYTES
+        ));
+    }
+    Error::invalid_profile(format!("{what} '{name}': {}", e.message))
 }
 
 /// Reads a JSON object of `name → template string`, in document order; a

@@ -95,6 +95,54 @@ impl Value {
     }
 }
 
+/// A value during template evaluation: a [`Value`], plus where a container
+/// read from the profile lives (so its members are read lazily), or a list
+/// built by a filter (`compact`, `concat`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    /// A scalar (or a container with no known location, which only reports its length).
+    V(Value),
+    /// A list or object read from the input at this location.
+    At(crate::profile::Root, Vec<String>, Value),
+    /// A list built during evaluation.
+    Seq(Vec<Val>),
+}
+
+impl Val {
+    /// The plain value: scalars as they are, containers as their length.
+    pub fn value(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Val::V(v) | Val::At(_, _, v) => std::borrow::Cow::Borrowed(v),
+            Val::Seq(items) => std::borrow::Cow::Owned(Value::List(items.len())),
+        }
+    }
+
+    /// Consumes the value into a plain [`Value`].
+    pub fn into_value(self) -> Value {
+        match self {
+            Val::V(v) | Val::At(_, _, v) => v,
+            Val::Seq(items) => Value::List(items.len()),
+        }
+    }
+
+    pub fn is_truthy(&self) -> bool {
+        self.value().is_truthy()
+    }
+
+    /// True for a list (read or built).
+    pub fn is_list(&self) -> bool {
+        matches!(self.value().as_ref(), Value::List(_))
+    }
+
+    pub fn str(s: impl Into<String>) -> Val {
+        Val::V(Value::Str(s.into()))
+    }
+
+    pub fn num(n: f64) -> Val {
+        Val::V(Value::Number(n))
+    }
+}
+
 /// Formats a number exactly as JavaScript's `String(n)` does.
 ///
 /// ```

@@ -1,0 +1,465 @@
+//! The template filters: Django's built-ins that mappings need, with Django's
+//! semantics, and Klaviyo's own, per its filter glossary.
+
+mod date;
+mod number;
+mod text;
+
+use crate::template::{Operand, RenderError, Scope, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
+use crate::value::{Val, Value};
+
+/// Every filter passbridge implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Default,
+    DefaultIfNone,
+    Lower,
+    Upper,
+    Title,
+    FloatFormat,
+    Add,
+    Abs,
+    Append,
+    Concat,
+    AtLeast,
+    AtMost,
+    Base64Encode,
+    Base64Decode,
+    Base64UrlEncode,
+    Base64UrlDecode,
+    Capfirst,
+    Ceil,
+    Compact,
+    Count,
+    FloatAdd,
+    Multiply,
+    Length,
+    First,
+    Last,
+    Join,
+    TruncateChars,
+    TruncateWords,
+    Cut,
+    YesNo,
+    Pluralize,
+    DivisibleBy,
+    Slugify,
+    UrlEncode,
+    StripTags,
+    WordCount,
+    Date,
+}
+
+/// Whether a filter takes an argument.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arg {
+    None,
+    Required,
+    Optional,
+}
+
+/// Name, kind and argument rule of every filter (`lookup` is folded into paths
+/// by the parser).
+const FILTERS: [(&str, Kind, Arg); 38] = [
+    ("default", Kind::Default, Arg::Required),
+    ("default_if_none", Kind::DefaultIfNone, Arg::Required),
+    ("lower", Kind::Lower, Arg::None),
+    ("upper", Kind::Upper, Arg::None),
+    ("title", Kind::Title, Arg::None),
+    ("floatformat", Kind::FloatFormat, Arg::Optional),
+    ("add", Kind::Add, Arg::Required),
+    ("abs", Kind::Abs, Arg::None),
+    ("append", Kind::Append, Arg::Required),
+    ("concat", Kind::Concat, Arg::Required),
+    ("at_least", Kind::AtLeast, Arg::Required),
+    ("at_most", Kind::AtMost, Arg::Required),
+    ("base64_encode", Kind::Base64Encode, Arg::None),
+    ("base64_decode", Kind::Base64Decode, Arg::None),
+    ("base64_url_safe_encode", Kind::Base64UrlEncode, Arg::None),
+    ("base64_url_safe_decode", Kind::Base64UrlDecode, Arg::None),
+    ("capitalize", Kind::Capfirst, Arg::None),
+    ("capfirst", Kind::Capfirst, Arg::None),
+    ("ceil", Kind::Ceil, Arg::None),
+    ("compact", Kind::Compact, Arg::None),
+    ("count", Kind::Count, Arg::None),
+    ("floatadd", Kind::FloatAdd, Arg::Required),
+    ("multiply", Kind::Multiply, Arg::Required),
+    ("length", Kind::Length, Arg::None),
+    ("first", Kind::First, Arg::None),
+    ("last", Kind::Last, Arg::None),
+    ("join", Kind::Join, Arg::Required),
+    ("truncatechars", Kind::TruncateChars, Arg::Required),
+    ("truncatewords", Kind::TruncateWords, Arg::Required),
+    ("cut", Kind::Cut, Arg::Required),
+    ("yesno", Kind::YesNo, Arg::Optional),
+    ("pluralize", Kind::Pluralize, Arg::Optional),
+    ("divisibleby", Kind::DivisibleBy, Arg::Required),
+    ("slugify", Kind::Slugify, Arg::None),
+    ("urlencode", Kind::UrlEncode, Arg::Optional),
+    ("striptags", Kind::StripTags, Arg::None),
+    ("wordcount", Kind::WordCount, Arg::None),
+    ("date", Kind::Date, Arg::Optional),
+];
+
+/// Django's built-in filters that passbridge does not implement (Django 5.2).
+pub const DJANGO_ONLY: [&str; 30] = [
+    "addslashes",
+    "center",
+    "dictsort",
+    "dictsortreversed",
+    "escape",
+    "escapejs",
+    "escapeseq",
+    "filesizeformat",
+    "force_escape",
+    "get_digit",
+    "iriencode",
+    "json_script",
+    "linebreaks",
+    "linebreaksbr",
+    "linenumbers",
+    "ljust",
+    "make_list",
+    "phone2numeric",
+    "pprint",
+    "random",
+    "rjust",
+    "safe",
+    "safeseq",
+    "slice",
+    "stringformat",
+    "time",
+    "timesince",
+    "timeuntil",
+    "truncatechars_html",
+    "truncatewords_html",
+];
+/// More Django built-ins not implemented (kept apart to keep lines short).
+pub const DJANGO_ONLY_MORE: [&str; 4] = ["unordered_list", "urlize", "urlizetrunc", "wordwrap"];
+
+/// The names passbridge implements, for messages and the README.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FILTERS.iter().map(|(n, _, _)| *n).chain(["lookup"])
+}
+
+/// One `|filter:arg` step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub kind: Kind,
+    pub arg: Option<Operand>,
+}
+
+impl Filter {
+    /// Builds a filter from its name and argument; the error says what is wrong.
+    pub fn new(name: &str, arg: Option<Operand>) -> Result<Filter, String> {
+        let Some((_, kind, rule)) = FILTERS.iter().find(|(n, _, _)| *n == name) else {
+            if DJANGO_ONLY.contains(&name) || DJANGO_ONLY_MORE.contains(&name) {
+                return Err(format!("unsupported filter '{name}' (a Django filter passbridge does not implement; see the README for the supported ones)"));
+            }
+            let known: Vec<&str> = names().collect();
+            return Err(format!(
+                "unknown filter '{name}' (known: {})",
+                known.join(", ")
+            ));
+        };
+        match (rule, &arg) {
+            (Arg::Required, None) => {
+                Err(format!("filter '{name}' needs an argument, e.g. {name}:0"))
+            }
+            (Arg::None, Some(_)) => Err(format!("filter '{name}' takes no argument")),
+            _ => Ok(Filter { kind: *kind, arg }),
+        }
+    }
+
+    pub fn apply(&self, v: Val, scope: &Scope) -> Result<Val, RenderError> {
+        let arg = self.arg.as_ref().map(|a| a.eval(scope));
+        let argv = arg.as_ref().map(|a| a.value().into_owned());
+        let arg_text = || argv.as_ref().and_then(Value::to_text).unwrap_or_default();
+        let value = v.value().into_owned();
+        let num_pair = || Some((value.to_number()?, argv.as_ref()?.to_number()?));
+        Ok(match self.kind {
+            Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
+            Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
+            Kind::Default | Kind::DefaultIfNone => v,
+            Kind::Lower => map_text(v, |s| s.to_lowercase()),
+            Kind::Upper => map_text(v, |s| s.to_uppercase()),
+            Kind::Title => map_text(v, |s| text::title(&s)),
+            Kind::Capfirst => map_text(v, |s| text::capfirst(&s)),
+            Kind::Slugify => map_text(v, |s| text::slugify(&s)),
+            Kind::StripTags => map_text(v, |s| text::striptags(&s)),
+            Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
+            Kind::Add => checked(Val::V(number::add(value, argv.unwrap_or(Value::Missing))))?,
+            Kind::Abs => number_or_empty(value.to_number().map(f64::abs)),
+            Kind::Ceil => number_or_empty(value.to_number().map(f64::ceil)),
+            Kind::AtLeast => number_or_empty(num_pair().map(|(a, b)| a.max(b))),
+            Kind::AtMost => number_or_empty(num_pair().map(|(a, b)| a.min(b))),
+            Kind::FloatAdd => {
+                number_or_empty(float_pair(&value, argv.as_ref()).map(|(a, b)| a + b))
+            }
+            Kind::Multiply => {
+                number_or_empty(float_pair(&value, argv.as_ref()).map(|(a, b)| a * b))
+            }
+            Kind::Append => match value.to_text() {
+                Some(mut s) => {
+                    s.push_str(&arg_text());
+                    checked(Val::str(s))?
+                }
+                None => return Err(needs("append", "text", &value)),
+            },
+            Kind::Concat => concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
+            Kind::Compact => match &v {
+                Val::Seq(_) | Val::At(_, _, Value::List(_)) => Val::Seq(
+                    scope
+                        .items(&v, "compact")?
+                        .into_iter()
+                        .filter(|i| !i.value().is_none())
+                        .collect(),
+                ),
+                _ => v,
+            },
+            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, |s| {
+                text::base64_encode(s.as_bytes(), self.kind == Kind::Base64UrlEncode)
+            }),
+            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, |s| {
+                text::base64_decode(&s, self.kind == Kind::Base64UrlDecode)
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default()
+            }),
+            Kind::Count => match &value {
+                Value::List(n) | Value::Object(n) => Val::num(*n as f64),
+                other => Val::num(other.to_text().map_or(0, |s| s.chars().count()) as f64),
+            },
+            Kind::Length => Val::num(match &value {
+                Value::Str(s) => s.chars().count(),
+                Value::List(n) | Value::Object(n) => *n,
+                _ => 0,
+            } as f64),
+            Kind::First | Kind::Last => {
+                let first = self.kind == Kind::First;
+                match &v {
+                    Val::V(Value::Str(s)) => {
+                        let c = if first {
+                            s.chars().next()
+                        } else {
+                            s.chars().last()
+                        };
+                        Val::str(c.map(String::from).unwrap_or_default())
+                    }
+                    Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
+                        let n = match &value {
+                            Value::List(n) => *n,
+                            _ => 0,
+                        };
+                        if n == 0 {
+                            Val::str("")
+                        } else {
+                            let i = if first { 0 } else { n - 1 };
+                            scope.member(&v, &i.to_string())
+                        }
+                    }
+                    _ => Val::str(""),
+                }
+            }
+            Kind::Join => join(v, &arg_text(), scope)?,
+            Kind::TruncateChars | Kind::TruncateWords => match py_int_arg(argv.as_ref()) {
+                Some(n) => map_text(v, |s| {
+                    if self.kind == Kind::TruncateChars {
+                        text::truncatechars(&s, n)
+                    } else {
+                        text::truncatewords(&s, n)
+                    }
+                }),
+                None => v,
+            },
+            Kind::Cut => {
+                let cut = arg_text();
+                map_text(v, |s| s.replace(&cut, ""))
+            }
+            Kind::YesNo => yesno(v, argv.as_ref()),
+            Kind::Pluralize => pluralize(&value, argv.as_ref()),
+            Kind::DivisibleBy => {
+                let a = number::to_int(&value)
+                    .ok_or_else(|| needs("divisibleby", "an integer", &value))?;
+                let b = argv
+                    .as_ref()
+                    .and_then(number::to_int)
+                    .filter(|b| *b != 0.0)
+                    .ok_or_else(|| {
+                        RenderError::value("divisibleby needs a non-zero integer argument")
+                    })?;
+                Val::V(Value::Bool(a % b == 0.0))
+            }
+            Kind::UrlEncode => {
+                let safe = argv
+                    .as_ref()
+                    .map_or_else(|| "/".to_string(), |_| arg_text());
+                map_text(v, |s| text::urlencode(&s, &safe))
+            }
+            Kind::WordCount => match value.to_text() {
+                Some(s) => Val::num(text::wordcount(&s) as f64),
+                None => v,
+            },
+            Kind::Date => {
+                let format = argv
+                    .as_ref()
+                    .map_or_else(|| "DATE_FORMAT".to_string(), |_| arg_text());
+                match &value {
+                    Value::Str(s) => Val::str(
+                        date::parse(s)
+                            .map(|d| d.format(&format))
+                            .unwrap_or_default(),
+                    ),
+                    _ => Val::str(""),
+                }
+            }
+        })
+    }
+}
+
+/// Applies a text function to a scalar; a list or object passes through so
+/// that rendering reports it instead of printing a made-up text.
+fn map_text(v: Val, f: impl FnOnce(String) -> String) -> Val {
+    match v.value().to_text() {
+        Some(t) => Val::str(f(t)),
+        None => v,
+    }
+}
+
+fn needs(filter: &str, what: &str, got: &Value) -> RenderError {
+    RenderError::value(format!("{filter} needs {what}, got {}", got.type_name()))
+}
+
+/// A built text is bounded by [`MAX_VALUE_BYTES`].
+fn checked(v: Val) -> Result<Val, RenderError> {
+    match &v {
+        Val::V(Value::Str(s)) if s.len() > MAX_VALUE_BYTES => Err(RenderError::limit(format!(
+            "a filter built a text longer than {MAX_VALUE_BYTES} bytes"
+        ))),
+        _ => Ok(v),
+    }
+}
+
+/// A number, or empty text when the input was not a number.
+fn number_or_empty(n: Option<f64>) -> Val {
+    match n {
+        Some(n) => Val::num(n),
+        None => Val::str(""),
+    }
+}
+
+/// Python's `float(a)`, `float(b)` (booleans count as 0/1).
+fn float_pair(a: &Value, b: Option<&Value>) -> Option<(f64, f64)> {
+    Some((number::py_float(a)?, number::py_float(b?)?))
+}
+
+/// Python's `int(arg)` for `truncatechars`/`truncatewords` (None: Django
+/// returns the value unchanged).
+fn py_int_arg(arg: Option<&Value>) -> Option<i64> {
+    number::to_int(arg?).map(|n| n.clamp(-1e15, 1e15) as i64)
+}
+
+/// `concat`: two lists give one list, two texts one text.
+fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
+    if v.is_list() && arg.is_list() {
+        let mut items = scope.items(&v, "concat")?;
+        items.extend(scope.items(&arg, "concat")?);
+        if items.len() > MAX_LIST_ITEMS {
+            return Err(RenderError::limit(format!(
+                "concat built a list of more than {MAX_LIST_ITEMS} items"
+            )));
+        }
+        return Ok(Val::Seq(items));
+    }
+    match (v.value().to_text(), arg.value().to_text()) {
+        (Some(mut a), Some(b)) => {
+            a.push_str(&b);
+            checked(Val::str(a))
+        }
+        _ => Err(RenderError::value("concat needs two lists or two texts")),
+    }
+}
+
+/// `join`: the items' text between copies of `sep`; text joins its characters.
+fn join(v: Val, sep: &str, scope: &Scope) -> Result<Val, RenderError> {
+    let mut out = String::new();
+    match &v {
+        Val::V(Value::Str(s)) => {
+            for (i, c) in s.chars().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                out.push(c);
+                if out.len() > MAX_VALUE_BYTES {
+                    break;
+                }
+            }
+        }
+        Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
+            for (i, item) in scope.items(&v, "join")?.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                let value = item.value();
+                if !value.write_text(&mut out) {
+                    return Err(RenderError::value(format!(
+                        "join reads an item that is {}; items must be text, numbers or booleans",
+                        value.unprintable_name()
+                    )));
+                }
+                if out.len() > MAX_VALUE_BYTES {
+                    break;
+                }
+            }
+        }
+        Val::V(Value::Missing) => {}
+        _ => return Ok(v),
+    }
+    checked(Val::str(out))
+}
+
+/// Django's `yesno`: "yes,no,maybe" by default; `None` gives the third word
+/// (the second when there are two).
+fn yesno(v: Val, arg: Option<&Value>) -> Val {
+    let words = arg
+        .and_then(Value::to_text)
+        .unwrap_or_else(|| "yes,no,maybe".to_string());
+    let bits: Vec<&str> = words.split(',').collect();
+    if bits.len() < 2 {
+        return v;
+    }
+    let maybe = if bits.len() == 3 { bits[2] } else { bits[1] };
+    let value = v.value();
+    Val::str(if matches!(value.as_ref(), Value::Null) {
+        maybe
+    } else if value.is_truthy() {
+        bits[0]
+    } else {
+        bits[1]
+    })
+}
+
+/// Django's `pluralize`: the plural suffix unless the value is 1 (or a list
+/// of one item).
+fn pluralize(value: &Value, arg: Option<&Value>) -> Val {
+    let mut suffixes = arg
+        .and_then(Value::to_text)
+        .unwrap_or_else(|| "s".to_string());
+    if !suffixes.contains(',') {
+        suffixes.insert(0, ',');
+    }
+    let bits: Vec<&str> = suffixes.split(',').collect();
+    if bits.len() > 2 {
+        return Val::str("");
+    }
+    let (one, many) = (bits[0], bits[1]);
+    let is_one = match value {
+        Value::List(n) | Value::Object(n) => Some(*n == 1),
+        Value::Missing | Value::Null => None,
+        other => number::py_float(other).map(|n| n == 1.0),
+    };
+    Val::str(match is_one {
+        Some(true) => one,
+        Some(false) => many,
+        None => "",
+    })
+}

@@ -1,0 +1,378 @@
+//! Text filters with Django's exact rules: title, slugify, truncation, urlencode, striptags, Base64.
+
+/// Django's `title`: Python's `str.title()`, then its two regex fix-ups in
+/// order — `([a-z])'([A-Z])` (so `they're`, `rock'n'roll`) and `\d([A-Z])`
+/// (so `1st`) lower the capital they matched.
+pub fn title(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut titled: Vec<char> = Vec::with_capacity(chars.len());
+    let mut prev_cased = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if prev_cased {
+            if c == 'Σ' {
+                // Python's final-sigma rule: ς unless a cased letter follows
+                // (case-ignorable characters in between do not count).
+                let next_cased = chars
+                    .iter()
+                    .skip(i + 1)
+                    .find(|n| !is_case_ignorable(**n))
+                    .is_some_and(|n| is_cased(*n));
+                titled.push(if next_cased { 'σ' } else { 'ς' });
+            } else {
+                titled.extend(c.to_lowercase());
+            }
+        } else {
+            push_titlecase(c, &mut titled);
+        }
+        prev_cased = is_cased(c);
+    }
+    // Each pass is non-overlapping, left to right, as `re.sub` is.
+    let mut i = 0;
+    while i + 2 < titled.len() {
+        let (a, q, b) = (titled[i], titled[i + 1], titled[i + 2]);
+        if a.is_ascii_lowercase() && q == '\'' && b.is_ascii_uppercase() {
+            titled[i + 2] = b.to_ascii_lowercase();
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut i = 0;
+    while i + 1 < titled.len() {
+        if is_decimal_digit(titled[i]) && titled[i + 1].is_ascii_uppercase() {
+            titled[i + 1] = titled[i + 1].to_ascii_lowercase();
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    titled.into_iter().collect()
+}
+
+/// Unicode's Case_Ignorable characters that matter between letters:
+/// apostrophes, periods, colons, middle dots, soft hyphen, combining marks.
+fn is_case_ignorable(c: char) -> bool {
+    matches!(c,
+        '\'' | '.' | ':' | '^' | '`' | '\u{00AD}' | '\u{00B7}' | '\u{2018}' | '\u{2019}' | '\u{2024}'
+        | '\u{2027}' | '\u{FE13}' | '\u{FE52}' | '\u{FE55}' | '\u{FF07}' | '\u{FF0E}' | '\u{FF1A}'
+        | '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}')
+}
+
+/// Unicode's Cased property: lowercase, uppercase or titlecase letters.
+fn is_cased(c: char) -> bool {
+    c.is_lowercase() || c.is_uppercase() || is_titlecase_letter(c)
+}
+
+/// The titlecase letters (category Lt): digraphs and Greek with prosgegrammeni.
+fn is_titlecase_letter(c: char) -> bool {
+    matches!(c as u32,
+        0x01C5 | 0x01C8 | 0x01CB | 0x01F2 | 0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF
+        | 0x1FBC | 0x1FCC | 0x1FFC)
+}
+
+/// Pushes the titlecase form of `c`, which differs from its uppercase for
+/// digraphs, ligatures, ß, Greek with ypogegrammeni and Georgian.
+fn push_titlecase(c: char, out: &mut Vec<char>) {
+    let special: Option<&str> = match c {
+        '\u{01C4}'..='\u{01C6}' => Some("\u{01C5}"),
+        '\u{01C7}'..='\u{01C9}' => Some("\u{01C8}"),
+        '\u{01CA}'..='\u{01CC}' => Some("\u{01CB}"),
+        '\u{01F1}'..='\u{01F3}' => Some("\u{01F2}"),
+        'ß' => Some("Ss"),
+        '\u{0149}' => Some("\u{02BC}N"),
+        '\u{FB00}' => Some("Ff"),
+        '\u{FB01}' => Some("Fi"),
+        '\u{FB02}' => Some("Fl"),
+        '\u{FB03}' => Some("Ffi"),
+        '\u{FB04}' => Some("Ffl"),
+        '\u{FB05}' | '\u{FB06}' => Some("St"),
+        '\u{0587}' => Some("\u{0535}\u{0582}"),
+        '\u{FB13}' => Some("\u{0544}\u{0576}"),
+        '\u{FB14}' => Some("\u{0544}\u{0565}"),
+        '\u{FB15}' => Some("\u{0544}\u{056B}"),
+        '\u{FB16}' => Some("\u{054E}\u{0576}"),
+        '\u{FB17}' => Some("\u{0544}\u{056D}"),
+        _ => None,
+    };
+    if let Some(t) = special {
+        out.extend(t.chars());
+        return;
+    }
+    let code = c as u32;
+    let mapped = match code {
+        0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(code + 8),
+        0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC => Some(c),
+        0x1FB3 => Some('\u{1FBC}'),
+        0x1FC3 => Some('\u{1FCC}'),
+        0x1FF3 => Some('\u{1FFC}'),
+        // Georgian Mkhedruli letters are their own titlecase.
+        0x10D0..=0x10FA | 0x10FD..=0x10FF => Some(c),
+        _ => None,
+    };
+    match mapped {
+        Some(m) => out.push(m),
+        None => out.extend(c.to_uppercase()),
+    }
+}
+
+/// Python's `\d` in a `str` pattern: Unicode decimal digits (the common blocks).
+pub fn is_decimal_digit(c: char) -> bool {
+    const ZEROS: [u32; 37] = [
+        0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+        0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+        0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+        0xFF10,
+    ];
+    let code = c as u32;
+    ZEROS.iter().any(|z| (*z..*z + 10).contains(&code))
+}
+
+/// Python's `str.isspace()`: Unicode White_Space plus the four ASCII
+/// information separators (`\x1c`–`\x1f`).
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// `unicodedata.combining(c) != 0` for the combining-mark blocks.
+fn is_combining(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0487}' | '\u{0591}'..='\u{05BD}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20F0}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Django's `truncatechars`: at most `n` characters counting the `…` it adds;
+/// combining marks do not count.
+pub fn truncatechars(s: &str, n: i64) -> String {
+    if n <= 0 {
+        return String::new();
+    }
+    let n = n as usize;
+    let keep = n - 1;
+    let mut count = 0;
+    let mut end = None;
+    for (i, c) in s.char_indices() {
+        if is_combining(c) {
+            continue;
+        }
+        count += 1;
+        if end.is_none() && count > keep {
+            end = Some(i);
+        }
+        if count > n {
+            let mut out = s[..end.unwrap_or(0)].to_string();
+            out.push('…');
+            return out;
+        }
+    }
+    s.to_string()
+}
+
+/// Django's `truncatewords`: the first `n` words joined by one space, then ` …`
+/// when words were dropped; whitespace runs always collapse.
+pub fn truncatewords(s: &str, n: i64) -> String {
+    if n <= 0 {
+        return String::new();
+    }
+    let words: Vec<&str> = s.split(is_py_space).filter(|w| !w.is_empty()).collect();
+    let n = n as usize;
+    let mut out = words[..words.len().min(n)].join(" ");
+    if words.len() > n && !out.ends_with(" …") {
+        out.push_str(" …");
+    }
+    out
+}
+
+/// The number of words (Python's `len(s.split())`).
+pub fn wordcount(s: &str) -> usize {
+    s.split(is_py_space).filter(|w| !w.is_empty()).count()
+}
+
+/// Django's `capfirst`: the first character in upper case.
+pub fn capfirst(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// NFKD then ASCII-only, as Django's `slugify` does, for Latin-1 and Latin
+/// Extended-A (the accents marketers write); `_` means "no ASCII form".
+const LATIN1: [&str; 96] = [
+    " ", "", "", "", "", "", "", "", " ", "", "a", "", "", "", "", " ", // A0
+    "", "", "2", "3", " ", "", "", "", " ", "1", "o", "", "14", "12", "34", "", // B0
+    "A", "A", "A", "A", "A", "A", "", "C", "E", "E", "E", "E", "I", "I", "I", "I", // C0
+    "", "N", "O", "O", "O", "O", "O", "", "", "U", "U", "U", "U", "Y", "", "", // D0
+    "a", "a", "a", "a", "a", "a", "", "c", "e", "e", "e", "e", "i", "i", "i", "i", // E0
+    "", "n", "o", "o", "o", "o", "o", "", "", "u", "u", "u", "u", "y", "", "y", // F0
+];
+const LATIN_EXT_A: &str = "AaAaAaCcCcCcCcDd__EeEeEeEeEeGgGgGgGgHh__IiIiIiIiI_**JjKk_LlLlLlLl__NnNnNn*__OoOoOo__RrRrRrSsSsSsSsTtTt__UuUuUuUuUuUuWwYyYZzZzZzs";
+
+fn ascii_fold(c: char, out: &mut String) {
+    let code = c as u32;
+    match code {
+        0..=0x7F => out.push(c),
+        0xA0..=0xFF => out.push_str(LATIN1[(code - 0xA0) as usize]),
+        0x100..=0x17F => match code {
+            0x132 => out.push_str("IJ"),
+            0x133 => out.push_str("ij"),
+            0x149 => out.push('n'),
+            _ => {
+                let b = LATIN_EXT_A.as_bytes()[(code - 0x100) as usize];
+                if b != b'_' {
+                    out.push(char::from(b));
+                }
+            }
+        },
+        // Fullwidth ASCII and the compatibility spaces.
+        0xFF01..=0xFF5E => out.extend(char::from_u32(code - 0xFEE0)),
+        0x2000..=0x200A | 0x3000 => out.push(' '),
+        0xFB00 => out.push_str("ff"),
+        0xFB01 => out.push_str("fi"),
+        0xFB02 => out.push_str("fl"),
+        0xFB03 => out.push_str("ffi"),
+        0xFB04 => out.push_str("ffl"),
+        0xFB05 | 0xFB06 => out.push_str("st"),
+        _ => {}
+    }
+}
+
+/// Django's `slugify` (without `allow_unicode`): ASCII-fold, lower, drop
+/// everything but letters, digits, `_`, `-` and spaces, then runs of spaces
+/// and dashes become one `-`, and leading/trailing `-`/`_` go.
+pub fn slugify(s: &str) -> String {
+    let mut folded = String::with_capacity(s.len());
+    for c in s.chars() {
+        ascii_fold(c, &mut folded);
+    }
+    let mut out = String::with_capacity(folded.len());
+    let mut dash = false;
+    for c in folded.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() || c == '_' {
+            if dash {
+                out.push('-');
+                dash = false;
+            }
+            out.push(c);
+        } else if c == '-' || is_py_space(c) {
+            dash = true;
+        }
+    }
+    if dash {
+        out.push('-');
+    }
+    out.trim_matches(['-', '_']).to_string()
+}
+
+/// Python's `urllib.parse.quote(s, safe)`: UTF-8, upper-case hex, with
+/// letters, digits and `_.-~` never quoted.
+pub fn urlencode(s: &str, safe: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || "_.-~".contains(c) || (c.is_ascii() && safe.contains(c)) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+    out
+}
+
+/// Django's `striptags` for well-formed markup: removes `<tag …>`, `</tag>`,
+/// `<!-- … -->` and `<!…>`/`<?…>`; a `<` that starts no tag stays text.
+pub fn striptags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let starts_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        let end = if after.starts_with("!--") {
+            after.find("-->").map(|e| e + 3)
+        } else {
+            after.find('>').map(|e| e + 1)
+        };
+        match (starts_tag, end) {
+            (true, Some(e)) => rest = &after[e..],
+            _ => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64 with padding; `url_safe` uses `-` and `_` for `+` and `/`.
+pub fn base64_encode(data: &[u8], url_safe: bool) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let mut c = B64[((n >> (18 - 6 * i)) & 63) as usize];
+                if url_safe {
+                    c = match c {
+                        b'+' => b'-',
+                        b'/' => b'_',
+                        other => other,
+                    };
+                }
+                out.push(char::from(c));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes Base64 (padding optional; both alphabets accepted for the
+/// URL-safe variant); `None` for anything else.
+pub fn base64_decode(text: &str, url_safe: bool) -> Option<Vec<u8>> {
+    let t = text.trim_end_matches('=');
+    if text.len() - t.len() > 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(t.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in t.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' if !url_safe => 62,
+            b'/' if !url_safe => 63,
+            b'-' if url_safe => 62,
+            b'_' if url_safe => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    // A single leftover character cannot encode a byte.
+    (t.len() % 4 != 1).then_some(out)
+}

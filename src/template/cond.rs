@@ -1,0 +1,337 @@
+//! `{% if %}` conditions: Django's operators, precedence and evaluation rules
+//! (Django's `smartif`: a Pratt parser; an operator whose evaluation fails —
+//! `'a' < 1`, `1 in None` — is false instead of an error).
+
+use super::parse::{err, split_words, ExprParser};
+use super::{Expr, Failure, ParseError, RenderError, Scope};
+use crate::value::{Val, Value};
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Or,
+    And,
+    In,
+    NotIn,
+    Is,
+    IsNot,
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+impl Op {
+    /// Django's binding powers.
+    fn power(self) -> u8 {
+        match self {
+            Op::Or => 6,
+            Op::And => 7,
+            Op::In | Op::NotIn => 9,
+            _ => 10,
+        }
+    }
+}
+
+/// A parsed condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    Lit(Expr),
+    Not(Box<Cond>),
+    Bin(Op, Box<Cond>, Box<Cond>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok {
+    Op(Op),
+    Not,
+    Lit(usize),
+    End,
+}
+
+/// Parses the words of `{% if … %}` / `{% elif … %}` at `args`.
+pub(super) fn parse_cond(
+    chars: &[char],
+    args: (usize, usize),
+    scope: &[String],
+) -> Result<Cond, ParseError> {
+    let words = split_words(chars, args);
+    let text = |w: (usize, usize)| -> String { chars[w.0..w.1].iter().collect() };
+    let mut toks: Vec<(Tok, usize)> = Vec::new();
+    let mut lits: Vec<Expr> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = text(words[i]);
+        let next = words.get(i + 1).map(|n| text(*n));
+        let at = words[i].0;
+        let tok = match (w.as_str(), next.as_deref()) {
+            ("is", Some("not")) => {
+                i += 1;
+                Tok::Op(Op::IsNot)
+            }
+            ("not", Some("in")) => {
+                i += 1;
+                Tok::Op(Op::NotIn)
+            }
+            ("not", _) => Tok::Not,
+            ("or", _) => Tok::Op(Op::Or),
+            ("and", _) => Tok::Op(Op::And),
+            ("in", _) => Tok::Op(Op::In),
+            ("is", _) => Tok::Op(Op::Is),
+            ("==", _) => Tok::Op(Op::Eq),
+            ("!=", _) => Tok::Op(Op::Ne),
+            ("<", _) => Tok::Op(Op::Lt),
+            (">", _) => Tok::Op(Op::Gt),
+            ("<=", _) => Tok::Op(Op::Le),
+            (">=", _) => Tok::Op(Op::Ge),
+            _ => {
+                let (s, e) = words[i];
+                let expr = ExprParser {
+                    chars,
+                    pos: s,
+                    end: e,
+                    scope,
+                }
+                .filter_expr()?;
+                lits.push(expr);
+                Tok::Lit(lits.len() - 1)
+            }
+        };
+        toks.push((tok, at));
+        i += 1;
+    }
+    let end_at = args.1;
+    let mut p = Pratt {
+        toks,
+        lits,
+        pos: 0,
+        chars,
+        end_at,
+    };
+    let cond = p.expression(0)?;
+    match p.peek() {
+        (Tok::End, _) => Ok(cond),
+        (_, at) => err(
+            at,
+            format!("unused '{}' at the end of the if expression", p.word(at)),
+        ),
+    }
+}
+
+struct Pratt<'a> {
+    toks: Vec<(Tok, usize)>,
+    lits: Vec<Expr>,
+    pos: usize,
+    chars: &'a [char],
+    end_at: usize,
+}
+
+impl Pratt<'_> {
+    fn peek(&self) -> (Tok, usize) {
+        self.toks
+            .get(self.pos)
+            .copied()
+            .unwrap_or((Tok::End, self.end_at))
+    }
+
+    fn word(&self, at: usize) -> String {
+        self.chars[at..]
+            .iter()
+            .take_while(|c| !c.is_whitespace())
+            .collect()
+    }
+
+    fn lbp(tok: Tok) -> u8 {
+        match tok {
+            Tok::Op(op) => op.power(),
+            // `not` as an infix operator is an error, reported by the caller.
+            Tok::Not => 8,
+            _ => 0,
+        }
+    }
+
+    fn expression(&mut self, rbp: u8) -> Result<Cond, ParseError> {
+        let (tok, at) = self.peek();
+        self.pos += 1;
+        let mut left = match tok {
+            Tok::Lit(i) => Cond::Lit(self.lits[i].clone()),
+            Tok::Not => Cond::Not(Box::new(self.expression(8)?)),
+            Tok::End => return err(at, "unexpected end of the if expression"),
+            Tok::Op(_) => {
+                return err(
+                    at,
+                    format!("'{}' is not expected in this position", self.word(at)),
+                )
+            }
+        };
+        loop {
+            let (tok, at) = self.peek();
+            if rbp >= Self::lbp(tok) {
+                return Ok(left);
+            }
+            self.pos += 1;
+            match tok {
+                Tok::Op(op) => {
+                    let right = self.expression(op.power())?;
+                    left = Cond::Bin(op, Box::new(left), Box::new(right));
+                }
+                _ => {
+                    return err(
+                        at,
+                        format!("'{}' is not expected as an infix operator", self.word(at)),
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn bool_val(b: bool) -> Val {
+    Val::V(Value::Bool(b))
+}
+
+impl Cond {
+    /// Whether the condition holds (Django's truthiness of its value).
+    pub fn holds(&self, scope: &Scope) -> Result<bool, RenderError> {
+        Ok(self.eval(scope)?.is_truthy())
+    }
+
+    fn eval(&self, scope: &Scope) -> Result<Val, RenderError> {
+        match self {
+            Cond::Lit(e) => e.eval(scope, true),
+            Cond::Not(x) => soft(x.eval(scope).map(|v| bool_val(!v.is_truthy()))),
+            Cond::Bin(op, x, y) => soft(binary(*op, x, y, scope)),
+        }
+    }
+}
+
+/// Django's operators turn any exception into False; bounds stay errors.
+fn soft(r: Result<Val, RenderError>) -> Result<Val, RenderError> {
+    match r {
+        Err(e) if e.failure == Failure::Value => Ok(bool_val(false)),
+        other => other,
+    }
+}
+
+fn binary(op: Op, x: &Cond, y: &Cond, scope: &Scope) -> Result<Val, RenderError> {
+    let a = x.eval(scope)?;
+    match op {
+        Op::Or if a.is_truthy() => return Ok(a),
+        Op::And if !a.is_truthy() => return Ok(a),
+        Op::Or | Op::And => return y.eval(scope),
+        _ => {}
+    }
+    let b = y.eval(scope)?;
+    let ordered = |want: fn(Ordering) -> bool| -> Result<Val, RenderError> {
+        Ok(bool_val(py_cmp(&a, &b, scope, 0)?.is_some_and(want)))
+    };
+    match op {
+        Op::Eq => Ok(bool_val(py_eq(&a, &b, scope, 0)?)),
+        Op::Ne => Ok(bool_val(!py_eq(&a, &b, scope, 0)?)),
+        Op::Lt => ordered(Ordering::is_lt),
+        Op::Gt => ordered(Ordering::is_gt),
+        Op::Le => ordered(Ordering::is_le),
+        Op::Ge => ordered(Ordering::is_ge),
+        Op::In => py_in(&a, &b, scope).map(bool_val),
+        Op::NotIn => py_in(&a, &b, scope).map(|r| bool_val(!r)),
+        Op::Is => Ok(bool_val(py_is(&a, &b))),
+        Op::IsNot => Ok(bool_val(!py_is(&a, &b))),
+        Op::Or | Op::And => Ok(a),
+    }
+}
+
+/// A Python number: ints, floats and booleans (`True == 1`).
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => Some(*n),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+fn type_error() -> RenderError {
+    RenderError::value("the operands cannot be compared")
+}
+
+/// Python's `==` for the values a profile holds.
+pub fn py_eq(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<bool, RenderError> {
+    let (va, vb) = (a.value(), b.value());
+    Ok(match (va.as_ref(), vb.as_ref()) {
+        (Value::Missing | Value::Null, Value::Missing | Value::Null) => true,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::List(n), Value::List(m)) => {
+            if n != m || depth > 8 {
+                return Ok(n == m && *n == 0);
+            }
+            let (xs, ys) = (scope.items(a, "==")?, scope.items(b, "==")?);
+            for (x, y) in xs.iter().zip(ys.iter()) {
+                if !py_eq(x, y, scope, depth + 1)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        (Value::Object(0), Value::Object(0)) => true,
+        (x, y) => match (num(x), num(y)) {
+            (Some(p), Some(q)) => p == q,
+            _ => false,
+        },
+    })
+}
+
+/// Python's ordering; `None` when Python raises TypeError (or for NaN).
+fn py_cmp(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<Option<Ordering>, RenderError> {
+    let (va, vb) = (a.value(), b.value());
+    Ok(match (va.as_ref(), vb.as_ref()) {
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::List(_), Value::List(_)) if depth <= 8 => {
+            let (xs, ys) = (scope.items(a, "<")?, scope.items(b, "<")?);
+            for (x, y) in xs.iter().zip(ys.iter()) {
+                if !py_eq(x, y, scope, depth + 1)? {
+                    return py_cmp(x, y, scope, depth + 1);
+                }
+            }
+            Some(xs.len().cmp(&ys.len()))
+        }
+        (x, y) => match (num(x), num(y)) {
+            (Some(p), Some(q)) => p.partial_cmp(&q),
+            _ => return Err(type_error()),
+        },
+    })
+}
+
+/// Python's `in`: a substring of text, an item of a list, a key of an object.
+fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
+    match (a.value().as_ref(), b.value().as_ref()) {
+        (Value::Str(x), Value::Str(y)) => Ok(y.contains(x.as_str())),
+        (_, Value::List(_)) => {
+            for item in scope.items(b, "in")? {
+                if py_eq(a, &item, scope, 0)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        (Value::Str(key), Value::Object(_)) => {
+            Ok(!matches!(scope.member(b, key), Val::V(Value::Missing)))
+        }
+        (Value::List(_) | Value::Object(_), Value::Object(_)) => Err(type_error()),
+        (_, Value::Object(_)) => Ok(false),
+        _ => Err(type_error()),
+    }
+}
+
+/// Python's `is` as it behaves for these values: None, True and False are
+/// singletons, and CPython caches the integers -5 to 256.
+fn py_is(a: &Val, b: &Val) -> bool {
+    match (a.value().as_ref(), b.value().as_ref()) {
+        (Value::Missing | Value::Null, Value::Missing | Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => {
+            x == y && x.fract() == 0.0 && (-5.0..=256.0).contains(x)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,428 @@
+//! Klaviyo's template language (Django's, as used in webhook bodies), parsed
+//! once and rendered per call: `{{ … }}` with filters, `{% if %}`/`{% elif %}`/
+//! `{% else %}`, `{% for %}`/`{% empty %}`, `{% comment %}` and `{# … #}`.
+//!
+//! ```
+//! use passbridge::template::Template;
+//! use passbridge::profile::Input;
+//! let t = Template::parse("{% if person.properties.loyalty_points >= 1000 %}Gold{% else %}Silver{% endif %}").unwrap();
+//! let profile = serde_json::json!({"properties": {"loyalty_points": 1500}});
+//! let input = Input::new(Some(&profile), None).unwrap();
+//! assert_eq!(t.render(&input).unwrap(), "Gold");
+//! ```
+
+pub mod cond;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use crate::filters::Filter;
+use crate::profile::{canonical_index, Path, Resolve, Root};
+use crate::value::{Val, Value};
+use cond::Cond;
+
+/// Templates longer than this are refused: a pass field is short text.
+pub const MAX_TEMPLATE_LEN: usize = 4096;
+/// A rendered field (or one JeriCommerce option) is at most this many bytes of
+/// UTF-8; the check runs before each append, so a huge property or a loop that
+/// multiplies output fails before megabytes are allocated.
+pub const MAX_RENDERED_BYTES: usize = 8192;
+/// A `{% for %}` loop, or a filter that reads a whole list (`join`, `compact`,
+/// `concat`, `in`), reads at most this many items.
+pub const MAX_LIST_ITEMS: usize = 1000;
+/// All `{% for %}` iterations of one rendered field together, nested loops included.
+pub const MAX_LOOP_STEPS: usize = 10_000;
+/// A text built by a filter (`append`, `join`, `add`…) is at most this many bytes.
+pub const MAX_VALUE_BYTES: usize = 65_536;
+/// Tags nest at most this deep (`{% if %}` in `{% for %}` in …).
+pub const MAX_NESTING: usize = 32;
+
+/// A parse error: what is wrong and where (1-based character position).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub position: usize,
+    pub message: String,
+}
+
+/// Why rendering failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// A value cannot be used there (a list where text is needed, a loop over a
+    /// number…). Inside an `{% if %}` comparison this makes the comparison
+    /// false, as Django's own exceptions do.
+    Value,
+    /// A documented bound was exceeded (list length, loop steps, text size).
+    Limit,
+    /// The rendered text would exceed [`MAX_RENDERED_BYTES`].
+    TooLong,
+}
+
+/// A render error: a list or an object where text is needed, or a bound exceeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    pub message: String,
+    pub failure: Failure,
+}
+
+impl RenderError {
+    pub fn value(message: impl Into<String>) -> RenderError {
+        RenderError {
+            message: message.into(),
+            failure: Failure::Value,
+        }
+    }
+
+    pub fn limit(message: impl Into<String>) -> RenderError {
+        RenderError {
+            message: message.into(),
+            failure: Failure::Limit,
+        }
+    }
+}
+
+/// `forloop.…` attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopAttr {
+    Counter,
+    Counter0,
+    RevCounter,
+    RevCounter0,
+    First,
+    Last,
+}
+
+/// An operand: a path into the person or event, a loop variable, or a literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Path(Path),
+    /// A `{% for %}` variable (`frame` counts loops from the outermost), then keys.
+    Local {
+        frame: usize,
+        name: String,
+        keys: Vec<String>,
+    },
+    /// `forloop.counter` etc. of the loop at `frame`.
+    Loop {
+        frame: usize,
+        attr: LoopAttr,
+    },
+    Literal(Value),
+}
+
+impl Operand {
+    /// The operand's value. `in_if` follows Django's `{% if %}`/`{% for %}`
+    /// reading, where a missing variable is `None`.
+    pub fn eval(&self, scope: &Scope) -> Val {
+        match self {
+            Operand::Path(p) => scope.lookup(p.root, &p.keys),
+            Operand::Local { frame, keys, .. } => match scope.frames.get(*frame) {
+                Some(f) => keys.iter().fold(f.item.clone(), |v, k| scope.member(&v, k)),
+                None => Val::V(Value::Missing),
+            },
+            Operand::Loop { frame, attr } => match scope.frames.get(*frame) {
+                Some(f) => {
+                    let (i, n) = (f.index as f64, f.len as f64);
+                    match attr {
+                        LoopAttr::Counter => Val::num(i + 1.0),
+                        LoopAttr::Counter0 => Val::num(i),
+                        LoopAttr::RevCounter => Val::num(n - i),
+                        LoopAttr::RevCounter0 => Val::num(n - i - 1.0),
+                        LoopAttr::First => Val::V(Value::Bool(f.index == 0)),
+                        LoopAttr::Last => Val::V(Value::Bool(f.index + 1 == f.len)),
+                    }
+                }
+                None => Val::V(Value::Missing),
+            },
+            Operand::Literal(v) => Val::V(v.clone()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let (mut s, keys): (String, &[String]) = match self {
+            Operand::Path(p) => (
+                match p.root {
+                    Root::Person => "person",
+                    Root::Event => "event",
+                }
+                .to_string(),
+                &p.keys,
+            ),
+            Operand::Local { name, keys, .. } => (name.clone(), keys),
+            Operand::Loop { .. } => ("forloop".to_string(), &[]),
+            Operand::Literal(_) => return "a literal".to_string(),
+        };
+        for k in keys {
+            s.push('.');
+            s.push_str(k);
+        }
+        s
+    }
+}
+
+/// `{{ operand|filter:arg|… }}`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub operand: Operand,
+    pub filters: Vec<Filter>,
+}
+
+impl Expr {
+    /// Evaluates the operand and its filters. `in_if`: Django reads a missing
+    /// variable as `None` in `{% if %}` and `{% for %}`, as `""` in `{{ }}`
+    /// (which passbridge still counts as none for `default_if_none`).
+    pub fn eval(&self, scope: &Scope, in_if: bool) -> Result<Val, RenderError> {
+        let mut v = self.operand.eval(scope);
+        if in_if && matches!(v, Val::V(Value::Missing)) {
+            v = Val::V(Value::Null);
+        }
+        for f in &self.filters {
+            v = f.apply(v, scope)?;
+        }
+        Ok(v)
+    }
+}
+
+/// One loop level while rendering.
+struct Frame {
+    item: Val,
+    index: usize,
+    len: usize,
+}
+
+/// What rendering reads: the profile and event, and the loops being run.
+pub struct Scope<'a> {
+    pub ctx: &'a dyn Resolve,
+    frames: Vec<Frame>,
+    steps: usize,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(ctx: &'a dyn Resolve) -> Scope<'a> {
+        Scope {
+            ctx,
+            frames: Vec::new(),
+            steps: 0,
+        }
+    }
+
+    /// The value at `root.keys`, keeping the location of a container.
+    pub fn lookup(&self, root: Root, keys: &[String]) -> Val {
+        let v = self
+            .ctx
+            .resolve_keys(root, &mut keys.iter().map(String::as_str));
+        match v {
+            Value::List(_) | Value::Object(_) => Val::At(root, keys.to_vec(), v),
+            other => Val::V(other),
+        }
+    }
+
+    /// A member of an object, or an element of a list by canonical index;
+    /// missing for everything else.
+    pub fn member(&self, v: &Val, key: &str) -> Val {
+        match v {
+            Val::At(root, keys, _) => {
+                let mut path = keys.clone();
+                path.push(key.to_string());
+                self.lookup(*root, &path)
+            }
+            Val::Seq(items) => canonical_index(key)
+                .and_then(|i| items.get(i).cloned())
+                .unwrap_or(Val::V(Value::Missing)),
+            Val::V(_) => Val::V(Value::Missing),
+        }
+    }
+
+    /// The items of a list (read or built), at most [`MAX_LIST_ITEMS`].
+    pub fn items(&self, v: &Val, what: &str) -> Result<Vec<Val>, RenderError> {
+        match v {
+            Val::Seq(items) => Ok(items.clone()),
+            Val::At(_, _, Value::List(n)) => {
+                if *n > MAX_LIST_ITEMS {
+                    return Err(RenderError::limit(format!(
+                        "{what} reads a list of {n} items; at most {MAX_LIST_ITEMS} are allowed"
+                    )));
+                }
+                Ok((0..*n).map(|i| self.member(v, &i.to_string())).collect())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// One piece of a parsed template.
+#[derive(Debug, Clone, PartialEq)]
+enum Block {
+    Text(String),
+    Var(Expr),
+    /// `if`/`elif` branches in order, then the `else` body (possibly empty).
+    If(Vec<(Cond, Vec<Block>)>, Vec<Block>),
+    For(Box<ForBlock>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ForBlock {
+    iter: Expr,
+    reversed: bool,
+    body: Vec<Block>,
+    empty: Vec<Block>,
+}
+
+/// A parsed template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    body: Vec<Block>,
+}
+
+impl Template {
+    /// Parses a template; errors name the 1-based character position.
+    pub fn parse(src: &str) -> Result<Template, ParseError> {
+        if src.len() > MAX_TEMPLATE_LEN {
+            return Err(ParseError {
+                position: 1,
+                message: format!("template is longer than {MAX_TEMPLATE_LEN} bytes"),
+            });
+        }
+        let chars: Vec<char> = src.chars().collect();
+        let body = parse::Builder::new(&chars).template()?;
+        Ok(Template { body })
+    }
+
+    /// Renders to text. A list or object where text is needed is an error.
+    pub fn render(&self, ctx: &dyn Resolve) -> Result<String, RenderError> {
+        let mut out = String::new();
+        self.render_into(ctx, &mut out)?;
+        Ok(out)
+    }
+
+    /// Renders, appending to `out` (at most [`MAX_RENDERED_BYTES`] more bytes).
+    pub fn render_into(&self, ctx: &dyn Resolve, out: &mut String) -> Result<(), RenderError> {
+        let mut scope = Scope::new(ctx);
+        let start = out.len();
+        render_blocks(&self.body, &mut scope, out, start)
+    }
+
+    /// The typed value of a template that is a single `{{ … }}` (so a number
+    /// stays a number); any other template renders to a string.
+    pub fn evaluate(&self, ctx: &dyn Resolve) -> Result<Value, RenderError> {
+        match self.body.as_slice() {
+            [Block::Var(e)] => {
+                let v = e.eval(&Scope::new(ctx), false)?.into_value();
+                if let Value::Str(s) = &v {
+                    check_len(s.len())?;
+                }
+                Ok(v)
+            }
+            _ => self.render(ctx).map(Value::Str),
+        }
+    }
+}
+
+fn too_long() -> RenderError {
+    RenderError {
+        message: format!("renders more than {MAX_RENDERED_BYTES} bytes"),
+        failure: Failure::TooLong,
+    }
+}
+
+fn check_len(len: usize) -> Result<(), RenderError> {
+    if len > MAX_RENDERED_BYTES {
+        Err(too_long())
+    } else {
+        Ok(())
+    }
+}
+
+fn push(out: &mut String, start: usize, text: &str) -> Result<(), RenderError> {
+    check_len(out.len() - start + text.len())?;
+    out.push_str(text);
+    Ok(())
+}
+
+fn render_blocks(
+    blocks: &[Block],
+    scope: &mut Scope,
+    out: &mut String,
+    start: usize,
+) -> Result<(), RenderError> {
+    for block in blocks {
+        match block {
+            Block::Text(t) => push(out, start, t)?,
+            Block::Var(e) => {
+                let v = e.eval(scope, false)?;
+                let value = v.value();
+                if let Value::Str(s) = value.as_ref() {
+                    push(out, start, s)?;
+                } else if value.write_text(out) {
+                    check_len(out.len() - start)?;
+                } else {
+                    return Err(RenderError::value(format!(
+                        "{} is {}; a pass field needs text, a number or a boolean",
+                        e.operand.describe(),
+                        value.unprintable_name()
+                    )));
+                }
+            }
+            Block::If(branches, otherwise) => {
+                let mut chosen = otherwise;
+                for (c, body) in branches {
+                    if c.holds(scope)? {
+                        chosen = body;
+                        break;
+                    }
+                }
+                render_blocks(chosen, scope, out, start)?;
+            }
+            Block::For(f) => render_for(f, scope, out, start)?,
+        }
+    }
+    Ok(())
+}
+
+fn render_for(
+    f: &ForBlock,
+    scope: &mut Scope,
+    out: &mut String,
+    start: usize,
+) -> Result<(), RenderError> {
+    let seq = f.iter.eval(scope, true)?;
+    let mut items = match &seq {
+        Val::V(Value::Str(s)) => {
+            if s.chars().nth(MAX_LIST_ITEMS).is_some() {
+                return Err(RenderError::limit(format!(
+                    "{{% for %}} over {} reads more than {MAX_LIST_ITEMS} items",
+                    f.iter.operand.describe()
+                )));
+            }
+            s.chars().map(|c| Val::str(c.to_string())).collect()
+        }
+        Val::V(Value::Missing | Value::Null) => Vec::new(),
+        Val::Seq(_) | Val::At(_, _, Value::List(_)) => scope.items(&seq, "{% for %}")?,
+        other => {
+            return Err(RenderError::value(format!(
+                "{} is {}; {{% for %}} needs a list",
+                f.iter.operand.describe(),
+                other.value().type_name()
+            )))
+        }
+    };
+    if items.is_empty() {
+        return render_blocks(&f.empty, scope, out, start);
+    }
+    if f.reversed {
+        items.reverse();
+    }
+    let len = items.len();
+    for (index, item) in items.into_iter().enumerate() {
+        scope.steps += 1;
+        if scope.steps > MAX_LOOP_STEPS {
+            return Err(RenderError::limit(format!(
+                "{{% for %}} loops run more than {MAX_LOOP_STEPS} times in one field"
+            )));
+        }
+        scope.frames.push(Frame { item, index, len });
+        let r = render_blocks(&f.body, scope, out, start);
+        scope.frames.pop();
+        r?;
+    }
+    Ok(())
+}

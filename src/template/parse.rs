@@ -1,0 +1,646 @@
+//! Parsing: the block structure (`{% … %}`), and `operand|filter:arg` expressions.
+
+use super::cond::parse_cond;
+use super::{Block, Expr, ForBlock, LoopAttr, Operand, ParseError, MAX_NESTING};
+use crate::filters::Filter;
+use crate::profile::{Path, Root};
+use crate::value::Value;
+
+/// Django's built-in tags that passbridge does not implement.
+const DJANGO_TAGS: [&str; 19] = [
+    "autoescape",
+    "csrf_token",
+    "cycle",
+    "debug",
+    "filter",
+    "firstof",
+    "ifchanged",
+    "load",
+    "lorem",
+    "now",
+    "querystring",
+    "regroup",
+    "resetcycle",
+    "spaceless",
+    "templatetag",
+    "url",
+    "verbatim",
+    "widthratio",
+    "with",
+];
+
+pub(super) fn err<T>(at: usize, message: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError {
+        position: at + 1,
+        message: message.into(),
+    })
+}
+
+/// A `{% name args %}` tag: where it starts, its name, and where its arguments are.
+pub(super) struct Tag {
+    pub at: usize,
+    pub name: String,
+    pub args: (usize, usize),
+}
+
+pub(super) struct Builder<'a> {
+    pub chars: &'a [char],
+    pos: usize,
+    /// Loop variable names in scope, outermost first.
+    pub scope: Vec<String>,
+    /// Open tags, innermost last (for messages).
+    open: Vec<&'static str>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(chars: &'a [char]) -> Builder<'a> {
+        Builder {
+            chars,
+            pos: 0,
+            scope: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
+    pub fn template(mut self) -> Result<Vec<Block>, ParseError> {
+        let (body, end) = self.body(&[])?;
+        match end {
+            None => Ok(body),
+            Some(tag) => err(tag.at, format!("unexpected '{{% {} %}}'", tag.name)),
+        }
+    }
+
+    fn starts(&self, at: usize, a: char, b: char) -> bool {
+        self.chars.get(at) == Some(&a) && self.chars.get(at + 1) == Some(&b)
+    }
+
+    /// Finds `a b` from `from`, on the same line; returns its index.
+    fn find_close(&self, from: usize, a: char, b: char) -> Option<usize> {
+        let mut i = from;
+        while i + 1 < self.chars.len() {
+            if self.chars[i] == '\n' {
+                return None;
+            }
+            if self.chars[i] == a && self.chars[i + 1] == b {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Reads the `{% … %}` at `self.pos`.
+    fn tag(&mut self) -> Result<Tag, ParseError> {
+        let at = self.pos;
+        let Some(close) = self.find_close(at + 2, '%', '}') else {
+            return err(
+                at,
+                "unclosed tag: '{%' without a matching '%}' on the same line",
+            );
+        };
+        self.pos = close + 2;
+        let mut s = at + 2;
+        while s < close && self.chars[s].is_whitespace() {
+            s += 1;
+        }
+        let mut e = s;
+        while e < close && !self.chars[e].is_whitespace() {
+            e += 1;
+        }
+        let name: String = self.chars[s..e].iter().collect();
+        if name.is_empty() {
+            return err(at, "empty tag: expected a tag name such as if or for");
+        }
+        let mut end = close;
+        while end > e && self.chars[end - 1].is_whitespace() {
+            end -= 1;
+        }
+        Ok(Tag {
+            at,
+            name,
+            args: (e, end),
+        })
+    }
+
+    /// Parses blocks until one of `ends` (returned) or the end of input (None).
+    fn body(&mut self, ends: &[&str]) -> Result<(Vec<Block>, Option<Tag>), ParseError> {
+        let mut blocks = Vec::new();
+        let mut text = String::new();
+        while self.pos < self.chars.len() {
+            let i = self.pos;
+            if self.starts(i, '{', '{') {
+                flush(&mut text, &mut blocks);
+                let (expr, end) = ExprParser {
+                    chars: self.chars,
+                    pos: i + 2,
+                    end: self.chars.len(),
+                    scope: &self.scope,
+                }
+                .expr_tag(i)?;
+                blocks.push(Block::Var(expr));
+                self.pos = end;
+            } else if self.starts(i, '{', '#') {
+                // Django: a comment closes on its own line, else it is text.
+                match self.find_close(i + 2, '#', '}') {
+                    Some(close) => self.pos = close + 2,
+                    None => {
+                        text.push('{');
+                        self.pos += 1;
+                    }
+                }
+            } else if self.starts(i, '{', '%') {
+                let tag = self.tag()?;
+                if ends.contains(&tag.name.as_str()) {
+                    flush(&mut text, &mut blocks);
+                    return Ok((blocks, Some(tag)));
+                }
+                flush(&mut text, &mut blocks);
+                if self.open.len() >= MAX_NESTING {
+                    return err(tag.at, format!("tags nest more than {MAX_NESTING} deep"));
+                }
+                match tag.name.as_str() {
+                    "if" => blocks.push(self.if_block(tag)?),
+                    "for" => blocks.push(self.for_block(tag)?),
+                    "comment" => self.skip_comment(&tag)?,
+                    _ => return self.misplaced(&tag),
+                }
+            } else {
+                text.push(self.chars[i]);
+                self.pos += 1;
+            }
+        }
+        flush(&mut text, &mut blocks);
+        Ok((blocks, None))
+    }
+
+    fn misplaced<T>(&self, tag: &Tag) -> Result<T, ParseError> {
+        let name = tag.name.as_str();
+        let inner = self.open.last().copied();
+        let msg = match name {
+            "elif" | "else" if inner == Some("else") => {
+                format!("'{{% {name} %}}' after '{{% else %}}': an if has at most one else, and it comes last")
+            }
+            "elif" | "else" | "endif" => {
+                format!("'{{% {name} %}}' without a matching '{{% if %}}'")
+            }
+            "empty" | "endfor" => format!("'{{% {name} %}}' without a matching '{{% for %}}'"),
+            "endcomment" => "'{% endcomment %}' without a matching '{% comment %}'".to_string(),
+            _ if DJANGO_TAGS.contains(&name) => format!(
+                "unsupported tag '{name}' (supported: if, elif, else, endif, for, empty, endfor, comment)"
+            ),
+            _ => format!(
+                "unknown tag '{name}' (supported: if, elif, else, endif, for, empty, endfor, comment)"
+            ),
+        };
+        err(tag.at, msg)
+    }
+
+    fn unclosed<T>(&self, open: &Tag, end: &str) -> Result<T, ParseError> {
+        err(
+            open.at,
+            format!(
+                "unclosed tag: '{{% {} %}}' without a matching '{{% {end} %}}'",
+                open.name
+            ),
+        )
+    }
+
+    fn if_block(&mut self, open: Tag) -> Result<Block, ParseError> {
+        let mut branches = Vec::new();
+        let mut tag_args = open.args;
+        self.open.push("if");
+        loop {
+            let cond = parse_cond(self.chars, tag_args, &self.scope)?;
+            let (body, end) = self.body(&["elif", "else", "endif"])?;
+            branches.push((cond, body));
+            let Some(end) = end else {
+                return self.unclosed(&open, "endif");
+            };
+            match end.name.as_str() {
+                "elif" => tag_args = end.args,
+                "else" => {
+                    self.open.pop();
+                    self.open.push("else");
+                    let (otherwise, end) = self.body(&["endif"])?;
+                    self.open.pop();
+                    return match end {
+                        Some(_) => Ok(Block::If(branches, otherwise)),
+                        None => self.unclosed(&open, "endif"),
+                    };
+                }
+                _ => {
+                    self.open.pop();
+                    return Ok(Block::If(branches, Vec::new()));
+                }
+            }
+        }
+    }
+
+    fn for_block(&mut self, open: Tag) -> Result<Block, ParseError> {
+        let words = split_words(self.chars, open.args);
+        let format = "'for' statements use the format 'for x in person.properties.items' (optionally followed by 'reversed')";
+        let reversed = words.len() == 4 && self.word(words[3]) == "reversed";
+        if words.len() != 3 + usize::from(reversed) || self.word(words[1]) != "in" {
+            if words.iter().any(|w| self.word(*w).contains(',')) {
+                return err(
+                    open.at,
+                    "unpacking several loop variables ('for a, b in …') is not supported",
+                );
+            }
+            return err(open.at, format);
+        }
+        let name = self.word(words[0]);
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !valid || matches!(name.as_str(), "forloop" | "True" | "False" | "None") {
+            return err(
+                words[0].0,
+                format!("'{name}' cannot be a loop variable; use a plain name such as item"),
+            );
+        }
+        let (s, e) = words[2];
+        let iter = ExprParser {
+            chars: self.chars,
+            pos: s,
+            end: e,
+            scope: &self.scope,
+        }
+        .filter_expr()?;
+        self.scope.push(name);
+        self.open.push("for");
+        let (body, end) = self.body(&["empty", "endfor"])?;
+        // The loop variable and forloop do not exist in {% empty %} (Django).
+        self.scope.pop();
+        let (body, empty) = match end {
+            None => return self.unclosed(&open, "endfor"),
+            Some(end) if end.name == "empty" => match self.body(&["endfor"])? {
+                (empty, Some(_)) => (body, empty),
+                (_, None) => return self.unclosed(&open, "endfor"),
+            },
+            Some(_) => (body, Vec::new()),
+        };
+        self.open.pop();
+        Ok(Block::For(Box::new(ForBlock {
+            iter,
+            reversed,
+            body,
+            empty,
+        })))
+    }
+
+    fn word(&self, (s, e): (usize, usize)) -> String {
+        self.chars[s..e].iter().collect()
+    }
+
+    /// Skips to the next `{% endcomment %}` (Django does not parse inside).
+    fn skip_comment(&mut self, open: &Tag) -> Result<(), ParseError> {
+        while self.pos < self.chars.len() {
+            if self.starts(self.pos, '{', '%') {
+                if let Some(close) = self.find_close(self.pos + 2, '%', '}') {
+                    let inner: String = self.chars[self.pos + 2..close].iter().collect();
+                    self.pos = close + 2;
+                    if inner.trim() == "endcomment" {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            }
+            self.pos += 1;
+        }
+        self.unclosed(open, "endcomment")
+    }
+}
+
+fn flush(text: &mut String, blocks: &mut Vec<Block>) {
+    if !text.is_empty() {
+        blocks.push(Block::Text(std::mem::take(text)));
+    }
+}
+
+/// Django's `smart_split` of a tag's arguments: words separated by whitespace,
+/// where a quoted part (with its spaces) stays inside its word. Returns spans.
+pub(super) fn split_words(chars: &[char], (start, end): (usize, usize)) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut i = start;
+    while i < end {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < end && !chars[i].is_whitespace() {
+            if let q @ ('\'' | '"') = chars[i] {
+                i += 1;
+                while i < end && chars[i] != q {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            i += 1;
+        }
+        words.push((s, i.min(end)));
+    }
+    words
+}
+
+/// Parses `operand|filter:arg|…` over `chars[pos..end]`.
+pub(super) struct ExprParser<'a> {
+    pub chars: &'a [char],
+    pub pos: usize,
+    pub end: usize,
+    pub scope: &'a [String],
+}
+
+impl ExprParser<'_> {
+    fn peek(&self) -> Option<char> {
+        if self.pos < self.end {
+            self.chars.get(self.pos).copied()
+        } else {
+            None
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    fn at_close(&self) -> bool {
+        self.peek() == Some('}') && self.pos + 1 < self.end && self.chars[self.pos + 1] == '}'
+    }
+
+    /// Parses after `{{` up to and including `}}`; returns the position after it.
+    pub fn expr_tag(mut self, open: usize) -> Result<(Expr, usize), ParseError> {
+        self.skip_ws();
+        if self.peek().is_none() {
+            return err(open, "unclosed tag: '{{' without a matching '}}'");
+        }
+        if self.at_close() {
+            return err(
+                self.pos,
+                "empty tag: expected a variable such as person.email",
+            );
+        }
+        let operand = self.operand(true)?;
+        let expr = self.filters(operand, Some(open))?;
+        Ok((expr, self.pos + 2))
+    }
+
+    /// A whole `{% if %}`/`{% for %}` word: operand and filters, nothing else.
+    pub fn filter_expr(mut self) -> Result<Expr, ParseError> {
+        let operand = self.operand(true)?;
+        self.filters(operand, None)
+    }
+
+    /// Filters after the operand; `tag` is the `{{` position (a var tag ends
+    /// at `}}`), else the expression ends at `self.end`.
+    fn filters(&mut self, mut operand: Operand, tag: Option<usize>) -> Result<Expr, ParseError> {
+        let mut filters = Vec::new();
+        loop {
+            if tag.is_some() {
+                self.skip_ws();
+            }
+            match self.peek() {
+                None => match tag {
+                    Some(open) => return err(open, "unclosed tag: '{{' without a matching '}}'"),
+                    None => return Ok(Expr { operand, filters }),
+                },
+                Some('}') if tag.is_some() && self.at_close() => {
+                    return Ok(Expr { operand, filters });
+                }
+                Some('|') => {
+                    self.pos += 1;
+                    if tag.is_some() {
+                        self.skip_ws();
+                    }
+                    let name_at = self.pos;
+                    let name = self.ident();
+                    if name.is_empty() {
+                        return err(name_at, "expected a filter name after '|'");
+                    }
+                    if tag.is_some() {
+                        self.skip_ws();
+                    }
+                    let arg = if self.peek() == Some(':') {
+                        self.pos += 1;
+                        if tag.is_some() {
+                            self.skip_ws();
+                        }
+                        Some((self.pos, self.operand(false)?))
+                    } else {
+                        None
+                    };
+                    if name == "lookup" {
+                        // Klaviyo's `person|lookup:'Name with spaces'` reaches a key
+                        // a dotted path cannot spell; fold it into the path.
+                        let keys = match &mut operand {
+                            Operand::Path(path) => Some(&mut path.keys),
+                            Operand::Local { keys, .. } => Some(keys),
+                            _ => None,
+                        };
+                        match (keys, arg, filters.is_empty()) {
+                            (Some(keys), Some((_, Operand::Literal(key))), true) => {
+                                keys.push(match key {
+                                    Value::Str(s) => s,
+                                    other => other.to_text().unwrap_or_default(),
+                                });
+                            }
+                            (_, None, _) => {
+                                return err(name_at, "filter 'lookup' needs an argument, e.g. lookup:'Loyalty Points'")
+                            }
+                            (_, Some((at, Operand::Path(_) | Operand::Local { .. } | Operand::Loop { .. })), _) => {
+                                return err(at, "filter 'lookup' takes a quoted key, e.g. lookup:'Loyalty Points'")
+                            }
+                            _ => {
+                                return err(name_at, "filter 'lookup' must directly follow a variable, e.g. person|lookup:'Loyalty Points'")
+                            }
+                        }
+                        continue;
+                    }
+                    match Filter::new(&name, arg.map(|(_, a)| a)) {
+                        Ok(f) => filters.push(f),
+                        Err(msg) => return err(name_at, msg),
+                    }
+                }
+                Some(c) => {
+                    return err(
+                        self.pos,
+                        if tag.is_some() {
+                            format!("unexpected '{c}': expected '|' or '}}}}'")
+                        } else {
+                            format!("unexpected '{c}': expected '|' or a space (operators need spaces around them)")
+                        },
+                    )
+                }
+            }
+        }
+    }
+
+    fn ident(&mut self) -> String {
+        let mut s = String::new();
+        while let Some(c) = self.peek() {
+            if c.is_alphanumeric() || c == '_' || c == '$' {
+                s.push(c);
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        s
+    }
+
+    /// A variable path, a quoted string, a number, or True/False/None.
+    fn operand(&mut self, first: bool) -> Result<Operand, ParseError> {
+        let start = self.pos;
+        match self.peek() {
+            Some(q @ ('\'' | '"')) => {
+                self.pos += 1;
+                let mut s = String::new();
+                loop {
+                    match self.peek() {
+                        None => return err(start, "unclosed string literal"),
+                        // Django's unescaping: \<quote> and \\ only.
+                        Some('\\') => {
+                            self.pos += 1;
+                            match self.peek() {
+                                Some(c) if c == q || c == '\\' => {
+                                    s.push(c);
+                                    self.pos += 1;
+                                }
+                                Some(_) => s.push('\\'),
+                                None => return err(start, "unclosed string literal"),
+                            }
+                        }
+                        Some(c) if c == q => {
+                            self.pos += 1;
+                            return Ok(Operand::Literal(Value::Str(s)));
+                        }
+                        Some(c) => {
+                            s.push(c);
+                            self.pos += 1;
+                        }
+                    }
+                }
+            }
+            Some(c) if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => {
+                let mut s = String::new();
+                while let Some(c) = self.peek() {
+                    if c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.') {
+                        s.push(c);
+                        self.pos += 1;
+                    } else {
+                        break;
+                    }
+                }
+                match crate::value::parse_decimal(&s) {
+                    Some(n) if !s.ends_with('.') => Ok(Operand::Literal(Value::Number(n))),
+                    _ => err(start, format!("'{s}' is not a number")),
+                }
+            }
+            Some(c) if c.is_alphanumeric() || c == '_' || c == '$' => {
+                let mut segments = Vec::new();
+                loop {
+                    let seg_at = self.pos;
+                    let seg = self.ident();
+                    if seg.is_empty() {
+                        return err(seg_at, "empty path segment: expected a name after '.'");
+                    }
+                    segments.push(seg);
+                    if self.peek() == Some('.') {
+                        self.pos += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(c) = self.peek() {
+                    if !c.is_whitespace() && c != '|' && c != '}' {
+                        return err(
+                            self.pos,
+                            format!("unexpected '{c}' in a path; use lookup:'…' for names with spaces, dots or dashes"),
+                        );
+                    }
+                }
+                self.path(start, segments)
+            }
+            Some(c) => err(
+                start,
+                if first {
+                    format!("unexpected '{c}': expected a variable such as person.email")
+                } else {
+                    format!("unexpected '{c}': expected a quoted string, a number or a variable")
+                },
+            ),
+            None => err(start, "unclosed tag: '{{' without a matching '}}'"),
+        }
+    }
+
+    fn path(&self, start: usize, segments: Vec<String>) -> Result<Operand, ParseError> {
+        let mut segments = segments.into_iter();
+        let first = segments.next().unwrap_or_default();
+        let rest: Vec<String> = segments.collect();
+        if let Some(frame) = self.scope.iter().rposition(|n| *n == first) {
+            return Ok(Operand::Local {
+                frame,
+                name: first,
+                keys: rest,
+            });
+        }
+        let literal = match first.as_str() {
+            "True" => Some(Value::Bool(true)),
+            "False" => Some(Value::Bool(false)),
+            "None" => Some(Value::Null),
+            _ => None,
+        };
+        if let Some(v) = literal {
+            if !rest.is_empty() {
+                return err(start, format!("{first} has no attributes"));
+            }
+            return Ok(Operand::Literal(v));
+        }
+        let root = match first.as_str() {
+            "person" => Root::Person,
+            "event" => Root::Event,
+            "forloop" if !self.scope.is_empty() => return self.forloop(start, &rest),
+            other => {
+                return err(
+                    start,
+                    format!("unknown variable '{other}': paths start with person or event (e.g. person.properties.loyalty_points)"),
+                )
+            }
+        };
+        Ok(Operand::Path(Path { root, keys: rest }))
+    }
+
+    /// `forloop.counter`, `forloop.parentloop.first`, …
+    fn forloop(&self, start: usize, rest: &[String]) -> Result<Operand, ParseError> {
+        let mut frame = self.scope.len() - 1;
+        let mut keys = rest.iter();
+        let mut key = keys.next();
+        while key.map(String::as_str) == Some("parentloop") {
+            if frame == 0 {
+                return err(start, "forloop.parentloop outside a nested {% for %}");
+            }
+            frame -= 1;
+            key = keys.next();
+        }
+        let attr = match key.map(String::as_str) {
+            Some("counter") => LoopAttr::Counter,
+            Some("counter0") => LoopAttr::Counter0,
+            Some("revcounter") => LoopAttr::RevCounter,
+            Some("revcounter0") => LoopAttr::RevCounter0,
+            Some("first") => LoopAttr::First,
+            Some("last") => LoopAttr::Last,
+            _ => return err(start, "forloop has counter, counter0, revcounter, revcounter0, first, last and parentloop"),
+        };
+        if keys.next().is_some() {
+            return err(start, "forloop attributes have no members");
+        }
+        Ok(Operand::Loop { frame, attr })
+    }
+}
