@@ -17,6 +17,10 @@ pub enum Value {
     List(usize),
     /// An object, with its number of keys.
     Object(usize),
+    /// A JavaScript value that is not JSON data (a `Date`, `Map`, `Set`, typed
+    /// array, class instance…). Reaching one is always an error: counting it
+    /// as an empty object would let `|default` silently replace it.
+    Foreign,
 }
 
 impl Value {
@@ -29,6 +33,7 @@ impl Value {
             Value::Number(n) => *n != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(n) | Value::Object(n) => *n > 0,
+            Value::Foreign => true,
         }
     }
 
@@ -56,6 +61,7 @@ impl Value {
             Value::Str(_) => "a string",
             Value::List(_) => "a list",
             Value::Object(_) => "an object",
+            Value::Foreign => "not JSON data (a Date, Map, Set, typed array or class instance)",
         }
     }
 
@@ -79,7 +85,7 @@ impl Value {
             Value::Number(n) if !n.is_finite() => return false,
             Value::Number(n) => out.push_str(ryu_js::Buffer::new().format(*n)),
             Value::Str(s) => out.push_str(s),
-            Value::List(_) | Value::Object(_) => return false,
+            Value::List(_) | Value::Object(_) | Value::Foreign => return false,
         }
         true
     }

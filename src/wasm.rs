@@ -83,9 +83,17 @@ export function pb_dry_run(method, url, body, headers) {
 export function pb_kind(v) {
   switch (typeof v) {
     case 'undefined': return 0;
-    case 'object':
+    case 'object': {
       if (v === null) return 1;
-      try { return Array.isArray(v) ? 5 : 6; } catch { return 0; }
+      try {
+        if (Array.isArray(v)) return 5;
+        // JSON data is a plain object: its prototype is a realm's root
+        // (Object.prototype) or null. Anything else (Date, Map, Set, typed
+        // arrays, class instances) is decided here without enumerating it.
+        const p = Object.getPrototypeOf(v);
+        return p === null || Object.getPrototypeOf(p) === null ? 6 : 8;
+      } catch { return 0; }
+    }
     case 'boolean': return 2;
     case 'number': return 3;
     case 'string': return 4;
@@ -136,7 +144,8 @@ extern "C" {
     /// `{ dryRun: true, request: { method, url, headers, body } }`.
     fn pb_dry_run(method: &JsValue, url: &str, body: &JsValue, headers: &JsValue) -> JsValue;
     /// 0 undefined (or a function/symbol, or a value that throws when
-    /// inspected), 1 null, 2 boolean, 3 number, 4 string, 5 array, 6 object, 7 bigint.
+    /// inspected), 1 null, 2 boolean, 3 number, 4 string, 5 array, 6 plain
+    /// object, 7 bigint, 8 an object that is not JSON data.
     fn pb_kind(v: &JsValue) -> u8;
     /// The length of an array or the number of keys of an object (0 if that throws).
     fn pb_len(v: &JsValue) -> u32;
@@ -209,6 +218,7 @@ const KIND_STRING: u8 = 4;
 const KIND_ARRAY: u8 = 5;
 const KIND_OBJECT: u8 = 6;
 const KIND_BIGINT: u8 = 7;
+const KIND_FOREIGN: u8 = 8;
 
 /// A JavaScript value read lazily, one crossing per path step, with its
 /// `typeof` class learned in one more.
@@ -249,6 +259,7 @@ impl Node for JsNode {
             KIND_ARRAY => Value::List(pb_len(v) as usize),
             KIND_OBJECT => Value::Object(pb_len(v) as usize),
             KIND_BIGINT => Value::Str(pb_text(v)),
+            KIND_FOREIGN => Value::Foreign,
             // Undefined, functions and symbols are not data.
             _ => Value::Missing,
         }

@@ -172,6 +172,15 @@ impl Expr {
     /// (which passbridge still counts as none for `default_if_none`).
     pub fn eval(&self, scope: &Scope, in_if: bool) -> Result<Val, RenderError> {
         let mut v = self.operand.eval(scope);
+        // Not JSON data: an error wherever it is reached, filter or not (a
+        // `|default` must not silently replace a Date or a Map).
+        if matches!(v, Val::V(Value::Foreign)) {
+            return Err(RenderError::value(format!(
+                "{} is {}",
+                self.operand.describe(),
+                Value::Foreign.type_name()
+            )));
+        }
         if in_if && matches!(v, Val::V(Value::Missing)) {
             v = Val::V(Value::Null);
         }
