@@ -12,6 +12,7 @@ pub mod handler;
 pub mod http;
 pub mod mapping;
 pub mod outcome;
+pub mod playground;
 pub mod profile;
 pub mod providers;
 pub mod retry;
