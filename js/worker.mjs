@@ -5,8 +5,10 @@
 // only loads the wasm, reads the request (bounded), calls the boundary, logs
 // its one line, and sends the answer. Configure with worker.toml and secrets.
 
-import { initSync, WorkerApp } from "../pkg/passbridge.js";
+import { initSync, WorkerApp, homePage } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
+// GET / answers the mapping playground page (built by `make build`).
+import playgroundPage from "../dist/playground-page.mjs";
 
 initSync({ module: wasmModule });
 
@@ -72,7 +74,9 @@ export default {
       const path = new URL(request.url).pathname;
       const h = request.headers;
       const flowId = h.get("x-klaviyo-flow-id") ?? undefined;
-      let answer = app.gate(
+      // GET / is the playground page (src/worker.rs home_page): no secret, no env.
+      let answer = homePage(request.method, path, h.get("content-length") ?? undefined, started);
+      answer ??= app.gate(
         request.method,
         path,
         h.get("content-type") ?? undefined,
@@ -93,7 +97,7 @@ export default {
             : await app.handle(path, body, (url, init) => fetch(url, init), started, flowId);
       }
       console.log(answer.log);
-      return new Response(request.method === "HEAD" ? null : answer.body, {
+      return new Response(request.method === "HEAD" ? null : answer.page ? playgroundPage : answer.body, {
         status: answer.status,
         headers: answer.headers,
       });

@@ -19,6 +19,8 @@ pub mod retry;
 pub mod template;
 pub mod value;
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_playground;
 pub mod worker;
 
 pub use error::{Code, Error};

@@ -12,8 +12,6 @@
 //! - [`snippets`]: the `PASSBRIDGE_*` variables, the webhook body and the
 //!   `createHandler` call that make each door do what the page shows.
 
-use std::collections::HashMap;
-
 use crate::env::{Env, SECRET_VARIABLES};
 use crate::error::{Code, Error};
 use crate::handler::{Handler, Options};
@@ -33,6 +31,19 @@ pub const PLACEHOLDER_API_KEY: &str = "playground-placeholder-key";
 
 /// The profile the page starts with: the one `make demo` plans first.
 pub const SAMPLE_PROFILE: &str = include_str!("../examples/profile-with-pass.json");
+
+/// Variables as ordered pairs (the page's `#env`), read as an [`Env`].
+/// (A `HashMap` would pull its hashing code into the wasm every door ships.)
+pub struct Vars<'a>(pub &'a [(String, String)]);
+
+impl Env for Vars<'_> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+}
 
 // ---------------------------------------------------------------- the result text
 
@@ -566,8 +577,7 @@ pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Er
     if let Some(e) = env_problem(env) {
         return Err(e);
     }
-    let env_map: HashMap<String, String> = env.iter().cloned().collect();
-    let effective = code.clone().with_env(&env_map)?;
+    let effective = code.clone().with_env(&Vars(env))?;
     Handler::new(&effective)?;
     let provider_id = effective.provider.as_deref().unwrap_or("passninja");
     let provider = PROVIDERS
@@ -714,12 +724,13 @@ fn paths_read(
     provider: &ProviderInfo,
 ) -> Result<Vec<(Root, Vec<String>)>, Error> {
     let (_, op) = crate::providers::build(options)?;
-    let mut env: HashMap<String, String> = provider
+    let mut env: Vec<(String, String)> = provider
         .variables
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    env.insert(provider.key_variable.into(), PLACEHOLDER_API_KEY.into());
+    env.push((provider.key_variable.into(), PLACEHOLDER_API_KEY.into()));
+    let env = Vars(&env);
     let mut all: Vec<(Root, Vec<String>)> = Vec::new();
     for answer in [Value::Str("1".into()), Value::Missing] {
         let recorder = Recorder {
@@ -860,6 +871,7 @@ fn webhook_body(options: &Options, provider: &ProviderInfo) -> Result<String, Er
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -205,6 +205,40 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
     Gate::Proceed(*route)
 }
 
+/// `GET /` (and `HEAD /`) is the mapping playground page: no secret is
+/// needed and no configuration is read. The entry supplies the page bytes
+/// (dist/playground.html); this decides the answer around them: `Some` for
+/// the home path (200 with `body` left empty for the page, or 405), `None`
+/// for every other path.
+pub fn home_page(method: &str, path: &str) -> Option<Answer> {
+    if path != HOME_PATH {
+        return None;
+    }
+    Some(match method {
+        "GET" | "HEAD" => Answer {
+            status: 200,
+            headers: vec![
+                ("Content-Type", "text/html; charset=utf-8".to_string()),
+                (
+                    "Content-Security-Policy",
+                    crate::playground::PAGE_CSP.to_string(),
+                ),
+                ("Cache-Control", "no-cache".to_string()),
+                ("X-Content-Type-Options", "nosniff".to_string()),
+                ("Referrer-Policy", "no-referrer".to_string()),
+            ],
+            body: String::new(),
+            outcome: "home",
+            code: None,
+            upstream_status: None,
+        },
+        _ => method_not_allowed("GET"),
+    })
+}
+
+/// The playground page's path.
+pub const HOME_PATH: &str = "/";
+
 fn method_not_allowed(allow: &str) -> Answer {
     Answer::problem(
         405,
@@ -380,6 +414,7 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     let route = match ROUTES.iter().find(|r| r.path == path) {
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
+        None if path == HOME_PATH => HOME_PATH,
         None => "(unknown)",
     };
     let mut line = String::from("{\"route\":");
@@ -412,6 +447,27 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn home_page_needs_no_secret_and_sends_the_csp() {
+        let a = home_page("GET", "/").unwrap();
+        assert_eq!(a.status, 200);
+        assert!(a
+            .headers
+            .contains(&("Content-Type", "text/html; charset=utf-8".to_string())));
+        assert!(a.headers.contains(&(
+            "Content-Security-Policy",
+            crate::playground::PAGE_CSP.to_string()
+        )));
+        assert_eq!(home_page("HEAD", "/").unwrap().status, 200);
+        let post = home_page("POST", "/").unwrap();
+        assert_eq!(post.status, 405);
+        assert!(post.headers.contains(&("Allow", "GET".to_string())));
+        assert_eq!(home_page("GET", "/passninja/update"), None);
+        assert_eq!(home_page("GET", "//"), None);
+        assert!(log_line("/", &a, 1, None)
+            .starts_with("{\"route\":\"/\",\"status\":200,\"outcome\":\"home\""));
+    }
 
     fn incoming<'a>(method: &'a str, path: &'a str, auth: Option<&'a str>) -> Incoming<'a> {
         Incoming {
