@@ -148,7 +148,7 @@ function update() {
 
 // ---------------------------------------------------------------- the URL fragment
 
-let lastSave = 0;
+let lastSave = -Infinity;
 let saveTimer;
 
 /** Writes the state into the fragment: at once, or within 60 ms when typing fast. */

@@ -22,7 +22,7 @@ async function freePort() {
 }
 
 /** Starts chromedriver and one headless Chromium session; `close()` ends both. */
-export async function startBrowser({ width = 1400, height = 1200 } = {}) {
+export async function startBrowser({ width = 1400, height = 1400 } = {}) {
   const tmp = path.join(ROOT, '.tmp', 'playground');
   mkdirSync(tmp, { recursive: true });
   const home = mkdtempSync(path.join(tmp, 'home-'));
@@ -78,6 +78,10 @@ export async function startBrowser({ width = 1400, height = 1200 } = {}) {
       await call('POST', s('/url'), { url });
       await browser.waitFor(() => document.documentElement.dataset.ready === 'true', [], 'page ready');
     },
+    /** Navigates without waiting for the playground to be ready. */
+    async go(url) {
+      await call('POST', s('/url'), { url });
+    },
     /** Runs `fn` (a function or its source) in the page with `args`; returns its JSON value. */
     exec(fn, args = []) {
       return call('POST', s('/execute/sync'), { script: `return (${fn}).apply(null, arguments)`, args });
@@ -94,7 +98,7 @@ export async function startBrowser({ width = 1400, height = 1200 } = {}) {
     },
     async find(css) {
       const v = await call('POST', s('/element'), { using: 'css selector', value: css });
-      return v[ELEMENT];
+      return v[ELEMENT] ?? Object.values(v)[0];
     },
     async click(css) {
       await call('POST', s(`/element/${await browser.find(css)}/click`), {});
