@@ -75,7 +75,7 @@ export default {
       const h = request.headers;
       const flowId = h.get("x-klaviyo-flow-id") ?? undefined;
       // GET / is the playground page (src/worker.rs home_page): no secret, no env.
-      let answer = homePage(request.method, path, h.get("content-length") ?? undefined, started);
+      let answer = homePage(request.method, path, h.get("content-length") ?? undefined, started, flowId);
       answer ??= app.gate(
         request.method,
         path,

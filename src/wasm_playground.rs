@@ -218,6 +218,7 @@ pub fn home_page(
     path: &str,
     content_length: Option<String>,
     started_ms: f64,
+    flow_id: Option<String>,
 ) -> JsValue {
     let Some(answer) = crate::worker::home_page(method, path) else {
         return JsValue::NULL;
@@ -241,7 +242,7 @@ pub fn home_page(
         ("drainBody", drain.into()),
         (
             "log",
-            crate::worker::log_line(path, &answer, duration, None).into(),
+            crate::worker::log_line(path, &answer, duration, flow_id.as_deref()).into(),
         ),
     ])
 }
