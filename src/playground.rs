@@ -153,7 +153,7 @@ pub fn json_problem_text(label: &str, text: &str) -> Option<String> {
     let p = json_problem(text)?;
     let line_text = text.split('\n').nth(p.line - 1).unwrap_or("");
     Some(format!(
-        "invalid JSON in {label} at line {}, column {}: {}\n{}",
+        "invalid_json: {label} at line {}, column {}: {}\n{}",
         p.line,
         p.column,
         p.message,
@@ -1128,7 +1128,7 @@ mod tests {
         assert_eq!((p.line, p.column), (1, 7));
         assert_eq!(
             json_problem_text("#profile", "{\"é\": x}").unwrap(),
-            "invalid JSON in #profile at line 1, column 7: expected value\n  {\"é\": x}\n        ^"
+            "invalid_json: #profile at line 1, column 7: expected value\n  {\"é\": x}\n        ^"
         );
         let p = json_problem("").unwrap();
         assert_eq!((p.line, p.column), (1, 1));

@@ -195,15 +195,21 @@ async function copy(button) {
 el.provider.replaceChildren(...catalog.providers.map((p) => new Option(p.name, p.id)));
 el.profile.value = catalog.sampleProfile;
 restore();
-for (const k of TEXTS) el[k].addEventListener("input", update);
-el.provider.addEventListener("change", () => {
-  choose(el.provider.value, null);
+for (const k of TEXTS) {
+  el[k].addEventListener("input", update);
+  el[k].addEventListener("change", update);
+}
+// A pick arrives as `input` and `change`; act once per new value.
+const picked = () => {
+  if (el.provider.value !== shown.provider.id) choose(el.provider.value, null);
+  else if (el.operation.value !== shown.operation.id) choose(el.provider.value, el.operation.value);
+  else return;
   update();
-});
-el.operation.addEventListener("change", () => {
-  choose(el.provider.value, el.operation.value);
-  update();
-});
+};
+for (const select of [el.provider, el.operation]) {
+  select.addEventListener("input", picked);
+  select.addEventListener("change", picked);
+}
 window.addEventListener("hashchange", () => {
   restore();
   update();

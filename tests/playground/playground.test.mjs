@@ -130,7 +130,7 @@ describe('dist/playground.html in headless Chromium', () => {
     const good = await browser.text('#request');
     await browser.type('#profile', '{\n  "external_id": "S1",\n  "email" "ada@example.com"\n}');
     const error = await browser.text('#error');
-    assert.match(error, /^invalid JSON in #profile at line 3, column 11: expected `:`/);
+    assert.match(error, /^invalid_json: #profile at line 3, column 11: expected `:`/);
     assert.ok(error.endsWith('  "email" "ada@example.com"\n            ^'), error);
     assert.equal(await browser.text('#request'), good);
     assert.equal(await isStale(), true);
