@@ -1108,6 +1108,43 @@ mod tests {
         let _: serde_json::Value = serde_json::from_str(&s.webhook_body).unwrap();
     }
 
+    /// Klaviyo fills in the webhook body (rendered here with our own template
+    /// engine, which speaks Klaviyo's language); the Worker then plans the
+    /// same request as the Code action does for the profile itself.
+    #[test]
+    fn the_webhook_body_gives_the_worker_what_the_code_action_sees() {
+        let profile: serde_json::Value = serde_json::from_str(SAMPLE_PROFILE).unwrap();
+        for r in crate::worker::ROUTES {
+            let p = PROVIDERS.iter().find(|p| p.id == r.provider).unwrap();
+            let code = op_options(r.provider, r.operation);
+            let s = snippets(&code, &sample_env_pairs(p)).unwrap();
+            let event = event_for(p.id);
+            let input = crate::profile::Input::new(Some(&profile), event.as_ref()).unwrap();
+            fn fill(v: &mut serde_json::Value, input: &dyn Resolve) {
+                match v {
+                    serde_json::Value::String(t) => {
+                        *t = Template::parse(t).unwrap().render(input).unwrap();
+                    }
+                    serde_json::Value::Object(m) => m.values_mut().for_each(|v| fill(v, input)),
+                    _ => unreachable!("the body holds only objects and strings"),
+                }
+            }
+            let mut body: serde_json::Value = serde_json::from_str(&s.webhook_body).unwrap();
+            fill(&mut body, &input);
+            let sent = crate::worker::parse_body(&body.to_string()).unwrap();
+            let (person, event) = crate::worker::person_and_event(&sent).unwrap();
+            let env = with_key(p, &sample_env_pairs(p));
+            let worker = Handler::new(&code.clone().with_env(&env).unwrap())
+                .and_then(|h| h.plan(person, event, &env));
+            assert_eq!(
+                Shown::plan(&worker).text(),
+                plan_text(&code, p, &sample_env_pairs(p)),
+                "{}: {body}",
+                r.path
+            );
+        }
+    }
+
     #[test]
     fn secrets_in_env_are_refused_without_their_value() {
         let env = env_of(&[("PASSNINJA_API_KEY", "sk_live_very_secret")]);
