@@ -188,8 +188,8 @@ pub struct TemplateProblem {
 }
 
 impl TemplateProblem {
-    /// The option, the field, and the template's line with a caret under the position.
-    pub fn text(&self) -> String {
+    /// `option …, field '…'` and the template's line with a caret under the position.
+    fn location(&self) -> (String, String) {
         let mut line_start = 0;
         let mut line_no = 0;
         for (i, c) in self.template.chars().enumerate() {
@@ -208,12 +208,23 @@ impl TemplateProblem {
         } else {
             format!("option {}, field '{}'", self.option, self.field)
         };
+        (what, caret_block(line, column))
+    }
+
+    /// The option, the field, the position and what is wrong, then the
+    /// template's line with a caret under the position.
+    pub fn text(&self) -> String {
+        let (what, caret) = self.location();
         format!(
-            "{what}, position {}: {}\n{}",
-            self.position,
-            self.message,
-            caret_block(line, column)
+            "{what}, position {}: {}\n{caret}",
+            self.position, self.message
         )
+    }
+
+    /// [`TemplateProblem::text`] without the message (for under an error that has it).
+    pub fn place(&self) -> String {
+        let (what, caret) = self.location();
+        format!("{what}, position {}:\n{caret}", self.position)
     }
 }
 
@@ -270,7 +281,7 @@ pub fn error_text(code: &str, message: &str, options: &Options, env: &dyn Env) -
     if code == Code::InvalidTemplate.as_str() {
         if let Some(p) = template_problem(options, env) {
             out.push('\n');
-            out.push_str(&p.text());
+            out.push_str(&p.place());
         }
     }
     out
@@ -1196,7 +1207,7 @@ mod tests {
             "invalid_template: PassNinja error: invalid template for field 'tier' at position 22"
         ));
         assert!(text.ends_with(
-            "option fields, field 'tier', position 22: unknown filter 'shout' (known: default, default_if_none, lookup, lower, upper, title, floatformat, add)\n  Tier: {{ person.tier|shout }}\n                       ^"
+            "unknown filter 'shout'\noption fields, field 'tier', position 22:\n  Tier: {{ person.tier|shout }}\n                       ^"
         ), "{text}");
         // From the environment, the variable is named; delta is its own field.
         let env: HashMap<String, String> = [(
