@@ -8,6 +8,8 @@
 
 import { initSync, WorkerApp, __wbg_reset_state } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
+// GET / answers the mapping playground page (built by `make build`).
+import playgroundPage from "../dist/playground-page.mjs";
 
 initSync({ module: wasmModule });
 
@@ -64,7 +66,7 @@ async function drainWithin(request, limit, ms) {
 
 function send(answer) {
   console.log(answer.log);
-  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  return new Response(answer.page ? playgroundPage : answer.body, { status: answer.status, headers: answer.headers });
 }
 
 export default {
@@ -79,6 +81,7 @@ export default {
         appEnv = env;
       }
       path = new URL(request.url).pathname;
+      // GET / is the playground page; the core decides (src/worker.rs home_page).
       let answer = app.gate(method, path, headers, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer

@@ -12,12 +12,15 @@ pub mod handler;
 pub mod http;
 pub mod mapping;
 pub mod outcome;
+pub mod playground;
 pub mod profile;
 pub mod providers;
 pub mod retry;
 pub mod template;
 pub mod value;
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_playground;
 pub mod worker;
 
 pub use error::{Code, Error};

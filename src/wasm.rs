@@ -929,6 +929,12 @@ fn answer_to_js(
         JsValue::NULL
     };
     set(&obj, "body", &body);
+    // The page's bytes are large and static: the entry holds them.
+    set(
+        &obj,
+        "page",
+        &JsValue::from_bool(crate::worker::is_page(a) && crate::worker::sends_body(method)),
+    );
     let duration = (js_sys::Date::now() - started_ms).max(0.0) as u64;
     let flow_id = header(request_headers, crate::worker::FLOW_ID_HEADER);
     let line = crate::worker::log_line(path, a, duration, flow_id.as_deref());

@@ -149,6 +149,9 @@ pub enum Gate {
 /// Routing, then method, then authentication, then media type and size: an
 /// unauthenticated caller learns nothing beyond 401.
 pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
+    if let Some(page) = home_page(req.method, req.path) {
+        return Gate::Answer(page);
+    }
     if req.path == HEALTH_PATH {
         return match req.method {
             "GET" | "HEAD" => {
@@ -221,6 +224,41 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
     }
     Gate::Proceed(*route)
 }
+
+/// `GET /` (and `HEAD /`) is the mapping playground page: no secret is
+/// needed and no configuration is read. The entry supplies the page bytes
+/// (dist/playground.html); this decides the answer around them: `Some` for
+/// the home path (200 with `body` left empty for the page, or 405), `None`
+/// for every other path.
+pub fn home_page(method: &str, path: &str) -> Option<Answer> {
+    if path != HOME_PATH {
+        return None;
+    }
+    Some(match method {
+        "GET" | "HEAD" => Answer {
+            status: 200,
+            headers: vec![
+                ("Content-Type", "text/html; charset=utf-8".to_string()),
+                (
+                    "Content-Security-Policy",
+                    crate::playground::PAGE_CSP.to_string(),
+                ),
+                ("Cache-Control", "no-cache".to_string()),
+                ("X-Content-Type-Options", "nosniff".to_string()),
+                ("Referrer-Policy", "no-referrer".to_string()),
+            ],
+            body: String::new(),
+            outcome: "home",
+            code: None,
+            upstream_status: None,
+            authenticated: false,
+        },
+        _ => method_not_allowed("GET"),
+    })
+}
+
+/// The playground page's path.
+pub const HOME_PATH: &str = "/";
 
 fn method_not_allowed(allow: &str) -> Answer {
     Answer::problem(
@@ -429,6 +467,11 @@ pub fn sends_body(method: &str) -> bool {
     method != "HEAD"
 }
 
+/// Whether the entry sends the playground page as this answer's body.
+pub fn is_page(answer: &Answer) -> bool {
+    answer.outcome == "home" && answer.status == 200
+}
+
 /// One structured log line: no secret, no email or phone number (provider
 /// messages are left out because they may echo them). The flow id is written
 /// only for an authenticated request and only when it has the shape of a
@@ -438,6 +481,7 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     let route = match ROUTES.iter().find(|r| r.path == path) {
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
+        None if path == HOME_PATH => HOME_PATH,
         None => "(unknown)",
     };
     let mut line = String::from("{\"route\":");
@@ -470,6 +514,27 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn home_page_needs_no_secret_and_sends_the_csp() {
+        let a = home_page("GET", "/").unwrap();
+        assert_eq!(a.status, 200);
+        assert!(a
+            .headers
+            .contains(&("Content-Type", "text/html; charset=utf-8".to_string())));
+        assert!(a.headers.contains(&(
+            "Content-Security-Policy",
+            crate::playground::PAGE_CSP.to_string()
+        )));
+        assert_eq!(home_page("HEAD", "/").unwrap().status, 200);
+        let post = home_page("POST", "/").unwrap();
+        assert_eq!(post.status, 405);
+        assert!(post.headers.contains(&("Allow", "GET".to_string())));
+        assert_eq!(home_page("GET", "/passninja/update"), None);
+        assert_eq!(home_page("GET", "//"), None);
+        assert!(log_line("/", &a, 1, None)
+            .starts_with("{\"route\":\"/\",\"status\":200,\"outcome\":\"home\""));
+    }
 
     fn incoming<'a>(method: &'a str, path: &'a str, auth: Option<&'a str>) -> Incoming<'a> {
         Incoming {
