@@ -32,7 +32,11 @@ build: setup $(DIST)
 
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@mkdir -p $(TMP)
-	wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name passbridge --no-pack
+	@# A fresh pkg/: no stale snippet directory or ignore file can reach the npm tarball.
+	@rm -rf pkg
+	@# --no-gitignore: wasm-pack's pkg/.gitignore ("*") makes npm pack leave out
+	@# pkg/snippets/ (npm honours ignore files inside listed directories).
+	wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name passbridge --no-pack --no-gitignore
 	@cp $(WASM) $(TMP)/passbridge_bg.unopt.wasm
 	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/passbridge_bg.unopt.wasm -o $(WASM)
 	@echo "wasm: $$(stat -c %s $(TMP)/passbridge_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(WASM)) after"
