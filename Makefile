@@ -23,7 +23,7 @@ DIST     := dist/klaviyo-code-action.mjs
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker
+.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-package
 
 setup:
 	@bash .ci/setup
@@ -71,7 +71,12 @@ test-worker: build
 test-types: setup
 	tsc -p tests/types/tsconfig.json
 
-test: lint test-rust test-types test-wasm test-node test-worker
+# The npm tarball, installed offline into a fresh project outside the tree:
+# Node, browser (Chromium), workerd (wrangler) and TypeScript (tests/package/run.mjs).
+test-package: build
+	timeout 900 node tests/package/run.mjs
+
+test: lint test-rust test-types test-wasm test-node test-worker test-package
 
 demo: build
 	node js/demo.mjs
