@@ -249,6 +249,50 @@ try {
   exitCode = 1;
 }
 
+/** Runs `wrangler dev --local --config <config>` on free ports, calls `body(port, output)`, then stops wrangler's whole process group. */
+async function wranglerDev(config, body) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const args = ["dev", "--local", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"];
+  const child = spawn(join(BIN, "wrangler"), args, { cwd: CONSUMER, env: wranglerEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const onData = (d) => {
+    if (output.length < 200_000) output += d;
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  let gone = false;
+  const exited = new Promise((r) => child.once("close", () => r((gone = true))));
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (!gone) {
+      killGroup(child, "SIGTERM");
+      const done = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 5000).unref())]);
+      if (done === null) killGroup(child, "SIGKILL");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
+    killGroup(child, "SIGKILL"); // anything of the group left behind (workerd)
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  cleanups.push(stop);
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/Ready on/.test(output)) {
+      assert(!gone, `wrangler dev --config ${config} exited before it was ready:\n${output}`);
+      assert(Date.now() < deadline, `wrangler dev --config ${config} not ready after 60 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    log(`  wrangler dev --local --config ${config} on 127.0.0.1:${port}: ready`);
+    await body(port, () => output);
+    checkWarnings(`wrangler dev --config ${config}`, output);
+  } finally {
+    await stop();
+  }
+}
+
 // ---------------------------------------------------------------- checks
 
 if (exitCode === 0) {
@@ -320,40 +364,7 @@ if (exitCode === 0) {
 
     // wrangler dev reads the secret from .dev.vars, next to wrangler.toml.
     writeFileSync(join(CONSUMER, ".dev.vars"), `PASSBRIDGE_WEBHOOK_SECRET=${WEBHOOK_SECRET}\nPASSNINJA_API_KEY=${ENV.PASSNINJA_API_KEY}\n`, { mode: 0o600 });
-    const port = await freePort();
-    const inspectorPort = await freePort();
-    const args = ["dev", "--local", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"];
-    const child = spawn(wrangler, args, { cwd: CONSUMER, env: wranglerEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const onData = (d) => {
-      if (output.length < 200_000) output += d;
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const exited = new Promise((r) => child.once("close", (code, signal) => r({ code, signal })));
-    let gone = false;
-    exited.then(() => (gone = true));
-    const stop = async () => {
-      if (!gone) {
-        killGroup(child, "SIGTERM");
-        const stopped = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 5000).unref())]);
-        if (stopped === null) killGroup(child, "SIGKILL");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
-      }
-      killGroup(child, "SIGKILL"); // anything of the group left behind (workerd)
-      child.stdout.destroy();
-      child.stderr.destroy();
-    };
-    cleanups.push(stop);
-    try {
-      const deadline = Date.now() + 60_000;
-      while (!/Ready on/.test(output)) {
-        assert(!gone, `wrangler dev exited before it was ready:\n${output}`);
-        assert(Date.now() < deadline, `wrangler dev not ready after 60 s:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      log(`  wrangler dev --local on 127.0.0.1:${port}: ready`);
-
+    await wranglerDev("wrangler.toml", async (port, output) => {
       const health = await request(port, { path: "/health" });
       assert(health.status === 200, `GET /health: ${health.status} ${health.text}`);
       const h = JSON.parse(health.text);
@@ -370,11 +381,28 @@ if (exitCode === 0) {
       const refused = await request(port, { method: "POST", path: "/passninja/update", headers: { ...headers, authorization: "Bearer wrong" }, body });
       assert(refused.status === 401, `POST with a wrong secret: ${refused.status} ${refused.text}`);
       log(`  POST with a wrong secret -> ${refused.status}`);
-      assert(!output.includes(ENV.PASSNINJA_API_KEY) && !output.includes(WEBHOOK_SECRET), "wrangler dev printed a secret");
-      checkWarnings("wrangler dev", output);
-    } finally {
-      await stop();
-    }
+      assert(!output().includes(ENV.PASSNINJA_API_KEY) && !output().includes(WEBHOOK_SECRET), "wrangler dev printed a secret");
+    });
+
+    // A Worker of one's own using createHandler from "passbridge": the workerd build.
+    const appOut = join(TMP, "app-dist");
+    const app = mustSucceed(
+      "wrangler deploy --dry-run (wrangler.app.toml)",
+      await run(wrangler, ["deploy", "--dry-run", "--outdir", appOut, "--config", "wrangler.app.toml"], { cwd: CONSUMER, env: wranglerEnv, timeoutMs: 120_000 }),
+    );
+    checkWarnings("wrangler deploy --dry-run", app.out + app.err);
+    const appBundle = readFileSync(join(appOut, "app.js"), "utf8");
+    assert(appBundle.includes("node_modules/passbridge/js/klaviyo-workerd.mjs"), "the Worker bundle of worker/app.mjs does not use js/klaviyo-workerd.mjs");
+    assert(!appBundle.includes("wasmBase64"), "the Worker bundle of worker/app.mjs carries the inlined wasm");
+    assert(readdirSync(appOut).filter((f) => f.endsWith(".wasm")).length === 1, "the Worker bundle of worker/app.mjs has no .wasm module");
+    log(`  worker/app.mjs (import { createHandler } from "passbridge"): bundled with js/klaviyo-workerd.mjs + the .wasm module`);
+    await wranglerDev("wrangler.app.toml", async (port) => {
+      const body = JSON.stringify(PROFILE);
+      const r = await request(port, { method: "POST", path: "/", headers: { "content-type": "application/json" }, body });
+      assert(r.status === 200, `POST / (worker/app.mjs): ${r.status} ${r.text}`);
+      assertDeepEqual(JSON.parse(r.text), EXPECTED_DRY_RUN, "createHandler dry run in workerd");
+      log(`  POST / (worker/app.mjs) -> ${r.status}, the same dry run`);
+    });
   });
 
   await check("types", async () => {
