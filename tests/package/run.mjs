@@ -37,14 +37,6 @@ const WEBHOOK_SECRET = "consumer-webhook-secret-5f1c9a";
 
 const CHECKS = ["node", "browser", "workerd", "types"];
 
-// esbuild warns about duplicate keys in wasm-bindgen 0.2.130's --target web
-// glue: it writes one `import * as importN` and one import-object key per wasm
-// import taken directly from a JS snippet, all with the same module name (see
-// the report on issue 9; the fix belongs in src/wasm.rs). While pkg/passbridge.js
-// has that shape, the consumer's bundlers print these warnings: they are
-// counted and shown as known. Any other warning fails the check.
-const KNOWN_WARNINGS = [/Duplicate key "\.\/snippets\/passbridge-[0-9a-f]+\/[^"]+" in object literal \[duplicate-object-key\]/];
-
 // ---------------------------------------------------------------- helpers
 
 function log(line = "") {
@@ -100,22 +92,13 @@ function assertDeepEqual(actual, expected, what) {
   }
 }
 
-/** Warnings in a tool's output: every `▲ [WARNING]` block title, split into known and unexpected. */
-function warnings(text) {
-  const titles = text
-    .split("\n")
-    .filter((l) => /\[WARNING\]|^\s*warning\b/i.test(l))
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trim());
-  return {
-    known: titles.filter((t) => KNOWN_WARNINGS.some((re) => re.test(t))),
-    other: titles.filter((t) => !KNOWN_WARNINGS.some((re) => re.test(t))),
-  };
-}
-
+/** Fails on any warning in a tool's output (esbuild's and wrangler's `▲ [WARNING]` blocks, `warning:` lines). */
 function checkWarnings(what, text) {
-  const w = warnings(text);
-  if (w.other.length > 0) throw new Error(`${what} printed warnings:\n  ${w.other.join("\n  ")}\n${text}`);
-  if (w.known.length > 0) log(`  (${what}: ${w.known.length} known duplicate-key warnings of the wasm-bindgen glue)`);
+  const found = text
+    .split("\n")
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trim())
+    .filter((l) => /\[WARNING\]|^warning\b/i.test(l));
+  if (found.length > 0) throw new Error(`${what} printed warnings:\n  ${found.join("\n  ")}\n${text}`);
 }
 
 function freePort() {
