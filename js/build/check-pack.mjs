@@ -1,5 +1,6 @@
-// npm's "prepack" step: refuses to pack an unbuilt or incomplete tree, so
-// `npm pack` never produces a tarball that fails at import. It checks that every
+// npm's "prepack" step, after `make -s dist/klaviyo-code-action.mjs` rebuilt
+// what was stale: refuses to pack an incomplete tree, so `npm pack` never
+// produces a tarball that fails at import. It checks that every
 // entry of package.json's "files" exists (a directory: not empty), and that no
 // ignore file sits inside a listed directory: npm honours nested .gitignore and
 // .npmignore files, and wasm-pack's pkg/.gitignore ("*") once dropped

@@ -194,7 +194,10 @@ let tarball;
 try {
   log(`# pack: npm pack in ${ROOT}`);
   const packed = mustSucceed("npm pack", await run("npm", ["pack", "--json", "--pack-destination", TMP], { cwd: ROOT, env: npmEnv, timeoutMs: 120_000 }));
-  const [info] = JSON.parse(packed.out.slice(packed.out.indexOf("[")));
+  // npm's JSON comes last on stdout, after what the prepack build printed.
+  const at = packed.out.search(/^\[\s*$/m);
+  assert(at >= 0, `npm pack printed no JSON:\n${packed.out}`);
+  const [info] = JSON.parse(packed.out.slice(at));
   tarball = join(TMP, info.filename);
   const files = new Set(info.files.map((f) => f.path));
   log(`${info.filename}: ${info.files.length} files, ${info.size} bytes packed, ${info.unpackedSize} unpacked`);
