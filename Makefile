@@ -24,7 +24,7 @@ PLAYGROUND := dist/playground.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground
+.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package
 
 setup:
 	@bash .ci/setup
@@ -33,6 +33,8 @@ build: setup $(DIST) $(PLAYGROUND)
 
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@mkdir -p $(TMP)
+	@# A fresh pkg/: no stale snippet directory or ignore file can reach the npm tarball.
+	@rm -rf pkg
 	cargo build --lib --release --target wasm32-unknown-unknown --quiet
 	@# wasm-bindgen directly (the pinned CLI), for the flag wasm-pack cannot pass:
 	@# __wbg_reset_state lets a door replace an instance that trapped.
@@ -120,7 +122,12 @@ test-playground: build
 	@mkdir -p $(TMP)/playground
 	bash tests/playground/run.sh
 
-test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground
+# The npm tarball, installed offline into a fresh project outside the tree:
+# Node, browser (Chromium), workerd (wrangler) and TypeScript (tests/package/run.mjs).
+test-package: build
+	timeout 900 node tests/package/run.mjs
+
+test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-package
 
 demo: build
 	node js/demo.mjs
