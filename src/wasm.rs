@@ -22,138 +22,52 @@ use crate::profile::Node;
 use crate::retry::RetryPolicy;
 use crate::value::Value;
 
-// Tiny helpers so that each step of a path costs one crossing (a plain
-// `Reflect.get` plus the half-dozen `is_*` checks would cost one each), and so
-// that no hostile value (a throwing getter, a revoked Proxy) can throw through
-// the wasm frames: an exception unwinding through Rust would skip its cleanup.
-#[wasm_bindgen(inline_js = "
-export function pb_get(o, k) {
-  if (typeof o !== 'object' || o === null) return undefined;
-  try {
-    if (Array.isArray(o)) return /^(0|[1-9][0-9]*)$/.test(k) ? o[k] : undefined;
-    return Object.hasOwn(o, k) ? o[k] : undefined;
-  } catch { return undefined; }
-}
-export async function pb_read_text(res, limit) {
-  const body = res.body;
-  if (body == null || typeof body.getReader !== 'function') {
-    return typeof res.text === 'function' ? String(await res.text()).slice(0, limit) : '';
-  }
-  const reader = body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = limit - size;
-    if (value.byteLength >= room) {
-      chunks.push(value.subarray(0, room));
-      size = limit;
-      reader.cancel().catch(() => {});
-      break;
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength; }
-  return new TextDecoder().decode(bytes);
-}
-export function pb_keys(o) {
-  try { return Object.keys(o); } catch { return null; }
-}
-export function pb_env(o, k) {
-  const v = pb_get(o, k);
-  switch (typeof v) {
-    case 'string': return v;
-    case 'number': case 'boolean': return String(v);
-    default: return undefined;
-  }
-}
-export function pb_entries(o) {
-  try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
-}
-export function pb_set(o, k, v) {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-}
-export function pb_dry_run(method, url, body, headers) {
-  return { dryRun: true, request: { method, url, headers, body } };
-}
-export function pb_kind(v) {
-  switch (typeof v) {
-    case 'undefined': return 0;
-    case 'object': {
-      if (v === null) return 1;
-      try {
-        if (Array.isArray(v)) return 5;
-        // JSON data is a plain object: its prototype is a realm's root
-        // (Object.prototype) or null. Anything else (Date, Map, Set, typed
-        // arrays, class instances) is decided here without enumerating it.
-        const p = Object.getPrototypeOf(v);
-        return p === null || Object.getPrototypeOf(p) === null ? 6 : 8;
-      } catch { return 0; }
-    }
-    case 'boolean': return 2;
-    case 'number': return 3;
-    case 'string': return 4;
-    case 'bigint': return 7;
-    default: return 0;
-  }
-}
-export function pb_deadline(ms) {
-  let controller;
-  try { controller = new AbortController(); } catch {}
-  let timer;
-  const promise = new Promise((_, reject) => {
-    timer = setTimeout(() => {
-      try { controller?.abort(); } catch {}
-      reject('passbridge:timeout');
-    }, ms);
-  });
-  promise.catch(() => {});
-  return { promise, signal: controller?.signal, timer };
-}
-export function pb_cancel(d) { clearTimeout(d.timer); }
-export function pb_text(v) {
-  try { return String(v); } catch { return ''; }
-}
-export function pb_len(v) {
-  try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
-}
-")]
+// The JS helpers live in js/boundary.mjs (linted and loaded like any JS).
+#[wasm_bindgen(module = "/js/boundary.mjs", js_namespace = pb)]
 extern "C" {
     /// `o[k]` for an own property of an object or a canonical index of an
     /// array (as natively: no prototype members, no `length`), else
     /// `undefined` (also when a getter throws).
+    #[wasm_bindgen(js_name = get)]
     fn pb_get(o: &JsValue, k: &JsValue) -> JsValue;
     /// `[[key, string-or-null], …]` of an object's own enumerable properties,
     /// or `null` when reading them throws.
+    #[wasm_bindgen(js_name = entries)]
     fn pb_entries(o: &JsValue) -> JsValue;
     /// The body of a Response as text, at most `limit` bytes (the rest is
     /// cancelled); rejects when reading fails.
+    #[wasm_bindgen(js_name = readText)]
     fn pb_read_text(res: &JsValue, limit: f64) -> JsValue;
     /// An environment variable as text (numbers and booleans as `String(v)`),
     /// in one crossing; `None` when unset or of another type.
+    #[wasm_bindgen(js_name = env)]
     fn pb_env(o: &JsValue, k: &JsValue) -> Option<String>;
     /// `Object.keys(o)`, or `null` when that throws.
+    #[wasm_bindgen(js_name = keys)]
     fn pb_keys(o: &JsValue) -> JsValue;
     /// Defines the own property `k` of a fresh object: never an inherited
     /// setter (a polluted `Object.prototype` cannot intercept or throw).
+    #[wasm_bindgen(js_name = set)]
     fn pb_set(o: &JsValue, k: &JsValue, v: &JsValue);
     /// `{ dryRun: true, request: { method, url, headers, body } }`.
+    #[wasm_bindgen(js_name = dryRun)]
     fn pb_dry_run(method: &JsValue, url: &str, body: &JsValue, headers: &JsValue) -> JsValue;
     /// 0 undefined (or a function/symbol, or a value that throws when
     /// inspected), 1 null, 2 boolean, 3 number, 4 string, 5 array, 6 plain
     /// object, 7 bigint, 8 an object that is not JSON data.
+    #[wasm_bindgen(js_name = kind)]
     fn pb_kind(v: &JsValue) -> u8;
     /// The length of an array or the number of keys of an object (0 if that throws).
+    #[wasm_bindgen(js_name = len)]
     fn pb_len(v: &JsValue) -> u32;
     /// `String(v)` (for a bigint), or "" if that throws.
+    #[wasm_bindgen(js_name = text)]
     fn pb_text(v: &JsValue) -> String;
     /// `{ promise, signal, timer }`: a promise rejected with the timeout mark
     /// after `ms` (aborting `signal`), unless `pb_cancel` clears it first.
+    #[wasm_bindgen(js_name = deadline)]
     fn pb_deadline(ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = cancel)]
     fn pb_cancel(deadline: &JsValue);
 }
 

@@ -1,0 +1,118 @@
+// The boundary's JavaScript helpers, bound in src/wasm.rs through ONE
+// namespace object (`pb`), so the generated glue imports this module once.
+//
+// Each helper costs one crossing instead of several (a plain Reflect.get
+// plus the is_* checks), and none lets a hostile value (a throwing getter, a
+// revoked Proxy) throw through the wasm frames: an exception unwinding
+// through Rust would skip its cleanup. The numbers kind() returns are
+// mirrored by the KIND_* constants in src/wasm.rs.
+
+function pb_get(o, k) {
+  if (typeof o !== 'object' || o === null) return undefined;
+  try {
+    if (Array.isArray(o)) return /^(0|[1-9][0-9]*)$/.test(k) ? o[k] : undefined;
+    return Object.hasOwn(o, k) ? o[k] : undefined;
+  } catch { return undefined; }
+}
+async function pb_read_text(res, limit) {
+  const body = res.body;
+  if (body == null || typeof body.getReader !== 'function') {
+    return typeof res.text === 'function' ? String(await res.text()).slice(0, limit) : '';
+  }
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = limit - size;
+    if (value.byteLength >= room) {
+      chunks.push(value.subarray(0, room));
+      size = limit;
+      reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength; }
+  return new TextDecoder().decode(bytes);
+}
+function pb_keys(o) {
+  try { return Object.keys(o); } catch { return null; }
+}
+function pb_env(o, k) {
+  const v = pb_get(o, k);
+  switch (typeof v) {
+    case 'string': return v;
+    case 'number': case 'boolean': return String(v);
+    default: return undefined;
+  }
+}
+function pb_entries(o) {
+  try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
+}
+function pb_set(o, k, v) {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+function pb_dry_run(method, url, body, headers) {
+  return { dryRun: true, request: { method, url, headers, body } };
+}
+function pb_kind(v) {
+  switch (typeof v) {
+    case 'undefined': return 0;
+    case 'object': {
+      if (v === null) return 1;
+      try {
+        if (Array.isArray(v)) return 5;
+        // JSON data is a plain object: its prototype is a realm's root
+        // (Object.prototype) or null. Anything else (Date, Map, Set, typed
+        // arrays, class instances) is decided here without enumerating it.
+        const p = Object.getPrototypeOf(v);
+        return p === null || Object.getPrototypeOf(p) === null ? 6 : 8;
+      } catch { return 0; }
+    }
+    case 'boolean': return 2;
+    case 'number': return 3;
+    case 'string': return 4;
+    case 'bigint': return 7;
+    default: return 0;
+  }
+}
+function pb_deadline(ms) {
+  let controller;
+  try { controller = new AbortController(); } catch {}
+  let timer;
+  const promise = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      try { controller?.abort(); } catch {}
+      reject('passbridge:timeout');
+    }, ms);
+  });
+  promise.catch(() => {});
+  return { promise, signal: controller?.signal, timer };
+}
+function pb_cancel(d) { clearTimeout(d.timer); }
+function pb_text(v) {
+  try { return String(v); } catch { return ''; }
+}
+function pb_len(v) {
+  try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
+}
+
+export const pb = {
+  get: pb_get,
+  readText: pb_read_text,
+  keys: pb_keys,
+  env: pb_env,
+  entries: pb_entries,
+  set: pb_set,
+  dryRun: pb_dry_run,
+  kind: pb_kind,
+  deadline: pb_deadline,
+  cancel: pb_cancel,
+  text: pb_text,
+  len: pb_len,
+};
