@@ -54,6 +54,17 @@ pub struct Answer {
     pub outcome: &'static str,
     pub code: Option<&'static str>,
     pub upstream_status: Option<u16>,
+    /// The delivery ledger's log fields, for requests that got a delivery id.
+    pub delivery: Option<Box<DeliveryLog>>,
+}
+
+/// Log fields of a delivery: its public id, the ledger state after the
+/// request (`None`: not recorded), and whether the answer was replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryLog {
+    pub id: String,
+    pub ledger: Option<&'static str>,
+    pub replayed: bool,
 }
 
 impl Answer {
@@ -68,6 +79,7 @@ impl Answer {
             outcome,
             code: None,
             upstream_status: None,
+            delivery: None,
         }
     }
 
@@ -94,16 +106,17 @@ impl Answer {
             outcome: "error",
             code: Some(code),
             upstream_status: None,
+            delivery: None,
         }
     }
 
-    fn with_header(mut self, name: &'static str, value: String) -> Answer {
+    pub fn with_header(mut self, name: &'static str, value: String) -> Answer {
         self.headers.push((name, value));
         self
     }
 
     /// Adds members to a problem body (before its closing brace).
-    fn with_member(mut self, name: &str, value_json: &str) -> Answer {
+    pub fn with_member(mut self, name: &str, value_json: &str) -> Answer {
         if self.body.ends_with('}') {
             self.body.pop();
             self.body.push(',');
@@ -380,7 +393,7 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     let route = match ROUTES.iter().find(|r| r.path == path) {
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
-        None => "(unknown)",
+        None => crate::ledger::admin::label_of(path).unwrap_or("(unknown)"),
     };
     let mut line = String::from("{\"route\":");
     push_json_string(&mut line, route);
@@ -405,6 +418,23 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
         Some(f) if !f.is_empty() => push_json_string(&mut line, &f),
         _ => line.push_str("null"),
     }
+    let d = answer.delivery.as_deref();
+    line.push_str(",\"delivery\":");
+    match d {
+        Some(d) => push_json_string(&mut line, &d.id),
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"ledger\":");
+    match d.and_then(|d| d.ledger) {
+        Some(l) => push_json_string(&mut line, l),
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"replayed\":");
+    line.push_str(if d.is_some_and(|d| d.replayed) {
+        "true"
+    } else {
+        "false"
+    });
     line.push('}');
     line
 }
