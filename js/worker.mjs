@@ -52,6 +52,29 @@ async function drainWithin(request, limit, ms) {
   }
 }
 
+/**
+ * Runs the statements the core asks for (`[{ sql, params }]`, JSON) as one D1
+ * batch (one transaction) and returns `[{ changes, rows }]` as JSON. The core
+ * decides which statements and what their results mean; this only executes.
+ */
+function ledgerRunner(env) {
+  return async (statementsJson) => {
+    const db = env.LEDGER;
+    const statements = JSON.parse(statementsJson).map((s) => db.prepare(s.sql).bind(...s.params));
+    const results = await db.batch(statements);
+    return JSON.stringify(results.map((r) => ({ changes: r.meta?.changes ?? 0, rows: r.results ?? [] })));
+  };
+}
+
+/** One app per Worker instance: mappings are parsed once, on first use. */
+function appFor(env) {
+  if (app === null || appEnv !== env) {
+    app = new WorkerApp(env);
+    appEnv = env;
+  }
+  return app;
+}
+
 const INTERNAL_ERROR = JSON.stringify({
   type: "urn:passbridge:error:internal_error",
   title: "Internal Server Error",
@@ -64,12 +87,9 @@ export default {
   async fetch(request, env) {
     const started = Date.now();
     try {
-      // One app per Worker instance: mappings are parsed once, on first use.
-      if (app === null || appEnv !== env) {
-        app = new WorkerApp(env);
-        appEnv = env;
-      }
-      const path = new URL(request.url).pathname;
+      const app = appFor(env);
+      const url = new URL(request.url);
+      const path = url.pathname;
       const h = request.headers;
       const flowId = h.get("x-klaviyo-flow-id") ?? undefined;
       let answer = app.gate(
@@ -90,7 +110,20 @@ export default {
         answer =
           body === null
             ? app.tooLarge(path, started, flowId)
-            : await app.handle(path, body, (url, init) => fetch(url, init), started, flowId);
+            : await app.handle(
+                path,
+                body,
+                (url, init) => fetch(url, init),
+                started,
+                flowId,
+                {
+                  method: request.method,
+                  query: url.search,
+                  idempotencyKey: h.get("idempotency-key") ?? undefined,
+                  authorization: h.get("authorization") ?? undefined,
+                },
+                ledgerRunner(env),
+              );
       }
       console.log(answer.log);
       return new Response(request.method === "HEAD" ? null : answer.body, {
@@ -106,5 +139,19 @@ export default {
         headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
       });
     }
+  },
+
+  // The ledger's clean-up (worker.toml [triggers] crons): what to delete is the core's rule.
+  async scheduled(controller, env, ctx) {
+    const started = Date.now();
+    const run = appFor(env)
+      .retention(started, ledgerRunner(env))
+      .then((line) => console.log(line))
+      .catch((error) => {
+        const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";
+        console.log(JSON.stringify({ outcome: "retention", error: name, durationMs: Date.now() - started }));
+      });
+    ctx.waitUntil(run);
+    await run;
   },
 };
