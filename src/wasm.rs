@@ -927,25 +927,17 @@ impl JsWorkerApp {
             let e = Error::invalid_config("no fetch function");
             return Promise::resolve(&done(&mark(crate::worker::failure(&e))));
         };
-        match runner.filter(|_| recorded) {
-            Some(runner) => future_to_promise(async move {
-                let answer =
-                    worker_ledger::deliver(runner, built, route, id, request, body, fetch, now_ms)
-                        .await;
-                Ok(answer_to_js(&path, &answer, started_ms, flow_id.as_deref()))
-            }),
-            None => {
-                let mode = config.mode;
-                future_to_promise(async move {
-                    let answer = match drive(&built, &request, &fetch).await {
-                        Ok(outcome) => crate::worker::success(&outcome),
-                        Err((e, _)) => crate::worker::failure(&e),
-                    };
-                    let answer = crate::ledger::unrecorded(answer, &id, mode, route.path);
-                    Ok(answer_to_js(&path, &answer, started_ms, flow_id.as_deref()))
-                })
-            }
-        }
+        // One future for both: recorded deliveries go through the ledger,
+        // the others are sent as before (and only tagged with their id).
+        let runner = runner.filter(|_| recorded);
+        let mode = config.mode;
+        future_to_promise(async move {
+            let answer = worker_ledger::deliver(
+                runner, mode, built, route, id, request, body, fetch, now_ms,
+            )
+            .await;
+            Ok(answer_to_js(&path, &answer, started_ms, flow_id.as_deref()))
+        })
     }
 
     /// The `scheduled` clean-up of the ledger; resolves to its log line.

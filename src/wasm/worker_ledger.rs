@@ -84,10 +84,12 @@ fn now() -> u64 {
     js_sys::Date::now().max(0.0) as u64
 }
 
-/// A recorded delivery: claim, then send once if the core says so, then record.
+/// A delivery: when recorded (a runner is given), claim, then send once if
+/// the core says so, then record; otherwise send as without a ledger.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn deliver(
-    runner: Runner,
+    runner: Option<Runner>,
+    mode: ledger::Mode,
     built: Rc<Built>,
     route: &'static Route,
     id: String,
@@ -96,6 +98,13 @@ pub(super) async fn deliver(
     fetch: Function,
     started_ms: u64,
 ) -> Answer {
+    let Some(runner) = runner else {
+        let answer = match drive(&built, &request, &fetch).await {
+            Ok(outcome) => worker::success(&outcome),
+            Err((e, _)) => worker::failure(&e),
+        };
+        return ledger::unrecorded(answer, &id, mode, route.path);
+    };
     let claim = ledger::claim(
         &NewDelivery {
             id: &id,
