@@ -602,3 +602,45 @@ fn health_gains_the_ledger_member() {
     assert_eq!(m.code, Some("missing_config"));
     assert!(m.body.contains("LEDGER"));
 }
+
+/// Seeded random inputs through every parser of the ledger: no panic, and
+/// every refusal is an answer with a status.
+#[test]
+fn no_panic_on_random_input() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const ALPHABET: &[u8] = b"/%+=&?.-_0123456789abcdefABCDEFxyz \t\"{}[]:,";
+    let mut text = |n: usize| -> String {
+        let mut s = String::new();
+        for _ in 0..n {
+            let r = next();
+            if r % 17 == 0 {
+                s.push(char::from_u32((r >> 8) as u32 % 0x11_0000).unwrap_or('é'));
+            } else {
+                s.push(char::from(ALPHABET[(r >> 8) as usize % ALPHABET.len()]));
+            }
+        }
+        s
+    };
+    for i in 0..3000 {
+        let t = text(i % 60);
+        let _ = admin::parse_list_query(&t);
+        let _ = admin::gate("GET", &format!("/deliveries/{t}"), Some(&t), Some("s"));
+        let _ = admin::gate("POST", &format!("/deliveries{t}"), None, Some("s"));
+        let _ = admin::parse_resolve(&t);
+        let _ = parse_results(&t, 1);
+        let _ = parse_days(Some(&t));
+        let _ = Mode::parse(Some(&t));
+        let _ = parse_key_template(Some(&t));
+        let _ = delivery_key::<&serde_json::Value>("/r", Some(&t), None, None, None, t.as_bytes());
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&t) {
+            let _ = Row::from_json(&v);
+        }
+        let _ = iso_time((i as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+    }
+}
