@@ -87,6 +87,9 @@ test-wasm: build
 test-node: build
 	node --test --test-reporter=spec tests/js/
 
+# Every Worker suite runs on a local D1 migrated from migrations/ (tests/worker/helpers.mjs
+# applies them to each Miniflare database; ledger-restart.test.mjs runs
+# `wrangler d1 migrations apply passbridge-ledger --local` itself).
 test-worker: build
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node --test --test-concurrency=1 --test-reporter=spec tests/worker/
@@ -151,5 +154,7 @@ dev: build
 	echo "    -H 'Authorization: Bearer $$secret' -H 'Content-Type: application/json' \\"; \
 	echo "    -d '{\"person\":{\"external_id\":\"5d2b3f8a9c0e1f2a3b\",\"properties\":{\"loyalty_points\":1500,\"loyalty_tier\":\"Gold\"}}}'"; \
 	echo
+	@# The local ledger (.wrangler/state): create or update its table first.
+	$(WRANGLER_ENV) CI=1 wrangler d1 migrations apply passbridge-ledger --local --config worker.toml --env dev
 	$(WRANGLER_ENV) wrangler dev --local --config worker.toml --env dev --ip 127.0.0.1 --port $(DEV_PORT) \
 	  --inspector-port $$(( $(DEV_PORT) + 1000 )) --show-interactive-dev-session=false

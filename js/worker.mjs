@@ -69,18 +69,37 @@ function send(answer) {
   return new Response(answer.page ? playgroundPage : answer.body, { status: answer.status, headers: answer.headers });
 }
 
+/**
+ * Runs the statements the core asks for (`[{ sql, params }]`, JSON) as one D1
+ * batch (one transaction) and returns `[{ changes, rows }]` as JSON. The core
+ * decides which statements and what their results mean; this only executes.
+ */
+function ledgerRunner(env) {
+  return async (statementsJson) => {
+    const db = env.LEDGER;
+    const statements = JSON.parse(statementsJson).map((s) => db.prepare(s.sql).bind(...s.params));
+    const results = await db.batch(statements);
+    return JSON.stringify(results.map((r) => ({ changes: r.meta?.changes ?? 0, rows: r.results ?? [] })));
+  };
+}
+
+/** One app per Worker instance: mappings are parsed once, on first use. */
+function appFor(env) {
+  if (app === null || appEnv !== env) {
+    app = new WorkerApp(env);
+    appEnv = env;
+  }
+  return app;
+}
+
 export default {
   async fetch(request, env) {
     const started = Date.now();
     const { method, headers } = request;
     let path = "/";
     try {
-      // One app per Worker instance: mappings are parsed once, on first use.
-      if (app === null || appEnv !== env) {
-        app = new WorkerApp(env);
-        appEnv = env;
-      }
       path = new URL(request.url).pathname;
+      appFor(env);
       // GET / is the playground page; the core decides (src/worker.rs home_page).
       let answer = app.gate(method, path, headers, started);
       if (answer !== null) {
@@ -97,7 +116,13 @@ export default {
         throw error;
       }
       if (body === null) return send(app.tooLarge(path, headers, started));
-      return send(await app.handle(path, body, headers, (url, init) => fetch(url, init), started));
+      const info = {
+        method,
+        query: new URL(request.url).search,
+        idempotencyKey: headers.get("idempotency-key") ?? undefined,
+        authorization: headers.get("authorization") ?? undefined,
+      };
+      return send(await app.handle(path, body, headers, (url, init) => fetch(url, init), started, info, ledgerRunner(env)));
     } catch (error) {
       // A trap (a panic, memory exhausted) leaves the instance unusable:
       // start a fresh one so memory does not stay at its peak.
@@ -120,5 +145,19 @@ export default {
         });
       }
     }
+  },
+
+  // The ledger's clean-up (worker.toml [triggers] crons): what to delete is the core's rule.
+  async scheduled(controller, env, ctx) {
+    const started = Date.now();
+    const run = appFor(env)
+      .retention(started, ledgerRunner(env))
+      .then((line) => console.log(line))
+      .catch((error) => {
+        const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";
+        console.log(JSON.stringify({ outcome: "retention", error: name, durationMs: Date.now() - started }));
+      });
+    ctx.waitUntil(run);
+    await run;
   },
 };

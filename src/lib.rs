@@ -10,6 +10,7 @@ pub mod error;
 pub mod filters;
 pub mod handler;
 pub mod http;
+pub mod ledger;
 pub mod mapping;
 pub mod outcome;
 pub mod playground;

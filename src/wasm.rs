@@ -630,6 +630,9 @@ async fn sleep(ms: u64) {
 
 // ---------------------------------------------------------------- the Worker
 
+/// The delivery ledger's driver (statements run through the entry's D1 runner).
+mod worker_ledger;
+
 /// The Cloudflare Worker proxy: `new WorkerApp(env)` once per instance, then
 /// `gate(…)` for the checks that need no body and `handle(…)` for the rest.
 /// Every rule is in `crate::worker`; this only converts and drives.
@@ -639,6 +642,8 @@ pub struct JsWorkerApp {
     /// One handler per route, built (mapping parsed) on first use and kept,
     /// or the configuration error every request of that route reports.
     built: RefCell<Vec<(&'static str, BuiltOrError)>>,
+    /// The delivery ledger's settings, read on first use.
+    ledger: RefCell<Option<Result<Rc<crate::ledger::Config>, Error>>>,
 }
 
 type BuiltOrError = Result<Rc<Built>, Error>;
@@ -650,6 +655,7 @@ impl JsWorkerApp {
         JsWorkerApp {
             env,
             built: RefCell::new(Vec::new()),
+            ledger: RefCell::new(None),
         }
     }
 
@@ -673,15 +679,34 @@ impl JsWorkerApp {
             content_length: content_length.as_deref(),
             authorization: authorization.as_deref(),
         };
-        let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_WEBHOOK_SECRET");
-        match crate::worker::gate(&incoming, secret.as_deref(), env!("CARGO_PKG_VERSION")) {
-            crate::worker::Gate::Answer(a) => {
+        let early = if crate::ledger::admin::is_admin_path(path) {
+            // The review API: its own secret, its own checks.
+            let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_ADMIN_SECRET");
+            crate::ledger::admin::gate(method, path, incoming.authorization, secret.as_deref())
+                .err()
+        } else {
+            let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_WEBHOOK_SECRET");
+            match crate::worker::gate(&incoming, secret.as_deref(), env!("CARGO_PKG_VERSION")) {
+                crate::worker::Gate::Answer(a)
+                    if path == crate::worker::HEALTH_PATH && a.status == 200 =>
+                {
+                    Some(crate::ledger::with_health(
+                        a,
+                        worker_ledger::health(&self.env),
+                    ))
+                }
+                crate::worker::Gate::Answer(a) => Some(a),
+                crate::worker::Gate::Proceed(_) => None,
+            }
+        };
+        match early {
+            Some(a) => {
                 let answer = answer_to_js(method, path, &a, started_ms, headers);
                 let drain = crate::worker::drain_before_early_answer(incoming.content_length);
                 set(&answer, "drainBody", &JsValue::from_bool(drain));
                 answer
             }
-            crate::worker::Gate::Proceed(_) => JsValue::NULL,
+            None => JsValue::NULL,
         }
     }
 
@@ -723,7 +748,11 @@ impl JsWorkerApp {
         )
     }
 
-    /// Runs a route on a body that passed `gate`. Always resolves to an answer.
+    /// Runs a route (or a review request) on a body that passed `gate`.
+    /// `request` is `{ method, query, idempotencyKey }`; `ledger` runs the
+    /// core's D1 statements: `(statementsJson) => Promise<resultsJson>`.
+    /// Always resolves to an answer.
+    #[allow(clippy::too_many_arguments)]
     pub fn handle(
         &self,
         path: String,
@@ -731,16 +760,53 @@ impl JsWorkerApp {
         headers: Headers,
         fetch: JsValue,
         started_ms: f64,
+        request: JsValue,
+        ledger: JsValue,
     ) -> Promise {
+        let field = |k: &str| pb_env(&request, &JsValue::from_str(k));
+        let method = field("method").unwrap_or_else(|| "POST".to_string());
+        // Every answer below is to a request that passed authentication.
         let done = |a: &crate::worker::Answer| {
             answer_to_js(
-                "POST",
+                &method,
                 &path,
                 &a.clone().authenticated(),
                 started_ms,
                 &headers,
             )
         };
+        let runner = worker_ledger::Runner::from_js(&ledger);
+        let now_ms = started_ms.max(0.0) as u64;
+        if crate::ledger::admin::is_admin_path(&path) {
+            let secret = JsEnv(self.env.clone()).var("PASSBRIDGE_ADMIN_SECRET");
+            let auth = field("authorization");
+            let route = match crate::ledger::admin::gate(
+                &method,
+                &path,
+                auth.as_deref(),
+                secret.as_deref(),
+            ) {
+                Ok(r) => r,
+                Err(a) => {
+                    return Promise::resolve(&answer_to_js(
+                        &method, &path, &a, started_ms, &headers,
+                    ))
+                }
+            };
+            let query = field("query").unwrap_or_default();
+            let env = self.env.clone();
+            return future_to_promise(async move {
+                let answer =
+                    worker_ledger::review(env, runner, route, query, body, fetch, now_ms).await;
+                Ok(answer_to_js(
+                    &method,
+                    &path,
+                    &answer.authenticated(),
+                    started_ms,
+                    &headers,
+                ))
+            });
+        }
         let Some(route) = crate::worker::ROUTES.iter().find(|r| r.path == path) else {
             return Promise::resolve(&done(&crate::worker::Answer::problem(
                 404,
@@ -755,6 +821,14 @@ impl JsWorkerApp {
             Ok(b) => b,
             Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
         };
+        let config = match self.ledger_config() {
+            Ok(c) => c,
+            Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
+        };
+        let recorded = config.mode.records(route.path);
+        if recorded && !worker_ledger::has_binding(&self.env) {
+            return Promise::resolve(&done(&crate::ledger::missing_binding(config.mode)));
+        }
         let parsed = match crate::worker::parse_body(&body) {
             Ok(v) => v,
             Err(a) => return Promise::resolve(&done(&a)),
@@ -763,32 +837,62 @@ impl JsWorkerApp {
             Ok(pe) => pe,
             Err(a) => return Promise::resolve(&done(&a)),
         };
+        let key = match crate::ledger::delivery_key(
+            route.path,
+            field("idempotencyKey").as_deref(),
+            config.key_template.as_ref(),
+            profile,
+            event,
+            body.as_bytes(),
+        ) {
+            Ok(k) => k,
+            Err(a) => return Promise::resolve(&done(&a)),
+        };
+        let id = crate::ledger::delivery_id(route.path, &key);
+        let mark =
+            |a: crate::worker::Answer| crate::ledger::unrecorded(a, &id, config.mode, route.path);
         let request = match built.handler.plan(profile, event, &JsEnv(self.env.clone())) {
             Ok(Plan::Skip(reason)) => {
-                return Promise::resolve(&done(&crate::worker::success(&Outcome::skipped(reason))))
+                return Promise::resolve(&done(&mark(crate::worker::success(&Outcome::skipped(
+                    reason,
+                )))))
             }
             Ok(Plan::Send(request)) if built.dry_run => {
-                return Promise::resolve(&done(&crate::worker::dry_run(&request)))
+                return Promise::resolve(&done(&mark(crate::worker::dry_run(&request))))
             }
             Ok(Plan::Send(request)) => request,
-            Err(e) => return Promise::resolve(&done(&crate::worker::failure(&e))),
+            Err(e) => return Promise::resolve(&done(&mark(crate::worker::failure(&e)))),
         };
         let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
             let e = Error::invalid_config("no fetch function");
-            return Promise::resolve(&done(&crate::worker::failure(&e)));
+            return Promise::resolve(&done(&mark(crate::worker::failure(&e))));
         };
+        // One future for both: recorded deliveries go through the ledger,
+        // the others are sent as before (and only tagged with their id).
+        let runner = runner.filter(|_| recorded);
+        let mode = config.mode;
         future_to_promise(async move {
-            let answer = match drive(&built, &request, &fetch).await {
-                Ok(outcome) => crate::worker::success(&outcome),
-                Err((e, _)) => crate::worker::failure(&e),
-            };
+            let answer = worker_ledger::deliver(
+                runner, mode, built, route, id, request, body, fetch, now_ms,
+            )
+            .await;
             Ok(answer_to_js(
-                "POST",
+                &method,
                 &path,
                 &answer.authenticated(),
                 started_ms,
                 &headers,
             ))
+        })
+    }
+
+    /// The `scheduled` clean-up of the ledger; resolves to its log line.
+    pub fn retention(&self, now_ms: f64, ledger: JsValue) -> Promise {
+        let env = self.env.clone();
+        let runner = worker_ledger::Runner::from_js(&ledger);
+        future_to_promise(async move {
+            let line = worker_ledger::retention(env, runner, now_ms.max(0.0) as u64).await;
+            Ok(JsValue::from_str(&line))
         })
     }
 }
@@ -798,26 +902,19 @@ impl JsWorkerApp {
         if let Some((_, b)) = self.built.borrow().iter().find(|(p, _)| *p == route.path) {
             return b.clone();
         }
-        // The route picks provider and operation; everything else comes from the variables.
-        let route_options = Options {
-            provider: Some(route.provider.to_string()),
-            operation: Some(route.operation.to_string()),
-            ..Options::default()
-        };
-        let built = route_options
-            .with_env(&JsEnv(self.env.clone()))
-            .and_then(|options| {
-                let budget = options
-                    .budget_ms
-                    .unwrap_or(crate::worker::DEFAULT_BUDGET_MS);
-                Ok(Rc::new(Built {
-                    handler: Handler::new(&options)?,
-                    dry_run: options.dry_run.unwrap_or(false),
-                    policy: RetryPolicy::with_budget(budget),
-                }))
-            });
+        let built = worker_ledger::build_route(&self.env, route);
         self.built.borrow_mut().push((route.path, built.clone()));
         built
+    }
+
+    /// The ledger settings, read once (or the error every route request reports).
+    fn ledger_config(&self) -> Result<Rc<crate::ledger::Config>, Error> {
+        if let Some(c) = self.ledger.borrow().as_ref() {
+            return c.clone();
+        }
+        let config = worker_ledger::config(&self.env).map(Rc::new);
+        *self.ledger.borrow_mut() = Some(config.clone());
+        config
     }
 }
 

@@ -57,6 +57,17 @@ pub struct Answer {
     /// True once the request passed authentication: only then is anything
     /// the caller sent (the Klaviyo flow id) written to the log.
     pub authenticated: bool,
+    /// The delivery ledger's log fields, for requests that got a delivery id.
+    pub delivery: Option<Box<DeliveryLog>>,
+}
+
+/// Log fields of a delivery: its public id, the ledger state after the
+/// request (`None`: not recorded), and whether the answer was replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryLog {
+    pub id: String,
+    pub ledger: Option<&'static str>,
+    pub replayed: bool,
 }
 
 impl Answer {
@@ -72,6 +83,7 @@ impl Answer {
             code: None,
             upstream_status: None,
             authenticated: false,
+            delivery: None,
         }
     }
 
@@ -99,6 +111,7 @@ impl Answer {
             code: Some(code),
             upstream_status: None,
             authenticated: false,
+            delivery: None,
         }
     }
 
@@ -108,13 +121,13 @@ impl Answer {
         self
     }
 
-    fn with_header(mut self, name: &'static str, value: String) -> Answer {
+    pub fn with_header(mut self, name: &'static str, value: String) -> Answer {
         self.headers.push((name, value));
         self
     }
 
     /// Adds members to a problem body (before its closing brace).
-    fn with_member(mut self, name: &str, value_json: &str) -> Answer {
+    pub fn with_member(mut self, name: &str, value_json: &str) -> Answer {
         if self.body.ends_with('}') {
             self.body.pop();
             self.body.push(',');
@@ -252,6 +265,7 @@ pub fn home_page(method: &str, path: &str) -> Option<Answer> {
             code: None,
             upstream_status: None,
             authenticated: false,
+            delivery: None,
         },
         _ => method_not_allowed("GET"),
     })
@@ -482,7 +496,7 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
         None if path == HOME_PATH => HOME_PATH,
-        None => "(unknown)",
+        None => crate::ledger::admin::label_of(path).unwrap_or("(unknown)"),
     };
     let mut line = String::from("{\"route\":");
     push_json_string(&mut line, route);
@@ -507,6 +521,23 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
         Some(f) if answer.authenticated && is_flow_id(f) => push_json_string(&mut line, f),
         _ => line.push_str("null"),
     }
+    let d = answer.delivery.as_deref();
+    line.push_str(",\"delivery\":");
+    match d {
+        Some(d) => push_json_string(&mut line, &d.id),
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"ledger\":");
+    match d.and_then(|d| d.ledger) {
+        Some(l) => push_json_string(&mut line, l),
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"replayed\":");
+    line.push_str(if d.is_some_and(|d| d.replayed) {
+        "true"
+    } else {
+        "false"
+    });
     line.push('}');
     line
 }

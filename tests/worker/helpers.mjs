@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { statSync } from 'node:fs';
+import { statSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Miniflare } from 'miniflare';
@@ -64,6 +64,27 @@ export async function closedPort() {
 
 let flowCounter = 0;
 
+/** The D1 migrations in migrations/, in order (what `wrangler d1 migrations apply` runs). */
+export function migrationStatements() {
+  const dir = new URL('migrations/', `file://${ROOT}`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  assert.ok(files.length > 0, 'no migrations in migrations/');
+  return files.flatMap((f) =>
+    readFileSync(new URL(f, dir), 'utf8')
+      .split('\n')
+      .map((line) => line.replace(/--.*$/, ''))
+      .join('\n')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}
+
+/** Applies the migrations to a D1 database (a fresh local one per test Worker). */
+export async function applyMigrations(db) {
+  for (const sql of migrationStatements()) await db.prepare(sql).run();
+}
+
 /**
  * Starts js/worker.mjs in Miniflare with `bindings`. Returns a handle:
  *   url      http://127.0.0.1:<port>/ where workerd listens
@@ -72,9 +93,14 @@ let flowCounter = 0;
  *   call(path, init)   dispatches and returns a checked answer (see below)
  *   raw(head, chunks)  a hand-written HTTP/1.1 request over a socket
  *   logFor(flowId)     the log line carrying that flow id (waits, bounded)
+ *   db       the LEDGER D1 database (migrated), unless `ledger: false`
  *   stop()   disposes Miniflare (idempotent)
+ *
+ * Every Worker gets a fresh local D1 database bound as LEDGER (the default
+ * PASSBRIDGE_LEDGER=auto needs it for the non-idempotent routes); pass
+ * `ledger: false` to start one without the binding.
  */
-export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retries = 3 } = {}) {
+export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retries = 3, ledger = true } = {}) {
   await waitForPkg();
   const logs = [];
   const claimed = new Set();
@@ -91,6 +117,7 @@ export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retr
       host: '127.0.0.1',
       port: 0,
       bindings,
+      ...(ledger ? { d1Databases: { LEDGER: `passbridge-ledger-test-${process.pid}-${++flowCounter}` } } : {}),
       // Must return undefined (miniflare validates the return type).
       handleStructuredLogs: ({ level, message }) => {
         if (level === 'log') logs.push(message);
@@ -111,9 +138,15 @@ export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retr
   }
   const url = await mf.ready;
   let stopped = null;
+  let db;
+  if (ledger) {
+    db = await mf.getD1Database('LEDGER');
+    await applyMigrations(db);
+  }
 
   const w = {
     mf,
+    db,
     url,
     port: Number(url.port),
     logs,
@@ -125,7 +158,7 @@ export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retr
      * { status, headers, text, json, ms, log } after the common checks; `log`
      * is the Worker's log line for this request (parsed), when a flow id was sent.
      */
-    async call(path, { method = 'POST', headers = {}, body, flowId, auth = AUTH, json } = {}) {
+    async call(path, { method = 'POST', headers = {}, body, flowId, auth = AUTH, json, query = '' } = {}) {
       const h = { ...headers };
       if (auth !== null && auth !== undefined) h.authorization = auth;
       if (json !== undefined) {
@@ -137,7 +170,7 @@ export async function startWorker(bindings, { scriptPath = 'js/worker.mjs', retr
       if (id !== null) h['x-klaviyo-flow-id'] = id;
       const started = performance.now();
       w.sent++;
-      const res = await mf.dispatchFetch(new URL(path, url), { method, headers: h, body });
+      const res = await mf.dispatchFetch(new URL(path + query, url), { method, headers: h, body });
       const text = await res.text();
       const ms = performance.now() - started;
       const answer = { status: res.status, headers: res.headers, text, ms, json: undefined, log: undefined };
@@ -214,7 +247,13 @@ async function waitUntil(find, timeoutMs, describe, waiters) {
 
 /** Texts that must never show in an answer body. */
 function secretsOf(bindings) {
-  return [bindings.PASSNINJA_API_KEY, bindings.PASSBRIDGE_WEBHOOK_SECRET].filter((s) => typeof s === 'string' && s.length >= 3);
+  return [
+    bindings.PASSNINJA_API_KEY,
+    bindings.WALLETCREW_API_KEY,
+    bindings.JERICOMMERCE_API_KEY,
+    bindings.PASSBRIDGE_WEBHOOK_SECRET,
+    bindings.PASSBRIDGE_ADMIN_SECRET,
+  ].filter((s) => typeof s === 'string' && s.length >= 3);
 }
 
 const STACK_TRACE = /\n\s+at |\bat [^\s]+ \(|\.rs:\d+|wasm-function|RuntimeError|panicked|unreachable executed|\.mjs:\d+/;
@@ -403,9 +442,11 @@ export function assertCleanLogs(logs, secrets) {
     }
     assert.deepEqual(
       Object.keys(v).sort(),
-      ['code', 'durationMs', 'flowId', 'outcome', 'route', 'status', 'upstreamStatus'],
+      ['code', 'delivery', 'durationMs', 'flowId', 'ledger', 'outcome', 'replayed', 'route', 'status', 'upstreamStatus'],
       line,
     );
+    assert.ok(v.delivery === null || /^[0-9a-f]{32}$/.test(v.delivery), line);
+    assert.equal(typeof v.replayed, 'boolean', line);
     assert.equal(typeof v.status, 'number', line);
     assert.equal(typeof v.durationMs, 'number', line);
     assert.ok(v.durationMs >= 0, line);

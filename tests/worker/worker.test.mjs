@@ -87,7 +87,8 @@ describe('worker: main configuration (budget 1500 ms, dry run off)', () => {
   it('GET /health: 200 {ok, service, version}, no secret needed, no configuration revealed', async () => {
     const a = await w.call('/health', { method: 'GET', auth: null });
     assert.equal(a.status, 200);
-    assert.deepEqual(Object.keys(a.json).sort(), ['ok', 'service', 'version']);
+    assert.deepEqual(Object.keys(a.json).sort(), ['ledger', 'ok', 'service', 'version']);
+    assert.equal(a.json.ledger, 'auto', 'the default mode, with the LEDGER binding');
     assert.equal(a.json.ok, true);
     assert.equal(a.json.service, 'passbridge');
     assert.match(a.json.version, /^\d+\.\d+\.\d+/);
@@ -121,7 +122,13 @@ describe('worker: main configuration (budget 1500 ms, dry run off)', () => {
       upstreamStatus: 200,
       durationMs: a.log.durationMs,
       flowId: 'flowgood1',
+      // The update route is not recorded by the default PASSBRIDGE_LEDGER=auto,
+      // but every route request gets its delivery id.
+      delivery: a.headers.get('passbridge-delivery'),
+      ledger: null,
+      replayed: false,
     });
+    assert.match(a.log.delivery, /^[0-9a-f]{32}$/);
     assert.ok(a.log.durationMs >= 0 && a.log.durationMs < 10_000);
   });
 
@@ -559,7 +566,11 @@ describe('worker: main configuration (budget 1500 ms, dry run off)', () => {
     fake.reset();
     script(500, 'ok');
     const c = await w.call('/passninja/create', { json: flatBody({}) });
-    assertProblem(c, 503, 'upstream_unavailable');
+    // The delivery ledger (PASSBRIDGE_LEDGER=auto) holds an uncertain create
+    // for a person: 202, so Klaviyo does not resend it.
+    assert.equal(c.status, 202, c.text);
+    assert.deepEqual(c.json, { accepted: true, ambiguous: true, delivery: c.headers.get('passbridge-delivery'), code: 'upstream_unavailable' });
+    assert.equal(c.log.ledger, 'ambiguous');
     assert.equal(fake.requests.length, 1, 'a retried create would make a second pass');
   });
 

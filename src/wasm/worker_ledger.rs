@@ -1,0 +1,254 @@
+//! The delivery ledger at the boundary: runs the SQL statements the core
+//! (`crate::ledger`) asks for through the entry's D1 runner, sends when the
+//! core says so, and hands every result back to the core. Nothing is decided
+//! here: which row, which state, which answer all come from `crate::ledger`.
+
+use super::{drive, pb_get, pb_kind, Built, JsEnv, KIND_OBJECT};
+use crate::env::Env;
+use crate::error::Error;
+use crate::handler::{Handler, Options};
+use crate::ledger::admin::{self, AdminRoute};
+use crate::ledger::{self, Config, Decision, NewDelivery, Statement, StmtResult};
+use crate::outcome::Plan;
+use crate::retry::RetryPolicy;
+use crate::worker::{self, Answer, Route};
+use js_sys::{Function, Promise};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// The entry's runner: `(statementsJson) => Promise<resultsJson>` (one D1 batch).
+pub(super) struct Runner(pub Function);
+
+impl Runner {
+    pub(super) fn from_js(v: &JsValue) -> Option<Runner> {
+        v.dyn_ref::<Function>().cloned().map(Runner)
+    }
+
+    /// Runs the statements as one batch; `Err` when D1 failed or answered nonsense.
+    async fn run(&self, stmts: &[Statement]) -> Result<Vec<StmtResult>, ()> {
+        let json = ledger::statements_json(stmts);
+        let p = self
+            .0
+            .call1(&JsValue::UNDEFINED, &JsValue::from_str(&json))
+            .map_err(|_| ())?;
+        let v = JsFuture::from(Promise::resolve(&p)).await.map_err(|_| ())?;
+        let text = v.as_string().ok_or(())?;
+        ledger::parse_results(&text, stmts.len()).map_err(|_| ())
+    }
+}
+
+/// Whether the Worker has the D1 binding.
+pub(super) fn has_binding(env: &JsValue) -> bool {
+    pb_kind(&pb_get(env, &JsValue::from_str(ledger::BINDING))) == KIND_OBJECT
+}
+
+/// The ledger settings from the Worker's variables.
+pub(super) fn config(env: &JsValue) -> Result<Config, Error> {
+    let e = JsEnv(env.clone());
+    Config::from_vars(
+        e.var("PASSBRIDGE_LEDGER").as_deref(),
+        e.var("PASSBRIDGE_LEDGER_DAYS").as_deref(),
+        e.var("PASSBRIDGE_DELIVERY_KEY").as_deref(),
+    )
+}
+
+/// `"ledger"` for `GET /health`.
+pub(super) fn health(env: &JsValue) -> &'static str {
+    let mode = JsEnv(env.clone()).var("PASSBRIDGE_LEDGER");
+    ledger::health_status(mode.as_deref(), has_binding(env))
+}
+
+/// The handler of a route, built from the variables (the route picks
+/// provider and operation).
+pub(super) fn build_route(env: &JsValue, route: &Route) -> Result<Rc<Built>, Error> {
+    let route_options = Options {
+        provider: Some(route.provider.to_string()),
+        operation: Some(route.operation.to_string()),
+        ..Options::default()
+    };
+    route_options
+        .with_env(&JsEnv(env.clone()))
+        .and_then(|options| {
+            let budget = options.budget_ms.unwrap_or(worker::DEFAULT_BUDGET_MS);
+            Ok(Rc::new(Built {
+                handler: Handler::new(&options)?,
+                dry_run: options.dry_run.unwrap_or(false),
+                policy: RetryPolicy::with_budget(budget),
+            }))
+        })
+}
+
+fn now() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}
+
+/// A delivery: when recorded (a runner is given), claim, then send once if
+/// the core says so, then record; otherwise send as without a ledger.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn deliver(
+    runner: Option<Runner>,
+    mode: ledger::Mode,
+    built: Rc<Built>,
+    route: &'static Route,
+    id: String,
+    request: crate::http::HttpRequest,
+    input: String,
+    fetch: Function,
+    started_ms: u64,
+) -> Answer {
+    let Some(runner) = runner else {
+        let answer = match drive(&built, &request, &fetch).await {
+            Ok(outcome) => worker::success(&outcome),
+            Err((e, _)) => worker::failure(&e),
+        };
+        return ledger::unrecorded(answer, &id, mode, route.path);
+    };
+    let claim = ledger::claim(
+        &NewDelivery {
+            id: &id,
+            route,
+            request: &request,
+            input: &input,
+        },
+        started_ms,
+    );
+    let Ok(results) = runner.run(&claim).await else {
+        return ledger::ledger_unavailable(Some(&id));
+    };
+    let mut decision = ledger::after_claim(&id, route.path, started_ms, &results);
+    loop {
+        match decision {
+            Decision::Send => break,
+            Decision::Answer(a) => return a,
+            Decision::RunThenAnswer(stmts, a) => {
+                return match runner.run(&stmts).await {
+                    Ok(_) => a,
+                    Err(()) => ledger::ledger_unavailable(Some(&id)),
+                };
+            }
+            Decision::TakeOver(stmts) => {
+                let Ok(results) = runner.run(&stmts).await else {
+                    return ledger::ledger_unavailable(Some(&id));
+                };
+                decision = ledger::after_takeover(&id, &results);
+            }
+        }
+    }
+    let result = drive(&built, &request, &fetch).await.map_err(|(e, _)| e);
+    let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
+    // If this write fails the row stays pending: after 120 s a redelivery
+    // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
+    let _ = runner.run(&stmts).await;
+    answer
+}
+
+/// A review request that passed `admin::gate`.
+pub(super) async fn review(
+    env: JsValue,
+    runner: Option<Runner>,
+    route: AdminRoute,
+    query: String,
+    body: String,
+    fetch: JsValue,
+    started_ms: u64,
+) -> Answer {
+    let Some(runner) = runner.filter(|_| has_binding(&env)) else {
+        let mode = config(&env).map(|c| c.mode).unwrap_or(ledger::Mode::Auto);
+        return ledger::missing_binding(mode);
+    };
+    match route {
+        AdminRoute::List => {
+            let q = match admin::parse_list_query(&query) {
+                Ok(q) => q,
+                Err(a) => return a,
+            };
+            match runner.run(&admin::list(&q)).await {
+                Ok(r) => admin::list_answer(&q, &r),
+                Err(()) => ledger::ledger_unavailable(None),
+            }
+        }
+        AdminRoute::Get(id) => match runner.run(&admin::get(&id)).await {
+            Ok(r) => admin::get_answer(&id, &r),
+            Err(()) => ledger::ledger_unavailable(Some(&id)),
+        },
+        AdminRoute::Resolve(id) => {
+            let to = match admin::parse_resolve(&body) {
+                Ok(s) => s,
+                Err(a) => return a,
+            };
+            match runner.run(&admin::resolve(&id, to, started_ms)).await {
+                Ok(r) => admin::resolve_answer(&id, to, started_ms, &r),
+                Err(()) => ledger::ledger_unavailable(Some(&id)),
+            }
+        }
+        AdminRoute::Resend(id) => resend(env, runner, id, fetch, started_ms).await,
+    }
+}
+
+/// Sends a stored delivery exactly once more: the stored request (method,
+/// URL, body) with the credentials of today, planned again from the stored
+/// webhook body.
+async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms: u64) -> Answer {
+    let Ok(results) = runner.run(&admin::resend(&id, now_ms)).await else {
+        return ledger::ledger_unavailable(Some(&id));
+    };
+    let claimed = match admin::after_resend(&id, &results) {
+        Ok(c) => c,
+        Err(a) => return a,
+    };
+    let undo = |a: Answer| {
+        let stmts = admin::undo_resend(&claimed, now());
+        let runner = &runner;
+        async move {
+            let _ = runner.run(&stmts).await;
+            a
+        }
+    };
+    let Some(route) = ledger::route_of(&claimed.row.route) else {
+        return undo(admin::nothing_to_resend(&claimed)).await;
+    };
+    let built = match build_route(&env, route) {
+        Ok(b) => b,
+        Err(e) => return undo(worker::failure(&e)).await,
+    };
+    let planned = worker::parse_body(&claimed.input).and_then(|parsed| {
+        let (profile, event) = worker::person_and_event(&parsed)?;
+        built
+            .handler
+            .plan(profile, event, &JsEnv(env.clone()))
+            .map_err(|e| worker::failure(&e))
+    });
+    let mut request = match planned {
+        Ok(Plan::Send(request)) if !built.dry_run => request,
+        Ok(Plan::Send(request)) => return undo(worker::dry_run(&request)).await,
+        Ok(Plan::Skip(_)) => return undo(admin::nothing_to_resend(&claimed)).await,
+        Err(a) => return undo(a).await,
+    };
+    // Exactly what was sent the first time; only the headers are new.
+    request.url = claimed.row.request_url.clone();
+    request.body = claimed.row.request_body.clone();
+    let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
+        return undo(worker::failure(&Error::invalid_config("no fetch function"))).await;
+    };
+    let result = drive(&built, &request, &fetch).await.map_err(|(e, _)| e);
+    let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
+    let _ = runner.run(&stmts).await;
+    answer
+}
+
+/// The `scheduled` clean-up; resolves to its log line.
+pub(super) async fn retention(env: JsValue, runner: Option<Runner>, now_ms: u64) -> String {
+    let days = match config(&env) {
+        Ok(c) => c.days,
+        Err(e) => return ledger::retention_log(None, ledger::DEFAULT_DAYS, Some(&e.message)),
+    };
+    let Some(runner) = runner.filter(|_| has_binding(&env)) else {
+        return ledger::retention_log(None, days, Some("no LEDGER binding"));
+    };
+    match runner.run(&ledger::retention(now_ms, days)).await {
+        Ok(r) => ledger::retention_log(r.first().map(|r| r.changes), days, None),
+        Err(()) => ledger::retention_log(None, days, Some("the ledger could not be written")),
+    }
+}

@@ -1,0 +1,139 @@
+// The ledger survives a restart: `wrangler d1 migrations apply --local` on a
+// state directory, `wrangler dev --local --config worker.toml --persist-to`
+// that directory, deliver a balance change, stop wrangler, start it again on
+// the same state, redeliver → the stored answer is replayed and nothing
+// reaches the (fake) provider.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import http from 'node:http';
+import { startFakeJeriCommerce } from '../js/fake-jericommerce.mjs';
+import { waitForPkg, closedPort, httpRequest, ROOT, SECRET, AUTH, EMAIL } from './helpers.mjs';
+
+const READY_TIMEOUT_MS = 45_000;
+const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
+
+function wranglerEnv() {
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+  for (const k of ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_INCLUDE_PROCESS_ENV']) delete env[k];
+  return env;
+}
+
+/** Starts `wrangler dev` on `state`; resolves once it is ready. Returns { port, output(), stop() }. */
+async function startDev(state, envFile, vars) {
+  const port = await closedPort();
+  const inspectorPort = await closedPort();
+  const args = [
+    'dev', '--local', '--config', 'worker.toml', '--persist-to', state,
+    '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--show-interactive-dev-session=false', '--env-file', envFile,
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env: wranglerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let exited = false;
+  const exit = new Promise((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  const onData = (d) => {
+    if (output.length < 200_000) output += d.toString();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const stop = async () => {
+    if (!exited) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 5000).unref())]);
+    }
+    try {
+      process.kill(-child.pid, 0);
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* group is gone */
+    }
+    await Promise.race([exit, new Promise((r) => setTimeout(r, 2000).unref())]);
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!/Ready on/.test(output)) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      assert.fail(`wrangler dev not ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, output: () => output, stop };
+}
+
+describe('the ledger survives a wrangler dev restart (same --persist-to state)', () => {
+  let jc;
+  let dir;
+  let dev;
+
+  before(async () => {
+    await waitForPkg();
+    jc = await startFakeJeriCommerce();
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    dir = mkdtempSync(join(ROOT, '.tmp', 'ledger-restart-'));
+  });
+
+  after(async () => {
+    await dev?.stop();
+    await jc?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deliver, restart, redeliver → replay, no upstream request', async () => {
+    const state = join(dir, 'state');
+    // What `make dev` and a deploy do: apply the migrations (here to the local state).
+    await promisify(execFile)(
+      WRANGLER,
+      ['d1', 'migrations', 'apply', 'passbridge-ledger', '--local', '--config', 'worker.toml', '--persist-to', state],
+      { cwd: ROOT, env: wranglerEnv(), timeout: 60_000 },
+    );
+    const envFile = join(dir, 'secrets.env');
+    writeFileSync(envFile, `JERICOMMERCE_API_KEY=${jc.apiKey}\nPASSBRIDGE_WEBHOOK_SECRET=${SECRET}\n`, { mode: 0o600 });
+    const vars = {
+      JERICOMMERCE_PROGRAM_SLUG: jc.slug,
+      JERICOMMERCE_BASE_URL: jc.url,
+      PASSBRIDGE_DELTA: '{{ event.points }}',
+      PASSBRIDGE_REASON: 'Klaviyo {{ event.reason }}',
+      PASSBRIDGE_DRY_RUN: '0',
+    };
+    const body = JSON.stringify({ person: { email: EMAIL }, event: { points: 120, reason: 'restart' } });
+    const headers = { 'content-type': 'application/json', authorization: AUTH, 'content-length': String(Buffer.byteLength(body)) };
+    const agent = new http.Agent({ keepAlive: false });
+    try {
+      dev = await startDev(state, envFile, vars);
+      const first = await httpRequest(agent, dev.port, { path: '/jericommerce/balance', headers, body });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.headers['idempotent-replayed'], undefined);
+      assert.equal(jc.requests.length, 1);
+      await dev.stop();
+      dev = null;
+
+      dev = await startDev(state, envFile, vars);
+      const again = await httpRequest(agent, dev.port, { path: '/jericommerce/balance', headers, body });
+      assert.equal(again.status, 200, again.text);
+      assert.equal(again.text, first.text);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(again.headers['passbridge-delivery'], first.headers['passbridge-delivery']);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(jc.requests.length, 1, 'the restarted Worker answered from the ledger');
+      assert.equal(jc.balanceOf(EMAIL), 120);
+      for (const s of [SECRET, jc.apiKey, EMAIL]) assert.ok(!dev.output().includes(s), `wrangler output shows ${s}`);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
