@@ -47,7 +47,7 @@ $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 pkg/passbridge_inline.js: $(WASM) js/build/inline-wasm.mjs
 	node js/build/inline-wasm.mjs $(WASM) $@
 
-$(DIST): pkg/passbridge.js pkg/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/build/banner.txt
+$(DIST): pkg/passbridge.js pkg/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/inflate.mjs js/build/banner.txt
 	@mkdir -p dist
 	esbuild js/klaviyo.mjs --bundle --format=esm --platform=neutral --minify --legal-comments=none \
 	  --banner:js="$$(cat js/build/banner.txt)" --outfile=$@ --log-level=warning
@@ -66,7 +66,7 @@ $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
 $(PG_PKG)/passbridge_inline.js: $(PG_PKG)/passbridge_bg.wasm js/build/inline-wasm.mjs
 	node js/build/inline-wasm.mjs $(PG_PKG)/passbridge_bg.wasm $@
 
-$(PLAYGROUND) dist/playground-page.mjs &: $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_inline.js js/playground/main.mjs js/playground/index.html js/playground/style.css js/build/playground.mjs
+$(PLAYGROUND) dist/playground-page.mjs &: $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_inline.js js/playground/main.mjs js/inflate.mjs js/playground/index.html js/playground/style.css js/build/playground.mjs
 	@mkdir -p dist $(TMP)
 	esbuild js/playground/main.mjs --bundle --format=esm --platform=browser --minify --legal-comments=none \
 	  --outfile=$(TMP)/playground.js --log-level=error

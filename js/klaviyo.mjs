@@ -11,8 +11,9 @@
 // handler is first created with options, or first runs.
 
 import { initSync } from "../pkg/passbridge.js";
-import { wasmBase64 } from "../pkg/passbridge_inline.js";
+import { wasmDeflatedBase64, wasmSize } from "../pkg/passbridge_inline.js";
 import { makeCreateHandler } from "./door.mjs";
+import { inflateRaw } from "./inflate.mjs";
 
 let loaded = false;
 
@@ -26,9 +27,16 @@ function decodeBase64(text) {
   return bytes;
 }
 
+/** The wasm bytes: Node's zlib where it is at hand (fast), else the portable inflater. */
+function inflate(deflated) {
+  const zlib = globalThis.process?.getBuiltinModule?.("node:zlib");
+  if (typeof zlib?.inflateRawSync === "function") return zlib.inflateRawSync(deflated);
+  return inflateRaw(deflated, wasmSize);
+}
+
 function loadWasm() {
   if (loaded) return;
-  initSync({ module: decodeBase64(wasmBase64) });
+  initSync({ module: inflate(decodeBase64(wasmDeflatedBase64)) });
   loaded = true;
 }
 

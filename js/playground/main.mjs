@@ -15,11 +15,13 @@ import {
   errorText,
   playgroundSnippets,
 } from "../../pkg/playground/passbridge.js";
-import { wasmBase64 } from "../../pkg/playground/passbridge_inline.js";
+import { wasmDeflatedBase64, wasmSize } from "../../pkg/playground/passbridge_inline.js";
+import { inflateRaw } from "../inflate.mjs";
 
-const binary = atob(wasmBase64);
-const bytes = new Uint8Array(binary.length);
-for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+const binary = atob(wasmDeflatedBase64);
+const deflated = new Uint8Array(binary.length);
+for (let i = 0; i < binary.length; i++) deflated[i] = binary.charCodeAt(i);
+const bytes = inflateRaw(deflated, wasmSize);
 initSync({ module: bytes });
 
 const catalog = JSON.parse(playgroundCatalog());

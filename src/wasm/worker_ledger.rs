@@ -3,7 +3,7 @@
 //! core says so, and hands every result back to the core. Nothing is decided
 //! here: which row, which state, which answer all come from `crate::ledger`.
 
-use super::{drive, pb_get, pb_kind, Built, JsEnv, KIND_OBJECT};
+use super::{drive, pb_get, pb_kind, Built, JsEnv, KIND_FOREIGN, KIND_OBJECT};
 use crate::env::Env;
 use crate::error::Error;
 use crate::handler::{Handler, Options};
@@ -41,7 +41,11 @@ impl Runner {
 
 /// Whether the Worker has the D1 binding.
 pub(super) fn has_binding(env: &JsValue) -> bool {
-    pb_kind(&pb_get(env, &JsValue::from_str(ledger::BINDING))) == KIND_OBJECT
+    // A binding is a class instance (D1Database), not plain data.
+    matches!(
+        pb_kind(&pb_get(env, &JsValue::from_str(ledger::BINDING))),
+        KIND_OBJECT | KIND_FOREIGN
+    )
 }
 
 /// The ledger settings from the Worker's variables.
