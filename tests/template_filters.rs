@@ -98,3 +98,18 @@ fn mistakes_are_errors_not_silent_text() {
         assert!(err.message.contains(want), "{tpl}: {}", err.message);
     }
 }
+
+/// Every "example → result" row of the README's filter table, as written there.
+#[test]
+fn readme_filter_examples_are_true() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut checked = 0;
+    for line in readme.lines().filter(|l| l.starts_with("| `") && l.contains("` → `")) {
+        let example = line.rsplit(" | ").next().unwrap().trim_end_matches(" |");
+        let (tpl, want) = example.split_once(" → ").unwrap();
+        let unquote = |s: &str| s.trim().trim_matches('`').replace("\\|", "|");
+        assert_eq!(render(&unquote(tpl)), unquote(want), "README: {line}");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} README examples found");
+}
