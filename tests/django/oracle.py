@@ -122,12 +122,12 @@ STRINGFILTER = defaultfilters.stringfilter(lambda v: v).__code__
 
 def textual(f):
     """Wraps a Django text filter so its input becomes text the passbridge way
-    (containers pass through, as in passbridge); keeps the filter's arity."""
+    (a list or object is an error); keeps the filter's arity."""
     inner = f.__wrapped__
     params = list(inspect.signature(inner).parameters.values())
 
     def convert(value):
-        return value if isinstance(value, (list, dict)) else text(value)
+        return text(value)  # a list or object raises, as passbridge refuses it
 
     if len(params) == 1:
         return lambda value: inner(convert(value))
