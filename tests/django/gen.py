@@ -172,8 +172,10 @@ def template(r, loops=(), depth=0):
             parts.append(s + "{% endif %}")
         elif k < 0.93:
             var = r.choice(["item", "x", "tag"])
-            src = r.choice(LIST_PATHS + ["person.properties.name", "person.properties.nope",
-                                         "person.properties.tags|join:''"])
+            # Text loops only at the top level: nested loops over long text would
+            # exceed passbridge's documented 10,000 iterations per field.
+            texts = [] if loops else ["person.properties.name", "person.properties.tags|join:''"]
+            src = r.choice(LIST_PATHS + ["person.properties.nope"] + texts)
             kind = "item" if src == "event.items" else "scalar"
             inner = list(loops) + [(var, kind), ("forloop", "forloop")]
             s = "{% for " + var + " in " + src + (" reversed" if r.random() < 0.2 else "") + " %}"
