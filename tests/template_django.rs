@@ -46,9 +46,13 @@ fn passbridge_renders_what_django_renders() {
             matches!(&ours, Err(m) if m.starts_with("render error"))
         };
         if !agree && mismatches.len() < 25 {
+            let cut = |s: String| s.chars().take(600).collect::<String>();
             mismatches.push(format!(
-                "template: {tpl}\n profile: {}\n   event: {}\n  django: {django}\n    ours: {ours:?}\n",
-                case["p"], case["e"]
+                "template: {tpl}\n profile: {}\n   event: {}\n  django: {}\n    ours: {}\n",
+                case["p"],
+                case["e"],
+                cut(django.to_string()),
+                cut(format!("{ours:?}"))
             ));
         } else if !agree {
             mismatches.push(String::new());

@@ -98,3 +98,49 @@ fn mistakes_are_errors_not_silent_text() {
         assert!(err.message.contains(want), "{tpl}: {}", err.message);
     }
 }
+
+/// Every "example → result" row of the README's filter table, as written there.
+#[test]
+fn readme_filter_examples_are_true() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut checked = 0;
+    for line in readme
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.contains("` → `"))
+    {
+        let example = line.rsplit(" | ").next().unwrap().trim_end_matches(" |");
+        let (tpl, want) = example.split_once(" → ").unwrap();
+        let unquote = |s: &str| s.trim().trim_matches('`').replace("\\|", "|");
+        assert_eq!(render(&unquote(tpl)), unquote(want), "README: {line}");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} README examples found");
+}
+
+/// The README's filter table names every filter passbridge implements, and
+/// Django's built-ins are each either implemented or refused by name.
+#[test]
+fn every_filter_is_documented_and_every_django_filter_accounted_for() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for name in passbridge::filters::names() {
+        assert!(
+            readme.contains(&format!("| `{name}")) || readme.contains(&format!("`{name}`")),
+            "README lacks {name}"
+        );
+    }
+    // Django 5.2.8's `django.template.defaultfilters.register.filters`.
+    let django = "add addslashes capfirst center cut date default default_if_none dictsort dictsortreversed divisibleby escape escapejs escapeseq filesizeformat first floatformat force_escape get_digit iriencode join json_script last length linebreaks linebreaksbr linenumbers ljust lower make_list phone2numeric pluralize pprint random rjust safe safeseq slice slugify stringformat striptags time timesince timeuntil title truncatechars truncatechars_html truncatewords truncatewords_html unordered_list upper urlencode urlize urlizetrunc wordcount wordwrap yesno";
+    for name in django.split(' ') {
+        let ours = passbridge::filters::names().any(|n| n == name);
+        let err = Template::parse(&format!("{{{{ person.x|{name}:1 }}}}")).err();
+        let refused = err
+            .as_ref()
+            .is_some_and(|e| e.message.contains(&format!("unsupported filter '{name}'")));
+        assert!(
+            ours ^ refused,
+            "{name}: implemented {ours}, refused {refused} ({err:?})"
+        );
+    }
+}

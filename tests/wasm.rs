@@ -79,7 +79,7 @@ fn bad_templates_and_unknown_options_fail_at_creation() {
     );
     assert_eq!(
         get(&e, "message").as_string().unwrap(),
-        "PassNinja error: invalid template for field 'points' at position 24: unknown filter 'shout' (known: default, default_if_none, lookup, lower, upper, title, floatformat, add)"
+        "PassNinja error: invalid template for field 'points' at position 24: unknown filter 'shout' (the README lists the supported filters)"
     );
     let e = handler(r#"{"feilds":{}}"#).err().unwrap();
     assert_eq!(

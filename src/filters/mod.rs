@@ -156,10 +156,8 @@ impl Filter {
             if DJANGO_ONLY.contains(&name) || DJANGO_ONLY_MORE.contains(&name) {
                 return Err(format!("unsupported filter '{name}' (a Django filter passbridge does not implement; see the README for the supported ones)"));
             }
-            let known: Vec<&str> = names().collect();
             return Err(format!(
-                "unknown filter '{name}' (known: {})",
-                known.join(", ")
+                "unknown filter '{name}' (the README lists the supported filters)"
             ));
         };
         match (rule, &arg) {
@@ -181,12 +179,12 @@ impl Filter {
             Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
             Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
             Kind::Default | Kind::DefaultIfNone => v,
-            Kind::Lower => map_text(v, |s| s.to_lowercase()),
-            Kind::Upper => map_text(v, |s| s.to_uppercase()),
-            Kind::Title => map_text(v, |s| text::title(&s)),
-            Kind::Capfirst => map_text(v, |s| text::capfirst(&s)),
-            Kind::Slugify => map_text(v, |s| text::slugify(&s)),
-            Kind::StripTags => map_text(v, |s| text::striptags(&s)),
+            Kind::Lower => map_text(v, self.kind, |s| s.to_lowercase())?,
+            Kind::Upper => map_text(v, self.kind, |s| s.to_uppercase())?,
+            Kind::Title => map_text(v, self.kind, |s| text::title(&s))?,
+            Kind::Capfirst => map_text(v, self.kind, |s| text::capfirst(&s))?,
+            Kind::Slugify => map_text(v, self.kind, |s| text::slugify(&s))?,
+            Kind::StripTags => map_text(v, self.kind, |s| text::striptags(&s))?,
             Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
             Kind::Add => checked(Val::V(number::add(value, argv.unwrap_or(Value::Missing))))?,
             Kind::Abs => number_or_empty(value.to_number().map(f64::abs)),
@@ -217,14 +215,14 @@ impl Filter {
                 ),
                 _ => v,
             },
-            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, |s| {
+            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, |s| {
                 text::base64_encode(s.as_bytes(), self.kind == Kind::Base64UrlEncode)
-            }),
-            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, |s| {
+            })?,
+            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, self.kind, |s| {
                 text::base64_decode(&s, self.kind == Kind::Base64UrlDecode)
                     .and_then(|b| String::from_utf8(b).ok())
                     .unwrap_or_default()
-            }),
+            })?,
             Kind::Count => match &value {
                 Value::List(n) | Value::Object(n) => Val::num(*n as f64),
                 other => Val::num(other.to_text().map_or(0, |s| s.chars().count()) as f64),
@@ -262,18 +260,18 @@ impl Filter {
             }
             Kind::Join => join(v, &arg_text(), scope)?,
             Kind::TruncateChars | Kind::TruncateWords => match py_int_arg(argv.as_ref()) {
-                Some(n) => map_text(v, |s| {
+                Some(n) => map_text(v, self.kind, |s| {
                     if self.kind == Kind::TruncateChars {
                         text::truncatechars(&s, n)
                     } else {
                         text::truncatewords(&s, n)
                     }
-                }),
+                })?,
                 None => v,
             },
             Kind::Cut => {
                 let cut = arg_text();
-                map_text(v, |s| s.replace(&cut, ""))
+                map_text(v, self.kind, |s| s.replace(&cut, ""))?
             }
             Kind::YesNo => yesno(v, argv.as_ref()),
             Kind::Pluralize => pluralize(&value, argv.as_ref()),
@@ -293,7 +291,7 @@ impl Filter {
                 let safe = argv
                     .as_ref()
                     .map_or_else(|| "/".to_string(), |_| arg_text());
-                map_text(v, |s| text::urlencode(&s, &safe))
+                map_text(v, self.kind, |s| text::urlencode(&s, &safe))?
             }
             Kind::WordCount => match value.to_text() {
                 Some(s) => Val::num(text::wordcount(&s) as f64),
@@ -316,13 +314,22 @@ impl Filter {
     }
 }
 
-/// Applies a text function to a scalar; a list or object passes through so
-/// that rendering reports it instead of printing a made-up text.
-fn map_text(v: Val, f: impl FnOnce(String) -> String) -> Val {
-    match v.value().to_text() {
-        Some(t) => Val::str(f(t)),
-        None => v,
+/// Applies a text function to a scalar's text; a list or object is an error
+/// (Django would print `['a', 'b']`), as is a number that is not finite.
+fn map_text(v: Val, kind: Kind, f: impl FnOnce(String) -> String) -> Result<Val, RenderError> {
+    let value = v.value();
+    match value.to_text() {
+        Some(t) => Ok(Val::str(f(t))),
+        None => Err(needs(name_of(kind), "text", &value)),
     }
+}
+
+/// The name of a filter, for messages.
+fn name_of(kind: Kind) -> &'static str {
+    FILTERS
+        .iter()
+        .find(|(_, k, _)| *k == kind)
+        .map_or("a filter", |(n, _, _)| *n)
 }
 
 fn needs(filter: &str, what: &str, got: &Value) -> RenderError {

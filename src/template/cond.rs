@@ -58,6 +58,15 @@ pub(super) fn parse_cond(
     scope: &[String],
 ) -> Result<Cond, ParseError> {
     let words = split_words(chars, args);
+    if words.len() > super::MAX_CONDITION_WORDS {
+        return err(
+            args.0,
+            format!(
+                "a condition has at most {} operands and operators",
+                super::MAX_CONDITION_WORDS
+            ),
+        );
+    }
     let text = |w: (usize, usize)| -> String { chars[w.0..w.1].iter().collect() };
     let mut toks: Vec<(Tok, usize)> = Vec::new();
     let mut lits: Vec<Expr> = Vec::new();

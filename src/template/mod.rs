@@ -34,6 +34,9 @@ pub const MAX_LIST_ITEMS: usize = 1000;
 pub const MAX_LOOP_STEPS: usize = 10_000;
 /// A text built by a filter (`append`, `join`, `add`…) is at most this many bytes.
 pub const MAX_VALUE_BYTES: usize = 65_536;
+/// An `{% if %}` condition has at most this many operands and operators
+/// (evaluation recurses over them).
+pub const MAX_CONDITION_WORDS: usize = 100;
 /// Tags nest at most this deep (`{% if %}` in `{% for %}` in …).
 pub const MAX_NESTING: usize = 32;
 

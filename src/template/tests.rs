@@ -517,6 +517,16 @@ fn rendering_is_bounded() {
     assert_eq!(err.message, "renders more than 8192 bytes");
     let t = Template::parse("{% for i in person.properties.l %}{% endfor %}").unwrap();
     assert_eq!(t.render(&input).unwrap_err().failure, Failure::Limit);
+    // 341 references to a 6 MB property fail at the first, before appending it.
+    let huge = json!({"properties": {"s": "y".repeat(6 << 20)}});
+    let huge_input = Input::new(Some(&huge), None).unwrap();
+    let t = Template::parse(&"{{person.s}}".repeat(341)).unwrap();
+    let mut out = String::new();
+    assert_eq!(
+        t.render_into(&huge_input, &mut out).unwrap_err().failure,
+        Failure::TooLong
+    );
+    assert!(out.is_empty() && out.capacity() < 8192);
     let t = Template::parse("{% for i in person.properties.m %}{% for j in person.properties.m %}{% endfor %}{% endfor %}").unwrap();
     let err = t.render(&input).unwrap_err();
     assert!(

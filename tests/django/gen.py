@@ -172,8 +172,10 @@ def template(r, loops=(), depth=0):
             parts.append(s + "{% endif %}")
         elif k < 0.93:
             var = r.choice(["item", "x", "tag"])
-            src = r.choice(LIST_PATHS + ["person.properties.name", "person.properties.nope",
-                                         "person.properties.tags|join:''"])
+            # Text loops only at the top level: nested loops over long text would
+            # exceed passbridge's documented 10,000 iterations per field.
+            texts = [] if loops else ["person.properties.name", "person.properties.tags|join:''"]
+            src = r.choice(LIST_PATHS + ["person.properties.nope"] + texts)
             kind = "item" if src == "event.items" else "scalar"
             inner = list(loops) + [(var, kind), ("forloop", "forloop")]
             s = "{% for " + var + " in " + src + (" reversed" if r.random() < 0.2 else "") + " %}"
@@ -187,10 +189,17 @@ def template(r, loops=(), depth=0):
 
 
 def case(seed):
+    """One pair inside passbridge's documented limits (template 4,096 bytes,
+    output 8,192 bytes): a pair beyond them is an error by design."""
     r = random.Random(seed)
-    person, event = profile(r)
-    t = template(r)
-    return {"t": t, "p": person, "e": event, "django": oracle.render(t, person, event)}
+    while True:
+        person, event = profile(r)
+        t = template(r)
+        if len(t.encode()) > 4096:
+            continue
+        out = oracle.render(t, person, event)
+        if len(out.get("ok", "").encode()) <= 8192:
+            return {"t": t, "p": person, "e": event, "django": out}
 
 
 def fixed_cases():

@@ -4,7 +4,8 @@ Renders (template, profile, event) with Django's own engine (autoescape off,
 Django's built-in tags and filters, plus Klaviyo's `lookup`) and normalises only
 the differences passbridge documents in its README:
 
-- numbers are written as JavaScript's String(n); null is empty text and
+- numbers are JavaScript numbers (integer arithmetic is exact up to 2**53) and
+  are written as JavaScript's String(n); null is empty text and
   booleans are true/false wherever a value becomes text (output, text filters,
   join);
 - a missing variable counts as None for default_if_none;
@@ -122,12 +123,12 @@ STRINGFILTER = defaultfilters.stringfilter(lambda v: v).__code__
 
 def textual(f):
     """Wraps a Django text filter so its input becomes text the passbridge way
-    (containers pass through, as in passbridge); keeps the filter's arity."""
+    (a list or object is an error); keeps the filter's arity."""
     inner = f.__wrapped__
     params = list(inspect.signature(inner).parameters.values())
 
     def convert(value):
-        return value if isinstance(value, (list, dict)) else text(value)
+        return text(value)  # a list or object raises, as passbridge refuses it
 
     if len(params) == 1:
         return lambda value: inner(convert(value))
@@ -163,6 +164,13 @@ def date(value, arg=None):
     # empty (Django renders a non-date empty, except 'c'/'r', which raise).
     value = parse_date(value) if isinstance(value, str) else None
     return defaultfilters.date(value, arg) if value else ""
+
+
+@library.filter
+def add(value, arg):
+    """Django's add; an integer result is a JavaScript number (exact to 2**53)."""
+    r = defaultfilters.add(value, arg)
+    return float(r) if isinstance(r, int) and not isinstance(r, bool) and abs(r) >= 2**53 else r
 
 
 @library.filter
