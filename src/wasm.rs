@@ -22,8 +22,8 @@ use crate::profile::Node;
 use crate::retry::RetryPolicy;
 use crate::value::Value;
 
-// The JS helpers live in js/boundary.mjs (linted and loaded like any JS).
-#[wasm_bindgen(module = "/js/boundary.mjs", js_namespace = pb)]
+// The JS helpers live in js/boundary.js (linted and loaded like any JS).
+#[wasm_bindgen(module = "/js/boundary.js", js_namespace = pb)]
 extern "C" {
     /// `o[k]` for an own property of an object or a canonical index of an
     /// array (as natively: no prototype members, no `length`), else

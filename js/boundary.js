@@ -1,4 +1,5 @@
-// The boundary's JavaScript helpers, bound in src/wasm.rs through ONE
+// The boundary's JavaScript helpers (a .js file: the wasm-bindgen test server
+// serves .mjs with the wrong MIME type), bound in src/wasm.rs through ONE
 // namespace object (`pb`), so the generated glue imports this module once.
 //
 // Each helper costs one crossing instead of several (a plain Reflect.get
