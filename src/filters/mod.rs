@@ -2,10 +2,11 @@
 //! semantics, and Klaviyo's own, per its filter glossary.
 
 mod date;
+mod list;
 mod number;
 mod text;
 
-use crate::template::{Operand, RenderError, Scope, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
+use crate::template::{Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// Every filter passbridge implements.
@@ -204,7 +205,7 @@ impl Filter {
                 }
                 None => return Err(needs("append", "text", &value)),
             },
-            Kind::Concat => concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
+            Kind::Concat => list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
             Kind::Compact => match &v {
                 Val::Seq(_) | Val::At(_, _, Value::List(_)) => Val::Seq(
                     scope
@@ -258,7 +259,7 @@ impl Filter {
                     _ => Val::str(""),
                 }
             }
-            Kind::Join => join(v, &arg_text(), scope)?,
+            Kind::Join => list::join(v, &arg_text(), scope)?,
             Kind::TruncateChars | Kind::TruncateWords => match py_int_arg(argv.as_ref()) {
                 Some(n) => map_text(v, self.kind, |s| {
                     if self.kind == Kind::TruncateChars {
@@ -337,7 +338,7 @@ fn needs(filter: &str, what: &str, got: &Value) -> RenderError {
 }
 
 /// A built text is bounded by [`MAX_VALUE_BYTES`].
-fn checked(v: Val) -> Result<Val, RenderError> {
+pub(crate) fn checked(v: Val) -> Result<Val, RenderError> {
     match &v {
         Val::V(Value::Str(s)) if s.len() > MAX_VALUE_BYTES => Err(RenderError::limit(format!(
             "a filter built a text longer than {MAX_VALUE_BYTES} bytes"
@@ -363,65 +364,6 @@ fn float_pair(a: &Value, b: Option<&Value>) -> Option<(f64, f64)> {
 /// returns the value unchanged).
 fn py_int_arg(arg: Option<&Value>) -> Option<i64> {
     number::to_int(arg?).map(|n| n.clamp(-1e15, 1e15) as i64)
-}
-
-/// `concat`: two lists give one list, two texts one text.
-fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
-    if v.is_list() && arg.is_list() {
-        let mut items = scope.items(&v, "concat")?;
-        items.extend(scope.items(&arg, "concat")?);
-        if items.len() > MAX_LIST_ITEMS {
-            return Err(RenderError::limit(format!(
-                "concat built a list of more than {MAX_LIST_ITEMS} items"
-            )));
-        }
-        return Ok(Val::Seq(items));
-    }
-    match (v.value().to_text(), arg.value().to_text()) {
-        (Some(mut a), Some(b)) => {
-            a.push_str(&b);
-            checked(Val::str(a))
-        }
-        _ => Err(RenderError::value("concat needs two lists or two texts")),
-    }
-}
-
-/// `join`: the items' text between copies of `sep`; text joins its characters.
-fn join(v: Val, sep: &str, scope: &Scope) -> Result<Val, RenderError> {
-    let mut out = String::new();
-    match &v {
-        Val::V(Value::Str(s)) => {
-            for (i, c) in s.chars().enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                out.push(c);
-                if out.len() > MAX_VALUE_BYTES {
-                    break;
-                }
-            }
-        }
-        Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
-            for (i, item) in scope.items(&v, "join")?.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                let value = item.value();
-                if !value.write_text(&mut out) {
-                    return Err(RenderError::value(format!(
-                        "join reads an item that is {}; items must be text, numbers or booleans",
-                        value.unprintable_name()
-                    )));
-                }
-                if out.len() > MAX_VALUE_BYTES {
-                    break;
-                }
-            }
-        }
-        Val::V(Value::Missing) => {}
-        _ => return Ok(v),
-    }
-    checked(Val::str(out))
 }
 
 /// Django's `yesno`: "yes,no,maybe" by default; `None` gives the third word

@@ -2,7 +2,8 @@
 //! (Django's `smartif`: a Pratt parser; an operator whose evaluation fails —
 //! `'a' < 1`, `1 in None` — is false instead of an error).
 
-use super::parse::{err, split_words, ExprParser};
+use super::expr::ExprParser;
+use super::parse::{err, split_words};
 use super::{Expr, Failure, ParseError, RenderError, Scope};
 use crate::value::{Val, Value};
 use std::cmp::Ordering;

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod cond;
+mod expr;
 mod parse;
 #[cfg(test)]
 mod tests;
