@@ -268,7 +268,7 @@ impl Filter {
                         text::truncatewords(&s, n)
                     }
                 })?,
-                None => v,
+                None => map_text(v, self.kind, |s| s)?,
             },
             Kind::Cut => {
                 let cut = arg_text();
@@ -296,7 +296,7 @@ impl Filter {
             }
             Kind::WordCount => match value.to_text() {
                 Some(s) => Val::num(text::wordcount(&s) as f64),
-                None => v,
+                None => return Err(needs("wordcount", "text", &value)),
             },
             Kind::Date => {
                 let format = argv
