@@ -1,7 +1,7 @@
 //! Filters over whole lists: `concat` and `join`.
 
 use super::checked;
-use crate::template::{RenderError, Scope, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
+use crate::template::{cat, RenderError, Scope, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// `concat`: two lists give one list, two texts one text.
@@ -10,9 +10,9 @@ pub fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
         let mut items = scope.items(&v, "concat")?;
         items.extend(scope.items(&arg, "concat")?);
         if items.len() > MAX_LIST_ITEMS {
-            return Err(RenderError::limit(format!(
-                "concat built a list of more than {MAX_LIST_ITEMS} items"
-            )));
+            return Err(RenderError::limit(
+                "concat built a list of more than 1000 items".to_string(),
+            ));
         }
         return Ok(Val::Seq(items));
     }
@@ -47,10 +47,11 @@ pub fn join(v: Val, sep: &str, scope: &Scope) -> Result<Val, RenderError> {
                 }
                 let value = item.value();
                 if !value.write_text(&mut out) {
-                    return Err(RenderError::value(format!(
-                        "join reads an item that is {}; items must be text, numbers or booleans",
-                        value.unprintable_name()
-                    )));
+                    return Err(RenderError::value(cat(&[
+                        "join reads an item that is ",
+                        &value.unprintable_name(),
+                        "; items must be text, numbers or booleans",
+                    ])));
                 }
                 if out.len() > MAX_VALUE_BYTES {
                     break;

@@ -6,7 +6,7 @@ mod list;
 mod number;
 mod text;
 
-use crate::template::{Operand, RenderError, Scope, MAX_VALUE_BYTES};
+use crate::template::{cat, Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// Every filter passbridge implements.
@@ -155,17 +155,23 @@ impl Filter {
     pub fn new(name: &str, arg: Option<Operand>) -> Result<Filter, String> {
         let Some((_, kind, rule)) = FILTERS.iter().find(|(n, _, _)| *n == name) else {
             if DJANGO_ONLY.contains(&name) || DJANGO_ONLY_MORE.contains(&name) {
-                return Err(format!("unsupported filter '{name}' (a Django filter passbridge does not implement; see the README for the supported ones)"));
+                return Err(cat(&["unsupported filter '", name, "' (a Django filter passbridge does not implement; see the README for the supported ones)"]));
             }
-            return Err(format!(
-                "unknown filter '{name}' (the README lists the supported filters)"
-            ));
+            return Err(cat(&[
+                "unknown filter '",
+                name,
+                "' (the README lists the supported filters)",
+            ]));
         };
         match (rule, &arg) {
-            (Arg::Required, None) => {
-                Err(format!("filter '{name}' needs an argument, e.g. {name}:0"))
-            }
-            (Arg::None, Some(_)) => Err(format!("filter '{name}' takes no argument")),
+            (Arg::Required, None) => Err(cat(&[
+                "filter '",
+                name,
+                "' needs an argument, e.g. ",
+                name,
+                ":0",
+            ])),
+            (Arg::None, Some(_)) => Err(cat(&["filter '", name, "' takes no argument"])),
             _ => Ok(Filter { kind: *kind, arg }),
         }
     }
@@ -180,12 +186,12 @@ impl Filter {
             Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
             Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
             Kind::Default | Kind::DefaultIfNone => v,
-            Kind::Lower => map_text(v, self.kind, |s| s.to_lowercase())?,
-            Kind::Upper => map_text(v, self.kind, |s| s.to_uppercase())?,
-            Kind::Title => map_text(v, self.kind, |s| text::title(&s))?,
-            Kind::Capfirst => map_text(v, self.kind, |s| text::capfirst(&s))?,
-            Kind::Slugify => map_text(v, self.kind, |s| text::slugify(&s))?,
-            Kind::StripTags => map_text(v, self.kind, |s| text::striptags(&s))?,
+            Kind::Lower => map_text(v, self.kind, &|s| s.to_lowercase())?,
+            Kind::Upper => map_text(v, self.kind, &|s| s.to_uppercase())?,
+            Kind::Title => map_text(v, self.kind, &|s| text::title(&s))?,
+            Kind::Capfirst => map_text(v, self.kind, &|s| text::capfirst(&s))?,
+            Kind::Slugify => map_text(v, self.kind, &|s| text::slugify(&s))?,
+            Kind::StripTags => map_text(v, self.kind, &|s| text::striptags(&s))?,
             Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
             Kind::Add => checked(Val::V(number::add(value, argv.unwrap_or(Value::Missing))))?,
             Kind::Abs => number_or_empty(value.to_number().map(f64::abs)),
@@ -216,10 +222,10 @@ impl Filter {
                 ),
                 _ => v,
             },
-            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, |s| {
+            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, &|s| {
                 text::base64_encode(s.as_bytes(), self.kind == Kind::Base64UrlEncode)
             })?,
-            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, self.kind, |s| {
+            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, self.kind, &|s| {
                 text::base64_decode(&s, self.kind == Kind::Base64UrlDecode)
                     .and_then(|b| String::from_utf8(b).ok())
                     .unwrap_or_default()
@@ -261,18 +267,18 @@ impl Filter {
             }
             Kind::Join => list::join(v, &arg_text(), scope)?,
             Kind::TruncateChars | Kind::TruncateWords => match py_int_arg(argv.as_ref()) {
-                Some(n) => map_text(v, self.kind, |s| {
+                Some(n) => map_text(v, self.kind, &|s| {
                     if self.kind == Kind::TruncateChars {
                         text::truncatechars(&s, n)
                     } else {
                         text::truncatewords(&s, n)
                     }
                 })?,
-                None => map_text(v, self.kind, |s| s)?,
+                None => map_text(v, self.kind, &|s| s)?,
             },
             Kind::Cut => {
                 let cut = arg_text();
-                map_text(v, self.kind, |s| s.replace(&cut, ""))?
+                map_text(v, self.kind, &|s| s.replace(&cut, ""))?
             }
             Kind::YesNo => yesno(v, argv.as_ref()),
             Kind::Pluralize => pluralize(&value, argv.as_ref()),
@@ -292,7 +298,7 @@ impl Filter {
                 let safe = argv
                     .as_ref()
                     .map_or_else(|| "/".to_string(), |_| arg_text());
-                map_text(v, self.kind, |s| text::urlencode(&s, &safe))?
+                map_text(v, self.kind, &|s| text::urlencode(&s, &safe))?
             }
             Kind::WordCount => match value.to_text() {
                 Some(s) => Val::num(text::wordcount(&s) as f64),
@@ -317,7 +323,7 @@ impl Filter {
 
 /// Applies a text function to a scalar's text; a list or object is an error
 /// (Django would print `['a', 'b']`), as is a number that is not finite.
-fn map_text(v: Val, kind: Kind, f: impl FnOnce(String) -> String) -> Result<Val, RenderError> {
+fn map_text(v: Val, kind: Kind, f: &dyn Fn(String) -> String) -> Result<Val, RenderError> {
     let value = v.value();
     match value.to_text() {
         Some(t) => Ok(Val::str(f(t))),
@@ -334,15 +340,15 @@ fn name_of(kind: Kind) -> &'static str {
 }
 
 fn needs(filter: &str, what: &str, got: &Value) -> RenderError {
-    RenderError::value(format!("{filter} needs {what}, got {}", got.type_name()))
+    RenderError::value(cat(&[filter, " needs ", what, ", got ", got.type_name()]))
 }
 
 /// A built text is bounded by [`MAX_VALUE_BYTES`].
 pub(crate) fn checked(v: Val) -> Result<Val, RenderError> {
     match &v {
-        Val::V(Value::Str(s)) if s.len() > MAX_VALUE_BYTES => Err(RenderError::limit(format!(
-            "a filter built a text longer than {MAX_VALUE_BYTES} bytes"
-        ))),
+        Val::V(Value::Str(s)) if s.len() > MAX_VALUE_BYTES => Err(RenderError::limit(
+            "a filter built a text longer than 65536 bytes".to_string(),
+        )),
         _ => Ok(v),
     }
 }

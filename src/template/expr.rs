@@ -1,7 +1,7 @@
 //! Parsing `operand|filter:arg|…` expressions, in `{{ }}` and in tag words.
 
 use super::parse::err;
-use super::{Expr, LoopAttr, Operand, ParseError};
+use super::{cat, Expr, LoopAttr, Operand, ParseError};
 use crate::filters::Filter;
 use crate::profile::{Path, Root};
 use crate::value::Value;
@@ -130,9 +130,13 @@ impl ExprParser<'_> {
                     return err(
                         self.pos,
                         if tag.is_some() {
-                            format!("unexpected '{c}': expected '|' or '}}}}'")
+                            cat(&["unexpected '", &String::from(c), "': expected '|' or '}}'"])
                         } else {
-                            format!("unexpected '{c}': expected '|' or a space (operators need spaces around them)")
+                            cat(&[
+                                "unexpected '",
+                                &String::from(c),
+                                "': expected '|' or a space (operators need spaces around them)",
+                            ])
                         },
                     )
                 }
@@ -198,7 +202,7 @@ impl ExprParser<'_> {
                 }
                 match crate::value::parse_decimal(&s) {
                     Some(n) if !s.ends_with('.') => Ok(Operand::Literal(Value::Number(n))),
-                    _ => err(start, format!("'{s}' is not a number")),
+                    _ => err(start, cat(&["'", &s, "' is not a number"])),
                 }
             }
             Some(c) if c.is_alphanumeric() || c == '_' || c == '$' => {
@@ -220,7 +224,11 @@ impl ExprParser<'_> {
                     if !c.is_whitespace() && c != '|' && c != '}' {
                         return err(
                             self.pos,
-                            format!("unexpected '{c}' in a path; use lookup:'…' for names with spaces, dots or dashes"),
+                            cat(&[
+                                "unexpected '",
+                                &String::from(c),
+                                "' in a path; use lookup:'…' for names with spaces, dots or dashes",
+                            ]),
                         );
                     }
                 }
@@ -229,9 +237,17 @@ impl ExprParser<'_> {
             Some(c) => err(
                 start,
                 if first {
-                    format!("unexpected '{c}': expected a variable such as person.email")
+                    cat(&[
+                        "unexpected '",
+                        &String::from(c),
+                        "': expected a variable such as person.email",
+                    ])
                 } else {
-                    format!("unexpected '{c}': expected a quoted string, a number or a variable")
+                    cat(&[
+                        "unexpected '",
+                        &String::from(c),
+                        "': expected a quoted string, a number or a variable",
+                    ])
                 },
             ),
             None => err(start, "unclosed tag: '{{' without a matching '}}'"),
@@ -257,7 +273,7 @@ impl ExprParser<'_> {
         };
         if let Some(v) = literal {
             if !rest.is_empty() {
-                return err(start, format!("{first} has no attributes"));
+                return err(start, cat(&[&first, " has no attributes"]));
             }
             return Ok(Operand::Literal(v));
         }
@@ -265,12 +281,14 @@ impl ExprParser<'_> {
             "person" => Root::Person,
             "event" => Root::Event,
             "forloop" if !self.scope.is_empty() => return self.forloop(start, &rest),
-            other => {
-                return err(
-                    start,
-                    format!("unknown variable '{other}': paths start with person or event (e.g. person.properties.loyalty_points)"),
-                )
-            }
+            other => return err(
+                start,
+                cat(&[
+                    "unknown variable '",
+                    other,
+                    "': paths start with person or event (e.g. person.properties.loyalty_points)",
+                ]),
+            ),
         };
         Ok(Operand::Path(Path { root, keys: rest }))
     }

@@ -2,7 +2,7 @@
 
 use super::cond::parse_cond;
 use super::expr::ExprParser;
-use super::{Block, ForBlock, ParseError, MAX_NESTING};
+use super::{cat, Block, ForBlock, ParseError, MAX_NESTING};
 
 /// Django's built-in tags that passbridge does not implement.
 const DJANGO_TAGS: [&str; 19] = [
@@ -64,7 +64,7 @@ impl<'a> Builder<'a> {
         let (body, end) = self.body(&[])?;
         match end {
             None => Ok(body),
-            Some(tag) => err(tag.at, format!("unexpected '{{% {} %}}'", tag.name)),
+            Some(tag) => err(tag.at, cat(&["unexpected '{% ", &tag.name, " %}'"])),
         }
     }
 
@@ -154,7 +154,7 @@ impl<'a> Builder<'a> {
                 }
                 flush(&mut text, &mut blocks);
                 if self.open.len() >= MAX_NESTING {
-                    return err(tag.at, format!("tags nest more than {MAX_NESTING} deep"));
+                    return err(tag.at, "tags nest more than 32 deep");
                 }
                 match tag.name.as_str() {
                     "if" => blocks.push(self.if_block(tag)?),
@@ -175,20 +175,23 @@ impl<'a> Builder<'a> {
         let name = tag.name.as_str();
         let inner = self.open.last().copied();
         let msg = match name {
-            "elif" | "else" if inner == Some("else") => {
-                format!("'{{% {name} %}}' after '{{% else %}}': an if has at most one else, and it comes last")
-            }
-            "elif" | "else" | "endif" => {
-                format!("'{{% {name} %}}' without a matching '{{% if %}}'")
-            }
-            "empty" | "endfor" => format!("'{{% {name} %}}' without a matching '{{% for %}}'"),
+            "elif" | "else" if inner == Some("else") => cat(&[
+                "'{% ",
+                name,
+                " %}' after '{% else %}': an if has at most one else, and it comes last",
+            ]),
+            "elif" | "else" | "endif" => cat(&["'{% ", name, " %}' without a matching '{% if %}'"]),
+            "empty" | "endfor" => cat(&["'{% ", name, " %}' without a matching '{% for %}'"]),
             "endcomment" => "'{% endcomment %}' without a matching '{% comment %}'".to_string(),
-            _ if DJANGO_TAGS.contains(&name) => format!(
-                "unsupported tag '{name}' (supported: if, elif, else, endif, for, empty, endfor, comment)"
-            ),
-            _ => format!(
-                "unknown tag '{name}' (supported: if, elif, else, endif, for, empty, endfor, comment)"
-            ),
+            _ => cat(&[
+                if DJANGO_TAGS.contains(&name) {
+                    "unsupported tag '"
+                } else {
+                    "unknown tag '"
+                },
+                name,
+                "' (supported: if, elif, else, endif, for, empty, endfor, comment)",
+            ]),
         };
         err(tag.at, msg)
     }
@@ -196,10 +199,13 @@ impl<'a> Builder<'a> {
     fn unclosed<T>(&self, open: &Tag, end: &str) -> Result<T, ParseError> {
         err(
             open.at,
-            format!(
-                "unclosed tag: '{{% {} %}}' without a matching '{{% {end} %}}'",
-                open.name
-            ),
+            cat(&[
+                "unclosed tag: '{% ",
+                &open.name,
+                " %}' without a matching '{% ",
+                end,
+                " %}'",
+            ]),
         )
     }
 
@@ -256,7 +262,11 @@ impl<'a> Builder<'a> {
         if !valid || matches!(name.as_str(), "forloop" | "True" | "False" | "None") {
             return err(
                 words[0].0,
-                format!("'{name}' cannot be a loop variable; use a plain name such as item"),
+                cat(&[
+                    "'",
+                    &name,
+                    "' cannot be a loop variable; use a plain name such as item",
+                ]),
             );
         }
         let (s, e) = words[2];

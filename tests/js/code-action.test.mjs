@@ -614,7 +614,7 @@ for (const { name, url } of MODULES) {
       const badTemplates = [
         ['points-balance', '{{ person.properties.loyalty_points|defualt:0 }}', (s) => s.indexOf('defualt') + 1],
         ['loyalty-tier', '{{ person.properties.loyalty_tier ', () => 1],
-        ['tier-label', 'Tier: {% if person.properties.tier %}x{% endif %}', (s) => s.indexOf('{%') + 1],
+        ['tier-label', 'Tier: {% if person.properties.tier %}x (no endif)', (s) => s.indexOf('{%') + 1],
         ['name', 'Hello {{ user.name }}', (s) => s.indexOf('user') + 1],
         ['empty', 'x {{ }} y', (s) => s.indexOf('}}') + 1],
       ];
