@@ -11,7 +11,8 @@ import { startFakePassNinja, TRANSPORT_HEADERS, DEFAULT_TEMPLATE_ID } from './fa
 import { CONTEXT, EVENT, chosenHeaders, setEnv, clearedPassbridgeEnv, rejection } from './helpers.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/klaviyo-code-action.mjs', import.meta.url));
-const MAX_BYTES = 400 * 1024;
+// 400 KB before the template language (issue 8: tags, 30 more filters, dates) added ~75 KB.
+const MAX_BYTES = 420 * 1024;
 
 describe('dist/klaviyo-code-action.mjs', () => {
   const text = fs.readFileSync(DIST, 'utf8');
@@ -29,7 +30,7 @@ describe('dist/klaviyo-code-action.mjs', () => {
     }
   });
 
-  it(`is under 400 KB (${MAX_BYTES} bytes)`, () => {
+  it(`is under 420 KB (${MAX_BYTES} bytes)`, () => {
     const size = fs.statSync(DIST).size;
     assert.ok(size < MAX_BYTES, `${size} bytes`);
   });
