@@ -2,10 +2,11 @@
 //! semantics, and Klaviyo's own, per its filter glossary.
 
 mod date;
+mod list;
 mod number;
 mod text;
 
-use crate::template::{Operand, RenderError, Scope, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
+use crate::template::{cat, Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// Every filter passbridge implements.
@@ -101,41 +102,9 @@ const FILTERS: [(&str, Kind, Arg); 38] = [
     ("date", Kind::Date, Arg::Optional),
 ];
 
-/// Django's built-in filters that passbridge does not implement (Django 5.2).
-pub const DJANGO_ONLY: [&str; 30] = [
-    "addslashes",
-    "center",
-    "dictsort",
-    "dictsortreversed",
-    "escape",
-    "escapejs",
-    "escapeseq",
-    "filesizeformat",
-    "force_escape",
-    "get_digit",
-    "iriencode",
-    "json_script",
-    "linebreaks",
-    "linebreaksbr",
-    "linenumbers",
-    "ljust",
-    "make_list",
-    "phone2numeric",
-    "pprint",
-    "random",
-    "rjust",
-    "safe",
-    "safeseq",
-    "slice",
-    "stringformat",
-    "time",
-    "timesince",
-    "timeuntil",
-    "truncatechars_html",
-    "truncatewords_html",
-];
-/// More Django built-ins not implemented (kept apart to keep lines short).
-pub const DJANGO_ONLY_MORE: [&str; 4] = ["unordered_list", "urlize", "urlizetrunc", "wordwrap"];
+/// Django's built-in filters that passbridge does not implement (Django 5.2),
+/// space-separated.
+pub const DJANGO_ONLY: &str = "addslashes center dictsort dictsortreversed escape escapejs escapeseq filesizeformat force_escape get_digit iriencode json_script linebreaks linebreaksbr linenumbers ljust make_list phone2numeric pprint random rjust safe safeseq slice stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
 
 /// The names passbridge implements, for messages and the README.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -153,18 +122,24 @@ impl Filter {
     /// Builds a filter from its name and argument; the error says what is wrong.
     pub fn new(name: &str, arg: Option<Operand>) -> Result<Filter, String> {
         let Some((_, kind, rule)) = FILTERS.iter().find(|(n, _, _)| *n == name) else {
-            if DJANGO_ONLY.contains(&name) || DJANGO_ONLY_MORE.contains(&name) {
-                return Err(format!("unsupported filter '{name}' (a Django filter passbridge does not implement; see the README for the supported ones)"));
+            if DJANGO_ONLY.split(' ').any(|n| n == name) {
+                return Err(cat(&["unsupported filter '", name, "' (a Django filter passbridge does not implement; see the README for the supported ones)"]));
             }
-            return Err(format!(
-                "unknown filter '{name}' (the README lists the supported filters)"
-            ));
+            return Err(cat(&[
+                "unknown filter '",
+                name,
+                "' (the README lists the supported filters)",
+            ]));
         };
         match (rule, &arg) {
-            (Arg::Required, None) => {
-                Err(format!("filter '{name}' needs an argument, e.g. {name}:0"))
-            }
-            (Arg::None, Some(_)) => Err(format!("filter '{name}' takes no argument")),
+            (Arg::Required, None) => Err(cat(&[
+                "filter '",
+                name,
+                "' needs an argument, e.g. ",
+                name,
+                ":0",
+            ])),
+            (Arg::None, Some(_)) => Err(cat(&["filter '", name, "' takes no argument"])),
             _ => Ok(Filter { kind: *kind, arg }),
         }
     }
@@ -179,12 +154,12 @@ impl Filter {
             Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
             Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
             Kind::Default | Kind::DefaultIfNone => v,
-            Kind::Lower => map_text(v, self.kind, |s| s.to_lowercase())?,
-            Kind::Upper => map_text(v, self.kind, |s| s.to_uppercase())?,
-            Kind::Title => map_text(v, self.kind, |s| text::title(&s))?,
-            Kind::Capfirst => map_text(v, self.kind, |s| text::capfirst(&s))?,
-            Kind::Slugify => map_text(v, self.kind, |s| text::slugify(&s))?,
-            Kind::StripTags => map_text(v, self.kind, |s| text::striptags(&s))?,
+            Kind::Lower => map_text(v, self.kind, &|s| s.to_lowercase())?,
+            Kind::Upper => map_text(v, self.kind, &|s| s.to_uppercase())?,
+            Kind::Title => map_text(v, self.kind, &|s| text::title(&s))?,
+            Kind::Capfirst => map_text(v, self.kind, &|s| text::capfirst(&s))?,
+            Kind::Slugify => map_text(v, self.kind, &|s| text::slugify(&s))?,
+            Kind::StripTags => map_text(v, self.kind, &|s| text::striptags(&s))?,
             Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
             Kind::Add => checked(Val::V(number::add(value, argv.unwrap_or(Value::Missing))))?,
             Kind::Abs => number_or_empty(value.to_number().map(f64::abs)),
@@ -204,7 +179,7 @@ impl Filter {
                 }
                 None => return Err(needs("append", "text", &value)),
             },
-            Kind::Concat => concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
+            Kind::Concat => list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
             Kind::Compact => match &v {
                 Val::Seq(_) | Val::At(_, _, Value::List(_)) => Val::Seq(
                     scope
@@ -215,10 +190,10 @@ impl Filter {
                 ),
                 _ => v,
             },
-            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, |s| {
+            Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, &|s| {
                 text::base64_encode(s.as_bytes(), self.kind == Kind::Base64UrlEncode)
             })?,
-            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, self.kind, |s| {
+            Kind::Base64Decode | Kind::Base64UrlDecode => map_text(v, self.kind, &|s| {
                 text::base64_decode(&s, self.kind == Kind::Base64UrlDecode)
                     .and_then(|b| String::from_utf8(b).ok())
                     .unwrap_or_default()
@@ -258,20 +233,20 @@ impl Filter {
                     _ => Val::str(""),
                 }
             }
-            Kind::Join => join(v, &arg_text(), scope)?,
+            Kind::Join => list::join(v, &arg_text(), scope)?,
             Kind::TruncateChars | Kind::TruncateWords => match py_int_arg(argv.as_ref()) {
-                Some(n) => map_text(v, self.kind, |s| {
+                Some(n) => map_text(v, self.kind, &|s| {
                     if self.kind == Kind::TruncateChars {
                         text::truncatechars(&s, n)
                     } else {
                         text::truncatewords(&s, n)
                     }
                 })?,
-                None => v,
+                None => map_text(v, self.kind, &|s| s)?,
             },
             Kind::Cut => {
                 let cut = arg_text();
-                map_text(v, self.kind, |s| s.replace(&cut, ""))?
+                map_text(v, self.kind, &|s| s.replace(&cut, ""))?
             }
             Kind::YesNo => yesno(v, argv.as_ref()),
             Kind::Pluralize => pluralize(&value, argv.as_ref()),
@@ -291,11 +266,11 @@ impl Filter {
                 let safe = argv
                     .as_ref()
                     .map_or_else(|| "/".to_string(), |_| arg_text());
-                map_text(v, self.kind, |s| text::urlencode(&s, &safe))?
+                map_text(v, self.kind, &|s| text::urlencode(&s, &safe))?
             }
             Kind::WordCount => match value.to_text() {
                 Some(s) => Val::num(text::wordcount(&s) as f64),
-                None => v,
+                None => return Err(needs("wordcount", "text", &value)),
             },
             Kind::Date => {
                 let format = argv
@@ -316,7 +291,7 @@ impl Filter {
 
 /// Applies a text function to a scalar's text; a list or object is an error
 /// (Django would print `['a', 'b']`), as is a number that is not finite.
-fn map_text(v: Val, kind: Kind, f: impl FnOnce(String) -> String) -> Result<Val, RenderError> {
+fn map_text(v: Val, kind: Kind, f: &dyn Fn(String) -> String) -> Result<Val, RenderError> {
     let value = v.value();
     match value.to_text() {
         Some(t) => Ok(Val::str(f(t))),
@@ -333,15 +308,15 @@ fn name_of(kind: Kind) -> &'static str {
 }
 
 fn needs(filter: &str, what: &str, got: &Value) -> RenderError {
-    RenderError::value(format!("{filter} needs {what}, got {}", got.type_name()))
+    RenderError::value(cat(&[filter, " needs ", what, ", got ", got.type_name()]))
 }
 
 /// A built text is bounded by [`MAX_VALUE_BYTES`].
-fn checked(v: Val) -> Result<Val, RenderError> {
+pub(crate) fn checked(v: Val) -> Result<Val, RenderError> {
     match &v {
-        Val::V(Value::Str(s)) if s.len() > MAX_VALUE_BYTES => Err(RenderError::limit(format!(
-            "a filter built a text longer than {MAX_VALUE_BYTES} bytes"
-        ))),
+        Val::V(Value::Str(s)) if s.len() > MAX_VALUE_BYTES => Err(RenderError::limit(
+            "a filter built a text longer than 65536 bytes".to_string(),
+        )),
         _ => Ok(v),
     }
 }
@@ -363,65 +338,6 @@ fn float_pair(a: &Value, b: Option<&Value>) -> Option<(f64, f64)> {
 /// returns the value unchanged).
 fn py_int_arg(arg: Option<&Value>) -> Option<i64> {
     number::to_int(arg?).map(|n| n.clamp(-1e15, 1e15) as i64)
-}
-
-/// `concat`: two lists give one list, two texts one text.
-fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
-    if v.is_list() && arg.is_list() {
-        let mut items = scope.items(&v, "concat")?;
-        items.extend(scope.items(&arg, "concat")?);
-        if items.len() > MAX_LIST_ITEMS {
-            return Err(RenderError::limit(format!(
-                "concat built a list of more than {MAX_LIST_ITEMS} items"
-            )));
-        }
-        return Ok(Val::Seq(items));
-    }
-    match (v.value().to_text(), arg.value().to_text()) {
-        (Some(mut a), Some(b)) => {
-            a.push_str(&b);
-            checked(Val::str(a))
-        }
-        _ => Err(RenderError::value("concat needs two lists or two texts")),
-    }
-}
-
-/// `join`: the items' text between copies of `sep`; text joins its characters.
-fn join(v: Val, sep: &str, scope: &Scope) -> Result<Val, RenderError> {
-    let mut out = String::new();
-    match &v {
-        Val::V(Value::Str(s)) => {
-            for (i, c) in s.chars().enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                out.push(c);
-                if out.len() > MAX_VALUE_BYTES {
-                    break;
-                }
-            }
-        }
-        Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
-            for (i, item) in scope.items(&v, "join")?.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                let value = item.value();
-                if !value.write_text(&mut out) {
-                    return Err(RenderError::value(format!(
-                        "join reads an item that is {}; items must be text, numbers or booleans",
-                        value.unprintable_name()
-                    )));
-                }
-                if out.len() > MAX_VALUE_BYTES {
-                    break;
-                }
-            }
-        }
-        Val::V(Value::Missing) => {}
-        _ => return Ok(v),
-    }
-    checked(Val::str(out))
 }
 
 /// Django's `yesno`: "yes,no,maybe" by default; `None` gives the third word

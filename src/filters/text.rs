@@ -197,23 +197,27 @@ pub fn capfirst(s: &str) -> String {
     }
 }
 
-/// NFKD then ASCII-only, as Django's `slugify` does, for Latin-1 and Latin
-/// Extended-A (the accents marketers write); `_` means "no ASCII form".
-const LATIN1: [&str; 96] = [
-    " ", "", "", "", "", "", "", "", " ", "", "a", "", "", "", "", " ", // A0
-    "", "", "2", "3", " ", "", "", "", " ", "1", "o", "", "14", "12", "34", "", // B0
-    "A", "A", "A", "A", "A", "A", "", "C", "E", "E", "E", "E", "I", "I", "I", "I", // C0
-    "", "N", "O", "O", "O", "O", "O", "", "", "U", "U", "U", "U", "Y", "", "", // D0
-    "a", "a", "a", "a", "a", "a", "", "c", "e", "e", "e", "e", "i", "i", "i", "i", // E0
-    "", "n", "o", "o", "o", "o", "o", "", "", "u", "u", "u", "u", "y", "", "y", // F0
-];
+/// NFKD then ASCII-only, as Django's `slugify` does, for Latin-1 (U+00A0 to
+/// U+00FF): two characters per code point, `.` for "nothing".
+const LATIN1: &str = " ............... ...a......... .....2.3. ....... .1.o...141234..A.A.A.A.A.A...C.E.E.E.E.I.I.I.I...N.O.O.O.O.O.....U.U.U.U.Y.....a.a.a.a.a.a...c.e.e.e.e.i.i.i.i...n.o.o.o.o.o.....u.u.u.u.y...y.";
+/// The same for Latin Extended-A (U+0100 to U+017F), one character each, `_`
+/// for "nothing", `*` for the three with two-letter forms.
 const LATIN_EXT_A: &str = "AaAaAaCcCcCcCcDd__EeEeEeEeEeGgGgGgGgHh__IiIiIiIiI_**JjKk_LlLlLlLl__NnNnNn*__OoOoOo__RrRrRrSsSsSsSsTtTt__UuUuUuUuUuUuWwYyYZzZzZzs";
 
 fn ascii_fold(c: char, out: &mut String) {
     let code = c as u32;
     match code {
         0..=0x7F => out.push(c),
-        0xA0..=0xFF => out.push_str(LATIN1[(code - 0xA0) as usize]),
+        0xA0..=0xFF => {
+            let at = 2 * (code - 0xA0) as usize;
+            out.extend(
+                LATIN1
+                    .get(at..at + 2)
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| *c != '.'),
+            );
+        }
         0x100..=0x17F => match code {
             0x132 => out.push_str("IJ"),
             0x133 => out.push_str("ij"),

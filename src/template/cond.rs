@@ -2,8 +2,9 @@
 //! (Django's `smartif`: a Pratt parser; an operator whose evaluation fails —
 //! `'a' < 1`, `1 in None` — is false instead of an error).
 
-use super::parse::{err, split_words, ExprParser};
-use super::{Expr, Failure, ParseError, RenderError, Scope};
+use super::expr::ExprParser;
+use super::parse::{err, split_words};
+use super::{cat, Expr, Failure, ParseError, RenderError, Scope};
 use crate::value::{Val, Value};
 use std::cmp::Ordering;
 
@@ -59,13 +60,7 @@ pub(super) fn parse_cond(
 ) -> Result<Cond, ParseError> {
     let words = split_words(chars, args);
     if words.len() > super::MAX_CONDITION_WORDS {
-        return err(
-            args.0,
-            format!(
-                "a condition has at most {} operands and operators",
-                super::MAX_CONDITION_WORDS
-            ),
-        );
+        return err(args.0, "a condition has at most 100 operands and operators");
     }
     let text = |w: (usize, usize)| -> String { chars[w.0..w.1].iter().collect() };
     let mut toks: Vec<(Tok, usize)> = Vec::new();
@@ -124,7 +119,7 @@ pub(super) fn parse_cond(
         (Tok::End, _) => Ok(cond),
         (_, at) => err(
             at,
-            format!("unused '{}' at the end of the if expression", p.word(at)),
+            cat(&["unused '", &p.word(at), "' at the end of the if expression"]),
         ),
     }
 }
@@ -171,7 +166,7 @@ impl Pratt<'_> {
             Tok::Op(_) => {
                 return err(
                     at,
-                    format!("'{}' is not expected in this position", self.word(at)),
+                    cat(&["'", &self.word(at), "' is not expected in this position"]),
                 )
             }
         };
@@ -189,7 +184,11 @@ impl Pratt<'_> {
                 _ => {
                     return err(
                         at,
-                        format!("'{}' is not expected as an infix operator", self.word(at)),
+                        cat(&[
+                            "'",
+                            &self.word(at),
+                            "' is not expected as an infix operator",
+                        ]),
                     )
                 }
             }

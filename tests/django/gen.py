@@ -16,6 +16,7 @@ import os
 import random
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(__file__))
 
 import oracle  # noqa: E402

@@ -616,6 +616,7 @@ for (const { name, url } of MODULES) {
         ['loyalty-tier', '{{ person.properties.loyalty_tier ', () => 1],
         // {% if %} is supported (issue 8); a tag we do not support is still refused.
         ['tier-label', 'Tier: {% cycle "a" "b" %}x', (s) => s.indexOf('{%') + 1],
+        ['tier-open', 'Tier: {% if person.properties.tier %}x (no endif)', (s) => s.indexOf('{%') + 1],
         ['name', 'Hello {{ user.name }}', (s) => s.indexOf('user') + 1],
         ['empty', 'x {{ }} y', (s) => s.indexOf('}}') + 1],
       ];
