@@ -3,7 +3,7 @@
 //! core says so, and hands every result back to the core. Nothing is decided
 //! here: which row, which state, which answer all come from `crate::ledger`.
 
-use super::{drive, pb_get, pb_kind, Built, JsEnv, KIND_OBJECT};
+use super::{drive, pb_get, Built, JsEnv};
 use crate::env::Env;
 use crate::error::Error;
 use crate::handler::{Handler, Options};
@@ -39,9 +39,10 @@ impl Runner {
     }
 }
 
-/// Whether the Worker has the D1 binding.
+/// Whether the Worker has the D1 binding (an object: a `D1Database` is a
+/// class instance, not plain data, so any object counts).
 pub(super) fn has_binding(env: &JsValue) -> bool {
-    pb_kind(&pb_get(env, &JsValue::from_str(ledger::BINDING))) == KIND_OBJECT
+    pb_get(env, &JsValue::from_str(ledger::BINDING)).is_object()
 }
 
 /// The ledger settings from the Worker's variables.
