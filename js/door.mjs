@@ -62,8 +62,9 @@ export function makeCreateHandler(loadWasm) {
           core = new Handler(options);
           coreGeneration = generation;
         }
-        const run = core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
-        return run.then(undefined, (error) => Promise.reject(recover(error)));
+        // The boundary's promise as is: a trap can only surface synchronously
+        // (below); rejections from the boundary are already coded errors.
+        return core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
       } catch (error) {
         return Promise.reject(recover(error));
       }
