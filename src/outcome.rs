@@ -107,13 +107,7 @@ pub fn check_status(
     if (200..300).contains(&status) {
         return Ok(status);
     }
-    let code = match status {
-        401 | 403 => Code::Unauthorized,
-        404 => Code::NotFound,
-        429 => Code::Throttled,
-        500..=599 => Code::UpstreamUnavailable,
-        _ => Code::Rejected,
-    };
+    let code = Code::from_status(status);
     let secrets = request.secrets();
     let detail = if status < 200 || (300..400).contains(&status) {
         "unexpected redirect or informational answer (redirects are not followed)".to_string()

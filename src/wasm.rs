@@ -809,8 +809,7 @@ impl JsWorkerApp {
         }
         let Some(route) = crate::worker::ROUTES.iter().find(|r| r.path == path) else {
             return Promise::resolve(&done(&crate::worker::Answer::problem(
-                404,
-                "route_not_found",
+                crate::error::WorkerCode::RouteNotFound,
                 "Not Found",
                 "no such route",
             )));
