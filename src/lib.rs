@@ -5,6 +5,7 @@
 //! given the answer it returns an [`outcome::Outcome`] or a typed [`error::Error`]
 //! — plus one boundary module, `wasm`, that drives it from JavaScript.
 
+pub mod dry_run;
 pub mod env;
 pub mod error;
 pub mod filters;
@@ -12,6 +13,7 @@ pub mod handler;
 pub mod http;
 pub mod ledger;
 pub mod mapping;
+pub mod options;
 pub mod outcome;
 pub mod playground;
 pub mod profile;
@@ -19,11 +21,11 @@ pub mod providers;
 pub mod retry;
 pub mod template;
 pub mod value;
-pub mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub mod wasm_playground;
+mod wasm;
 pub mod worker;
 
 pub use error::{Code, Error};
-pub use handler::{Handler, Options};
+pub use handler::{Configured, Door, Handler, Step};
+pub use options::{OptionValue, Options};
 pub use outcome::{OutValue, Outcome, Plan};

@@ -807,7 +807,7 @@ impl JsWorkerApp {
                 ))
             });
         }
-        let Some(route) = crate::worker::ROUTES.iter().find(|r| r.path == path) else {
+        let Some(route) = crate::worker::route(path) else {
             return Promise::resolve(&done(&crate::worker::Answer::problem(
                 crate::error::WorkerCode::RouteNotFound,
                 "Not Found",

@@ -24,22 +24,14 @@ pub struct Route {
     pub operation: &'static str,
 }
 
-/// Every route the Worker serves.
-pub const ROUTES: &[Route] = &[
-    route("/passninja/update", "passninja", "update"),
-    route("/passninja/create", "passninja", "create"),
-    route("/passninja/delete", "passninja", "delete"),
-    route("/walletcrew/push-update", "walletcrew", "pushUpdate"),
-    route("/walletcrew/profile-sync", "walletcrew", "profileSync"),
-    route("/jericommerce/balance", "jericommerce", "balance"),
-];
+/// Every route the Worker serves (one per provider operation, from the registry).
+pub fn routes() -> impl Iterator<Item = Route> {
+    crate::providers::REGISTRY.routes()
+}
 
-const fn route(path: &'static str, provider: &'static str, operation: &'static str) -> Route {
-    Route {
-        path,
-        provider,
-        operation,
-    }
+/// The route at `path`, if any.
+pub fn route(path: &str) -> Option<Route> {
+    routes().find(|r| r.path == path)
 }
 
 pub const HEALTH_PATH: &str = "/health";
@@ -182,8 +174,8 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
             _ => Gate::Answer(method_not_allowed("GET")),
         };
     }
-    let Some(route) = ROUTES.iter().find(|r| r.path == req.path) else {
-        let known: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    let Some(route) = route(req.path) else {
+        let known: Vec<&str> = routes().map(|r| r.path).collect();
         return Gate::Answer(Answer::problem(
             WorkerCode::RouteNotFound,
             "Not Found",
@@ -236,7 +228,7 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
             }
         }
     }
-    Gate::Proceed(*route)
+    Gate::Proceed(route)
 }
 
 /// `GET /` (and `HEAD /`) is the mapping playground page: no secret is
@@ -406,27 +398,8 @@ pub fn success(outcome: &Outcome) -> Answer {
 }
 
 /// 200 with the request that would have been sent (secrets as `***`).
-pub fn dry_run(request: &HttpRequest) -> Answer {
-    let mut body = String::from("{\"dryRun\":true,\"request\":{\"method\":");
-    push_json_string(&mut body, request.method);
-    body.push_str(",\"url\":");
-    push_json_string(&mut body, &request.url);
-    body.push_str(",\"headers\":{");
-    for (i, (name, value)) in request.redacted_headers().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        push_json_string(&mut body, name);
-        body.push(':');
-        push_json_string(&mut body, value);
-    }
-    body.push_str("},\"body\":");
-    match &request.body {
-        Some(b) => push_json_string(&mut body, b),
-        None => body.push_str("null"),
-    }
-    body.push_str("}}");
-    Answer::json(200, "dry_run", body)
+pub fn dry_run(dry: &crate::dry_run::DryRun) -> Answer {
+    Answer::json(200, "dry_run", dry.to_json())
 }
 
 /// How an error is answered so Klaviyo does the right thing: transient
@@ -487,7 +460,7 @@ pub fn is_page(answer: &Answer) -> bool {
 /// Klaviyo flow id; the route only when it is one of ours.
 pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&str>) -> String {
     // Only known paths are logged as given: an unknown one could hold anything.
-    let route = match ROUTES.iter().find(|r| r.path == path) {
+    let route = match route(path) {
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
         None if path == HOME_PATH => HOME_PATH,
@@ -663,7 +636,7 @@ mod tests {
                 Some("s3cret"),
                 "1"
             ),
-            Gate::Proceed(ROUTES[0])
+            Gate::Proceed(routes().next().unwrap())
         );
     }
 
@@ -685,7 +658,7 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_route() {
-        let paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+        let paths: Vec<&str> = routes().map(|r| r.path).collect();
         assert_eq!(
             paths,
             [
@@ -697,14 +670,14 @@ mod tests {
                 "/jericommerce/balance"
             ]
         );
-        for r in ROUTES {
+        for r in routes() {
             let options = crate::Options {
                 provider: Some(r.provider.into()),
                 operation: Some(r.operation.into()),
-                delta: Some("1".into()),
-                reason: Some("r".into()),
                 ..crate::Options::default()
-            };
+            }
+            .with("delta", crate::OptionValue::Text("1".into()))
+            .with("reason", crate::OptionValue::Text("r".into()));
             assert!(crate::Handler::new(&options).is_ok(), "{}", r.path);
         }
     }

@@ -7,7 +7,7 @@ use passbridge::http::HttpResponse;
 use passbridge::mapping::pairs_from_json;
 use passbridge::profile::Input;
 use passbridge::template::Template;
-use passbridge::{Handler, Options, Plan};
+use passbridge::{Handler, OptionValue, Options, Plan};
 use std::collections::HashMap;
 
 /// xorshift64*: tiny, seeded, good enough to spread inputs.
@@ -189,15 +189,18 @@ fn random_profiles_through_every_operation_never_panic() {
             Handler::new(&Options {
                 provider: Some(p.to_string()),
                 operation: Some(o.to_string()),
-                fields: Some(vec![(
+                ..Options::default()
+            }
+            .with(
+                "fields",
+                OptionValue::Pairs(vec![(
                     "f".into(),
                     "{{ person.properties.loyalty_points|floatformat:2 }}".into(),
                 )]),
-                delta: Some("{{ event.0 }}".into()),
-                reason: Some("{{ person.email|title }}".into()),
-                skip_if_pass_exists: Some(false),
-                ..Options::default()
-            })
+            )
+            .with("delta", OptionValue::Text("{{ event.0 }}".into()))
+            .with("reason", OptionValue::Text("{{ person.email|title }}".into()))
+            .with("skipIfPassExists", OptionValue::Flag(false)))
             .expect("valid options")
         })
         .collect();

@@ -2,7 +2,7 @@
 //! core code the wasm boundary drives.
 
 use passbridge::http::{HttpRequest, HttpResponse};
-use passbridge::{Code, Handler, Options, OutValue, Plan};
+use passbridge::{Code, Handler, OptionValue, Options, OutValue, Plan};
 use std::collections::HashMap;
 
 const KEY: &str = "key_SECRET_0123456789";
@@ -25,11 +25,11 @@ fn handler(provider: &str, operation: &str) -> Handler {
     Handler::new(&Options {
         provider: Some(provider.into()),
         operation: Some(operation.into()),
-        delta: Some("{{ event.points }}".into()),
-        reason: Some("Bonus".into()),
-        skip_if_pass_exists: Some(false),
         ..Options::default()
-    })
+    }
+    .with("delta", OptionValue::Text("{{ event.points }}".into()))
+    .with("reason", OptionValue::Text("Bonus".into()))
+    .with("skipIfPassExists", OptionValue::Flag(false)))
     .unwrap()
 }
 

@@ -19,7 +19,7 @@ use crate::http::{push_json_string, HttpRequest};
 use crate::outcome::Outcome;
 use crate::profile::{Input, Node};
 use crate::template::Template;
-use crate::worker::{failure, success, Answer, Route, ROUTES};
+use crate::worker::{failure, success, Answer, Route};
 
 /// The D1 binding's name in `worker.toml`.
 pub const BINDING: &str = "LEDGER";
@@ -39,12 +39,13 @@ pub const MAX_KEY_LEN: usize = 200;
 /// `Retry-After` of a `delivery_in_progress` answer.
 pub const IN_PROGRESS_RETRY_AFTER_S: u64 = 30;
 
-/// The routes whose operation is not idempotent: sending twice may apply the
-/// change twice (a balance credit, a second pass).
-pub const NON_IDEMPOTENT_ROUTES: &[&str] = &["/jericommerce/balance", "/passninja/create"];
-
+/// Whether a route's operation is idempotent (its provider says so): sending
+/// a non-idempotent one twice may apply the change twice (a balance credit, a
+/// second pass).
 pub fn is_idempotent(route: &str) -> bool {
-    !NON_IDEMPOTENT_ROUTES.contains(&route)
+    crate::providers::REGISTRY
+        .operation(route)
+        .is_none_or(|o| o.idempotent)
 }
 
 // ---------------------------------------------------------------- configuration
@@ -606,7 +607,7 @@ fn ambiguous_answer(id: &str, code: Code, upstream_status: Option<u16>) -> Answe
 #[derive(Debug, Clone)]
 pub struct NewDelivery<'a> {
     pub id: &'a str,
-    pub route: &'a Route,
+    pub route: Route,
     pub request: &'a HttpRequest,
     /// The webhook body, kept so `resend` can plan the same request again
     /// with the credentials of the day (no header is ever stored).
@@ -836,8 +837,8 @@ pub fn retention_log(deleted: Option<u64>, days: u64, error: Option<&str>) -> St
 }
 
 /// The route a stored row belongs to.
-pub fn route_of(path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.path == path)
+pub fn route_of(path: &str) -> Option<Route> {
+    crate::worker::route(path)
 }
 
 #[cfg(test)]

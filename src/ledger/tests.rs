@@ -2,9 +2,10 @@ use super::admin::{self, AdminRoute};
 use super::*;
 use crate::error::WorkerCode;
 use crate::http::Header;
+use crate::options::OptionValue::Text;
 use crate::outcome::OutValue;
 
-fn route(path: &str) -> &'static Route {
+fn route(path: &str) -> Route {
     route_of(path).unwrap()
 }
 
@@ -107,15 +108,15 @@ fn modes_and_days() {
 
 #[test]
 fn non_idempotent_routes_match_what_the_providers_plan() {
-    for r in ROUTES {
+    for r in crate::worker::routes() {
         let options = crate::Options {
             provider: Some(r.provider.into()),
             operation: Some(r.operation.into()),
-            delta: Some("{{ event.points }}".into()),
-            reason: Some("r".into()),
-            skip_if_pass_exists: Some(false),
             ..crate::Options::default()
-        };
+        }
+        .with("delta", Text("{{ event.points }}".into()))
+        .with("reason", Text("r".into()))
+        .with("skipIfPassExists", crate::OptionValue::Flag(false));
         let h = crate::Handler::new(&options).unwrap();
         struct E;
         impl crate::env::Env for E {

@@ -7,7 +7,9 @@
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::{Operation, Options};
+use crate::handler::Operation;
+use crate::options::{OptionKind, OptionSpec, Options};
+use super::{OperationSpec, Provider};
 use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
@@ -25,15 +27,39 @@ struct Balance {
     reason: Mapping,
 }
 
-pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
-    match options.operation.as_deref().unwrap_or("balance") {
-        "balance" => {}
-        other => return Err(super::unknown_operation(PREFIX, other, "balance")),
-    }
-    let delta = super::required_template("delta", "PASSBRIDGE_DELTA", &options.delta)
-        .map_err(|e| e.prefixed(PREFIX))?;
-    let reason = super::required_template("reason", "PASSBRIDGE_REASON", &options.reason)
-        .map_err(|e| e.prefixed(PREFIX))?;
+/// JeriCommerce in the registry.
+pub const PROVIDER: Provider = Provider {
+    id: "jericommerce",
+    name: "JeriCommerce",
+    prefix: PREFIX,
+    key_variable: "JERICOMMERCE_API_KEY",
+    variables: &[("JERICOMMERCE_PROGRAM_SLUG", "demo-program")],
+    operations: &[OperationSpec {
+        name: "balance",
+        route: "/jericommerce/balance",
+        options: &["delta", "reason"],
+        idempotent: false,
+    }],
+    options: &[
+        OptionSpec {
+            name: "delta",
+            kind: OptionKind::Template,
+            variable: "PASSBRIDGE_DELTA",
+            what: "delta",
+        },
+        OptionSpec {
+            name: "reason",
+            kind: OptionKind::Template,
+            variable: "PASSBRIDGE_REASON",
+            what: "reason",
+        },
+    ],
+    build,
+};
+
+fn build(_operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let delta = super::required_template("delta", "PASSBRIDGE_DELTA", options.text("delta"))?;
+    let reason = super::required_template("reason", "PASSBRIDGE_REASON", options.text("reason"))?;
     Ok(Box::new(Balance { delta, reason }))
 }
 

@@ -5,7 +5,9 @@
 
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::{Operation, Options};
+use crate::handler::Operation;
+use crate::options::{OptionKind, OptionSpec, Options};
+use super::{OperationSpec, Provider};
 use crate::http::{encode_segment, push_json_string, Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
@@ -41,23 +43,62 @@ struct PassNinja {
     fields: Mapping,
 }
 
-pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
-    let kind = match options.operation.as_deref().unwrap_or("update") {
-        "update" => Kind::Update,
+/// PassNinja in the registry.
+pub const PROVIDER: Provider = Provider {
+    id: "passninja",
+    name: "PassNinja",
+    prefix: PREFIX,
+    key_variable: "PASSNINJA_API_KEY",
+    variables: &[
+        ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
+        ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
+    ],
+    operations: &[
+        OperationSpec {
+            name: "update",
+            route: "/passninja/update",
+            options: &["fields"],
+            idempotent: true,
+        },
+        OperationSpec {
+            name: "create",
+            route: "/passninja/create",
+            options: &["fields", "skipIfPassExists"],
+            idempotent: false,
+        },
+        OperationSpec {
+            name: "delete",
+            route: "/passninja/delete",
+            options: &[],
+            idempotent: true,
+        },
+    ],
+    options: &[
+        OptionSpec {
+            name: "fields",
+            kind: OptionKind::Pairs,
+            variable: "PASSBRIDGE_FIELDS",
+            what: "field",
+        },
+        OptionSpec {
+            name: "skipIfPassExists",
+            kind: OptionKind::Flag,
+            variable: "PASSBRIDGE_SKIP_IF_PASS_EXISTS",
+            what: "skipIfPassExists",
+        },
+    ],
+    build,
+};
+
+fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let kind = match operation.name {
         "create" => Kind::Create {
-            skip_if_pass_exists: options.skip_if_pass_exists.unwrap_or(true),
+            skip_if_pass_exists: options.flag("skipIfPassExists").unwrap_or(true),
         },
         "delete" => Kind::Delete,
-        other => {
-            return Err(super::unknown_operation(
-                PREFIX,
-                other,
-                "update, create, delete",
-            ))
-        }
+        _ => Kind::Update,
     };
-    let fields = super::mapping_or("field", &options.fields, &DEFAULT_FIELDS)
-        .map_err(|e| e.prefixed(PREFIX))?;
+    let fields = super::mapping_or("field", options.pairs("fields"), &DEFAULT_FIELDS)?;
     Ok(Box::new(PassNinja { kind, fields }))
 }
 

@@ -6,7 +6,9 @@
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::{Operation, Options};
+use crate::handler::Operation;
+use crate::options::{OptionKind, OptionSpec, Options};
+use super::{OperationSpec, Provider};
 use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::outcome::{check_status, Outcome, Plan};
@@ -39,33 +41,75 @@ struct WalletCrew {
     kind: Kind,
 }
 
-pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
-    let kind = match options.operation.as_deref().unwrap_or("pushUpdate") {
-        "pushUpdate" => Kind::PushUpdate {
+/// The Wallet Crew in the registry.
+pub const PROVIDER: Provider = Provider {
+    id: "walletcrew",
+    name: "The Wallet Crew",
+    prefix: PREFIX,
+    key_variable: "WALLETCREW_API_KEY",
+    variables: &[("WALLETCREW_TENANT_ID", "demo-tenant")],
+    operations: &[
+        OperationSpec {
+            name: "pushUpdate",
+            route: "/walletcrew/push-update",
+            options: &["identifiers", "fields", "passType", "updateMetadata"],
+            idempotent: true,
+        },
+        OperationSpec {
+            name: "profileSync",
+            route: "/walletcrew/profile-sync",
+            options: &[],
+            idempotent: true,
+        },
+    ],
+    options: &[
+        OptionSpec {
+            name: "identifiers",
+            kind: OptionKind::Pairs,
+            variable: "PASSBRIDGE_IDENTIFIERS",
+            what: "identifier",
+        },
+        OptionSpec {
+            name: "fields",
+            kind: OptionKind::Pairs,
+            variable: "PASSBRIDGE_FIELDS",
+            what: "field",
+        },
+        OptionSpec {
+            name: "passType",
+            kind: OptionKind::Text,
+            variable: "PASSBRIDGE_PASS_TYPE",
+            what: "passType",
+        },
+        OptionSpec {
+            name: "updateMetadata",
+            kind: OptionKind::Flag,
+            variable: "PASSBRIDGE_UPDATE_METADATA",
+            what: "updateMetadata",
+        },
+    ],
+    build,
+};
+
+fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let kind = match operation.name {
+        "profileSync" => Kind::ProfileSync,
+        _ => Kind::PushUpdate {
             identifiers: super::mapping_or(
                 "identifier",
-                &options.identifiers,
+                options.pairs("identifiers"),
                 &DEFAULT_IDENTIFIERS,
-            )
-            .map_err(|e| e.prefixed(PREFIX))?,
-            additional_data: match &options.fields {
-                Some(_) => Some(
-                    super::mapping_or("field", &options.fields, &[])
-                        .map_err(|e| e.prefixed(PREFIX))?,
-                ),
+            )?,
+            additional_data: match options.pairs("fields") {
+                Some(p) => Some(super::mapping_or("field", Some(p), &[])?),
                 None => None,
             },
-            pass_type: options.pass_type.clone().filter(|p| !p.trim().is_empty()),
-            update_metadata: options.update_metadata.unwrap_or(false),
+            pass_type: options
+                .text("passType")
+                .filter(|p| !p.trim().is_empty())
+                .map(str::to_string),
+            update_metadata: options.flag("updateMetadata").unwrap_or(false),
         },
-        "profileSync" => Kind::ProfileSync,
-        other => {
-            return Err(super::unknown_operation(
-                PREFIX,
-                other,
-                "pushUpdate, profileSync",
-            ))
-        }
     };
     Ok(Box::new(WalletCrew { kind }))
 }
