@@ -1,14 +1,14 @@
 //! A handler: one provider operation, configured once, run per profile.
 
+use crate::dry_run::DryRun;
 use crate::env::Env;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::dry_run::DryRun;
 use crate::options::Options;
-use crate::retry::RetryPolicy;
-use crate::providers::{Registry, REGISTRY};
 use crate::outcome::{Outcome, Plan};
 use crate::profile::{Input, Node, Resolve};
+use crate::providers::{Registry, REGISTRY};
+use crate::retry::RetryPolicy;
 
 /// One provider operation: builds requests and classifies answers.
 /// Implementations live one per provider file in `providers/`.

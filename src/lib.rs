@@ -23,9 +23,12 @@ pub mod template;
 pub mod value;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+pub mod webhook;
 pub mod worker;
 
 pub use error::{Code, Error};
 pub use handler::{Configured, Door, Handler, Step};
 pub use options::{OptionValue, Options};
 pub use outcome::{OutValue, Outcome, Plan};
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{JsHandler, JsWorkerApp};

@@ -114,7 +114,10 @@ impl Options {
     /// [`Options::with_env`] with the providers of `registry`.
     pub fn with_env_in(self, env: &dyn Env, registry: &Registry) -> Result<Options, Error> {
         let text = |name: &str| crate::env::optional(env, name);
-        let provider = self.provider.clone().or_else(|| text("PASSBRIDGE_PROVIDER"));
+        let provider = self
+            .provider
+            .clone()
+            .or_else(|| text("PASSBRIDGE_PROVIDER"));
         let prefix = registry.prefix(provider.as_deref());
         let run = || -> Result<Options, Error> {
             let flag = |given: Option<bool>, name: &str| match given {

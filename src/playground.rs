@@ -15,11 +15,11 @@
 use crate::env::Env;
 use crate::error::{Code, Error};
 use crate::handler::Handler;
-use crate::options::{OptionKind, OptionValue, Options};
-use crate::providers::REGISTRY;
 use crate::http::{push_json_string, HttpRequest};
+use crate::options::{OptionKind, OptionValue, Options};
 use crate::outcome::Plan;
 use crate::profile::{Resolve, Root};
+use crate::providers::REGISTRY;
 use crate::template::Template;
 use crate::value::Value;
 
@@ -255,9 +255,7 @@ pub fn template_problem(code: &Options, env: &dyn Env) -> Option<TemplateProblem
                 (Some(src), _) => {
                     candidates.push((spec.name.into(), spec.name.into(), src.to_string()))
                 }
-                (None, Some(src)) => {
-                    candidates.push((spec.variable.into(), spec.name.into(), src))
-                }
+                (None, Some(src)) => candidates.push((spec.variable.into(), spec.name.into(), src)),
                 (None, None) => {}
             },
             OptionKind::Text | OptionKind::Flag => {}
@@ -340,9 +338,15 @@ fn sample_options(provider: &str, operation: &str) -> Options {
     };
     let mut o = Options::default();
     match (provider, operation) {
-        ("passninja", "update") => o.set("fields", pairs(&crate::providers::passninja::DEFAULT_FIELDS)),
+        ("passninja", "update") => o.set(
+            "fields",
+            pairs(&crate::providers::passninja::DEFAULT_FIELDS),
+        ),
         ("passninja", "create") => {
-            o.set("fields", pairs(&crate::providers::passninja::DEFAULT_FIELDS));
+            o.set(
+                "fields",
+                pairs(&crate::providers::passninja::DEFAULT_FIELDS),
+            );
             // The sample profile has a pass: show the request, not the guard.
             o.set("skipIfPassExists", OptionValue::Flag(false));
         }
@@ -542,7 +546,6 @@ pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Er
         None => default_operation(provider.id).unwrap_or(""),
     };
     let route = crate::worker::routes()
-        
         .find(|r| r.provider == provider.id && r.operation == operation)
         .ok_or_else(|| Error::invalid_config(format!("unknown operation '{operation}'")))?;
     let used: Vec<(&str, &str, &OptionValue)> = REGISTRY
@@ -952,10 +955,16 @@ mod tests {
                 o.set("updateMetadata", OptionValue::Flag(true))
             }),
             ("delta", |o| {
-                o.set("delta", OptionValue::Text("{{ event.points|add:1 }}".into()))
+                o.set(
+                    "delta",
+                    OptionValue::Text("{{ event.points|add:1 }}".into()),
+                )
             }),
             ("reason", |o| {
-                o.set("reason", OptionValue::Text("probe {{ event.reason }}".into()))
+                o.set(
+                    "reason",
+                    OptionValue::Text("probe {{ event.reason }}".into()),
+                )
             }),
             ("skipIfPassExists", |o| {
                 let v = !o.flag("skipIfPassExists").unwrap_or(true);

@@ -4,7 +4,7 @@
 //! 429/500/502/503 retried for 24 h; anything else final).
 
 use crate::error::{Code, Error, WorkerCode};
-use crate::http::{push_json_string, HttpRequest};
+use crate::http::push_json_string;
 use crate::outcome::{OutValue, Outcome};
 
 /// Bodies above this are refused with 413 (a webhook body is a few hundred bytes).
@@ -280,6 +280,10 @@ fn method_not_allowed(allow: &str) -> Answer {
 /// drops the client's keep-alive connection when a Worker answers without
 /// reading a non-empty body. Only a small declared body is worth waiting for;
 /// a large, undeclared or unparseable length is never waited on.
+/// How long the entry may spend reading and discarding a body before an
+/// early answer (keep-alive); then it answers anyway.
+pub const DRAIN_MS: u32 = 1_000;
+
 pub fn drain_before_early_answer(content_length: Option<&str>) -> bool {
     content_length
         .and_then(|len| len.trim().parse::<u64>().ok())

@@ -94,9 +94,12 @@ fn budget_and_dry_run_are_read_as_the_boundary_reads_them() {
         "PassNinja error: option budgetMs must be a number of milliseconds between 1 and 60000"
     );
     let e = read(r#"{"provider":"walletcrew","feilds":{}}"#).unwrap_err();
-    assert!(e
-        .message
-        .starts_with("The Wallet Crew error: unknown option 'feilds' (known: provider, operation, fields,"));
+    assert!(e.message.starts_with(
+        "The Wallet Crew error: unknown option 'feilds' (known: provider, operation, fields,"
+    ));
     let e = read(r#"{"dryRun":"yes"}"#).unwrap_err();
-    assert_eq!(e.message, "PassNinja error: option dryRun must be true or false");
+    assert_eq!(
+        e.message,
+        "PassNinja error: option dryRun must be true or false"
+    );
 }

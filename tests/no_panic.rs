@@ -186,21 +186,26 @@ fn random_profiles_through_every_operation_never_panic() {
     let handlers: Vec<Handler> = ops
         .iter()
         .map(|(p, o)| {
-            Handler::new(&Options {
-                provider: Some(p.to_string()),
-                operation: Some(o.to_string()),
-                ..Options::default()
-            }
-            .with(
-                "fields",
-                OptionValue::Pairs(vec![(
-                    "f".into(),
-                    "{{ person.properties.loyalty_points|floatformat:2 }}".into(),
-                )]),
+            Handler::new(
+                &Options {
+                    provider: Some(p.to_string()),
+                    operation: Some(o.to_string()),
+                    ..Options::default()
+                }
+                .with(
+                    "fields",
+                    OptionValue::Pairs(vec![(
+                        "f".into(),
+                        "{{ person.properties.loyalty_points|floatformat:2 }}".into(),
+                    )]),
+                )
+                .with("delta", OptionValue::Text("{{ event.0 }}".into()))
+                .with(
+                    "reason",
+                    OptionValue::Text("{{ person.email|title }}".into()),
+                )
+                .with("skipIfPassExists", OptionValue::Flag(false)),
             )
-            .with("delta", OptionValue::Text("{{ event.0 }}".into()))
-            .with("reason", OptionValue::Text("{{ person.email|title }}".into()))
-            .with("skipIfPassExists", OptionValue::Flag(false)))
             .expect("valid options")
         })
         .collect();

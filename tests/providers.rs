@@ -22,14 +22,16 @@ fn env() -> HashMap<&'static str, &'static str> {
 }
 
 fn handler(provider: &str, operation: &str) -> Handler {
-    Handler::new(&Options {
-        provider: Some(provider.into()),
-        operation: Some(operation.into()),
-        ..Options::default()
-    }
-    .with("delta", OptionValue::Text("{{ event.points }}".into()))
-    .with("reason", OptionValue::Text("Bonus".into()))
-    .with("skipIfPassExists", OptionValue::Flag(false)))
+    Handler::new(
+        &Options {
+            provider: Some(provider.into()),
+            operation: Some(operation.into()),
+            ..Options::default()
+        }
+        .with("delta", OptionValue::Text("{{ event.points }}".into()))
+        .with("reason", OptionValue::Text("Bonus".into()))
+        .with("skipIfPassExists", OptionValue::Flag(false)),
+    )
     .unwrap()
 }
 

@@ -5,13 +5,13 @@
 //! direction. A balance change is NOT idempotent: the request is marked so,
 //! and no driver retries it automatically.
 
+use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::options::{OptionKind, OptionSpec, Options};
-use super::{OperationSpec, Provider};
 use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
+use crate::options::{OptionKind, OptionSpec, Options};
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
 use crate::profile::Resolve;
 use crate::value::Value;

@@ -9,9 +9,9 @@ pub mod walletcrew;
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::options::{OptionSpec, Options};
 use crate::http::Header;
 use crate::mapping::Mapping;
+use crate::options::{OptionSpec, Options};
 use crate::profile::{Resolve, Root};
 use crate::value::Value;
 
@@ -46,8 +46,11 @@ pub struct Provider {
     pub options: &'static [OptionSpec],
     /// Builds the configured operation, reading its own options; `Err` for
     /// an option that does not parse (without prefix: the registry adds it).
-    pub build: fn(&OperationSpec, &Options) -> Result<Box<dyn Operation>, Error>,
+    pub build: BuildFn,
 }
+
+/// How a provider builds a configured operation from its options.
+pub type BuildFn = fn(&OperationSpec, &Options) -> Result<Box<dyn Operation>, Error>;
 
 /// One operation of a provider.
 pub struct OperationSpec {

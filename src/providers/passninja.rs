@@ -3,13 +3,13 @@
 //! Contract: `docs/providers.md` (PassNinja). Fields are merged with `PATCH`
 //! (never `PUT`, which clears omitted fields); every value is a string.
 
+use super::{OperationSpec, Provider};
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::options::{OptionKind, OptionSpec, Options};
-use super::{OperationSpec, Provider};
 use crate::http::{encode_segment, push_json_string, Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
+use crate::options::{OptionKind, OptionSpec, Options};
 use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
 use crate::profile::Resolve;
 

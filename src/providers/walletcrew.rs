@@ -4,13 +4,13 @@
 //! push-update body allows exactly `identifiers`, `passType`, `additionalData`
 //! and `updateMetadata` (`additionalProperties: false`): nothing else is sent.
 
+use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::options::{OptionKind, OptionSpec, Options};
-use super::{OperationSpec, Provider};
 use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
+use crate::options::{OptionKind, OptionSpec, Options};
 use crate::outcome::{check_status, Outcome, Plan};
 use crate::profile::Resolve;
 
