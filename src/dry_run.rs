@@ -4,36 +4,36 @@
 
 use crate::http::{push_json_string, HttpRequest};
 
+/// A planned request shown instead of sent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DryRun {
-    pub method: &'static str,
-    pub url: String,
-    /// Every header, in order; secret values are `***`.
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Option<String>,
-}
+pub struct DryRun(pub HttpRequest);
 
 impl DryRun {
-    pub fn of(request: &HttpRequest) -> DryRun {
-        DryRun {
-            method: request.method,
-            url: request.url.clone(),
-            headers: request
-                .redacted_headers()
-                .map(|(name, value)| (name, value.to_string()))
-                .collect(),
-            body: request.body.clone(),
-        }
+    pub fn method(&self) -> &'static str {
+        self.0.method
+    }
+
+    pub fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    /// Every header, in order; secret values are `***`.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.redacted_headers()
+    }
+
+    pub fn body(&self) -> Option<&str> {
+        self.0.body.as_deref()
     }
 
     /// `{"dryRun":true,"request":{"method","url","headers":{…},"body"}}`.
     pub fn to_json(&self) -> String {
         let mut out = String::from("{\"dryRun\":true,\"request\":{\"method\":");
-        push_json_string(&mut out, self.method);
+        push_json_string(&mut out, self.method());
         out.push_str(",\"url\":");
-        push_json_string(&mut out, &self.url);
+        push_json_string(&mut out, self.url());
         out.push_str(",\"headers\":{");
-        for (i, (name, value)) in self.headers.iter().enumerate() {
+        for (i, (name, value)) in self.headers().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -42,7 +42,7 @@ impl DryRun {
             push_json_string(&mut out, value);
         }
         out.push_str("},\"body\":");
-        match &self.body {
+        match self.body() {
             Some(b) => push_json_string(&mut out, b),
             None => out.push_str("null"),
         }

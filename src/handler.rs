@@ -147,7 +147,7 @@ impl Configured {
     ) -> Result<Step, Error> {
         Ok(match self.handler.plan(profile, event, env)? {
             Plan::Skip(reason) => Step::Done(Outcome::skipped(reason)),
-            Plan::Send(request) if self.dry_run => Step::DryRun(DryRun::of(&request)),
+            Plan::Send(request) if self.dry_run => Step::DryRun(DryRun(request)),
             Plan::Send(request) => Step::Send(request),
         })
     }

@@ -17,11 +17,14 @@ use crate::value::Value;
 
 /// Every provider the doors know, in the order messages list them; the first
 /// is the default. Adding a provider: its file, and one line here.
-pub const REGISTRY: Registry = Registry::new(&[
+pub const PROVIDERS: &[&Provider] = &[
     &passninja::PROVIDER,
     &walletcrew::PROVIDER,
     &jericommerce::PROVIDER,
-]);
+];
+
+/// The doors' registry: [`PROVIDERS`].
+pub const REGISTRY: Registry = Registry::new(PROVIDERS);
 
 /// The message prefix of errors that belong to no provider.
 pub const GENERIC_PREFIX: &str = "passbridge error: ";
@@ -162,11 +165,14 @@ impl Registry {
 
     /// Every provider option once (the first declaration of a name wins;
     /// providers sharing a name declare it alike).
-    pub fn option_specs(&self) -> impl Iterator<Item = &'static OptionSpec> + '_ {
-        let all = || self.providers().flat_map(|p| p.options.iter());
-        all().enumerate().filter_map(move |(i, spec)| {
-            (!all().take(i).any(|s| s.name == spec.name)).then_some(spec)
-        })
+    pub fn option_specs(&self) -> std::vec::IntoIter<&'static OptionSpec> {
+        let mut specs: Vec<&'static OptionSpec> = Vec::new();
+        for spec in self.providers.iter().flat_map(|p| p.options) {
+            if !specs.iter().any(|s| s.name == spec.name) {
+                specs.push(spec);
+            }
+        }
+        specs.into_iter()
     }
 }
 

@@ -26,16 +26,16 @@ pub(super) fn outcome_to_js(outcome: &Outcome) -> JsValue {
 /// The dry-run result: the request that would be sent, secrets as `***`.
 pub(super) fn dry_run_to_js(dry: &DryRun) -> JsValue {
     let headers: JsValue = Object::new().into();
-    for (name, value) in &dry.headers {
-        let value = match value.as_str() {
+    for (name, value) in dry.headers() {
+        let value = match value {
             "***" => constant("***"),
             v => JsValue::from_str(v),
         };
         set(&headers, name, &value);
     }
-    let body = match &dry.body {
+    let body = match dry.body() {
         Some(b) => JsValue::from_str(b),
         None => JsValue::NULL,
     };
-    pb_dry_run(&constant(dry.method), &dry.url, &body, &headers)
+    pb_dry_run(&constant(dry.method()), dry.url(), &body, &headers)
 }

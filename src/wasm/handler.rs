@@ -48,7 +48,7 @@ impl JsHandler {
         Ok(match step {
             Step::Done(outcome) => outcome_to_js(&outcome),
             Step::DryRun(dry) => dry_run_to_js(&dry),
-            Step::Send(request) => dry_run_to_js(&crate::dry_run::DryRun::of(&request)),
+            Step::Send(request) => dry_run_to_js(&crate::dry_run::DryRun(request)),
         })
     }
 
