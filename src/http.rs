@@ -12,7 +12,7 @@ pub struct Header {
 }
 
 /// A request the core wants sent. The core never sends it itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
@@ -21,6 +21,9 @@ pub struct HttpRequest {
     /// False when sending twice may apply the change twice (a balance credit):
     /// then no driver may retry it automatically.
     pub idempotent: bool,
+    /// What the plan decided that a success reports (JeriCommerce's
+    /// `direction` and `amount`): the outcome never re-reads the request.
+    pub planned: crate::outcome::Outcome,
 }
 
 impl HttpRequest {

@@ -166,6 +166,7 @@ mod tests {
             }],
             body: None,
             idempotent: true,
+            planned: Default::default(),
         };
         for body in [
             format!("{}{key}", "x".repeat(190)),

@@ -141,6 +141,7 @@ impl Operation for Ping {
             ],
             body: Some(format!("{} {email}", self.greeting)),
             idempotent: true,
+            planned: Default::default(),
         }))
     }
 

@@ -20,6 +20,7 @@ fn request(idempotent: bool) -> HttpRequest {
         }],
         body: Some(r#"[{"email":"ada@example.com","amount":5,"reason":"r"}]"#.into()),
         idempotent,
+        planned: Default::default(),
     }
 }
 

@@ -132,6 +132,10 @@ impl Operation for Balance {
             headers: super::json_headers("api-key", &ep.api_key),
             body: Some(body),
             idempotent: false,
+            planned: Outcome(vec![
+                ("direction", OutValue::Const(direction)),
+                ("amount", OutValue::Num(delta.abs())),
+            ]),
         }))
     }
 
@@ -144,22 +148,10 @@ impl Operation for Balance {
         let status = check_status(request, response, now_ms, |body| {
             json_message(body, &["message", "error", "detail", "msg"])
         })?;
-        // The request says what was applied: its path and body are ours.
-        let direction = if request.url.ends_with("/increase") {
-            "increase"
-        } else {
-            "decrease"
-        };
-        let amount = request
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-            .and_then(|v| v.pointer("/0/amount").and_then(|a| a.as_f64()))
-            .unwrap_or(0.0);
-        Ok(Outcome::flag("updated")
-            .with("direction", OutValue::Const(direction))
-            .with("amount", OutValue::Num(amount))
-            .with_status(status))
+        // Direction and amount are what the plan decided.
+        let mut outcome = Outcome::flag("updated");
+        outcome.0.extend(request.planned.0.iter().cloned());
+        Ok(outcome.with_status(status))
     }
 }
 

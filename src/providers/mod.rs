@@ -233,18 +233,31 @@ pub fn endpoint(
 
 /// The API key header (shown as `***` in dry runs) and a JSON content type.
 pub fn json_headers(key_header: &'static str, api_key: &str) -> Vec<Header> {
-    vec![
-        Header {
-            name: key_header,
-            value: api_key.to_string(),
-            secret: true,
-        },
-        Header {
+    key_headers(key_header, api_key, None, true)
+}
+
+/// The API key header (shown as `***` in dry runs), then `extra` (an
+/// account header), then a JSON content type when a body is sent.
+pub fn key_headers(
+    key_header: &'static str,
+    api_key: &str,
+    extra: Option<Header>,
+    json_body: bool,
+) -> Vec<Header> {
+    let mut headers = vec![Header {
+        name: key_header,
+        value: api_key.to_string(),
+        secret: true,
+    }];
+    headers.extend(extra);
+    if json_body {
+        headers.push(Header {
             name: "Content-Type",
             value: "application/json".into(),
             secret: false,
-        },
-    ]
+        });
+    }
+    headers
 }
 
 /// Parses an optional name → template option, else the given defaults.

@@ -138,25 +138,12 @@ impl PassNinja {
         url: String,
         body: Option<String>,
     ) -> HttpRequest {
-        let mut headers = vec![
-            Header {
-                name: "X-API-KEY",
-                value: c.api_key.clone(),
-                secret: true,
-            },
-            Header {
-                name: "X-ACCOUNT-ID",
-                value: c.account_id.clone(),
-                secret: false,
-            },
-        ];
-        if body.is_some() {
-            headers.push(Header {
-                name: "Content-Type",
-                value: "application/json".into(),
-                secret: false,
-            });
-        }
+        let account = Header {
+            name: "X-ACCOUNT-ID",
+            value: c.account_id.clone(),
+            secret: false,
+        };
+        let headers = super::key_headers("X-API-KEY", &c.api_key, Some(account), body.is_some());
         HttpRequest {
             method,
             url,
@@ -164,6 +151,7 @@ impl PassNinja {
             body,
             // A retried create makes a second pass; updates and deletes repeat safely.
             idempotent: method != "POST",
+            planned: Default::default(),
         }
     }
 

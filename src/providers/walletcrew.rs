@@ -135,6 +135,7 @@ impl WalletCrew {
             body: Some(body),
             // Both calls set state; sending one twice changes nothing more.
             idempotent: true,
+            planned: Default::default(),
         })
     }
 }
