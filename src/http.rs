@@ -59,7 +59,7 @@ pub struct HttpResponse {
 /// change the path.
 ///
 /// ```
-/// assert_eq!(passbridge::http::encode_segment("../../x?y#z"), "..%2F..%2Fx%3Fy%23z");
+/// assert_eq!(passbridge::encode_segment("../../x?y#z"), "..%2F..%2Fx%3Fy%23z");
 /// ```
 pub fn encode_segment(s: &str) -> String {
     if s.bytes()

@@ -55,11 +55,6 @@ impl Mapping {
         Mapping::parse(what, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
-    /// Parses a JSON object of `name → template` (the `PASSBRIDGE_FIELDS` form).
-    pub fn from_json(what: &str, source_name: &str, json: &str) -> Result<Mapping, Error> {
-        Mapping::parse_pairs(what, &pairs_from_json(what, source_name, json)?)
-    }
-
     /// Renders every field to text, in order.
     pub fn render(&self, what: &str, ctx: &dyn Resolve) -> Result<Vec<(&str, String)>, Error> {
         self.fields

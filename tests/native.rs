@@ -4,8 +4,8 @@
 
 mod common;
 
-use passbridge::options::{Given, OptionSource};
 use passbridge::{Configured, Door, Options, Step};
+use passbridge::{Given, OptionSource};
 use std::collections::HashMap;
 
 /// The JS options object, as JSON: only reading is here.

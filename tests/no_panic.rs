@@ -2,11 +2,11 @@
 //! option JSON, profiles and provider answers, thousands of each, through the
 //! public API. A bounded, seeded generator, so every run checks the same inputs.
 
-use passbridge::env::Env;
-use passbridge::http::HttpResponse;
-use passbridge::mapping::pairs_from_json;
-use passbridge::profile::Input;
-use passbridge::template::Template;
+use passbridge::pairs_from_json;
+use passbridge::Env;
+use passbridge::HttpResponse;
+use passbridge::Input;
+use passbridge::Template;
 use passbridge::{Handler, OptionValue, Options, Plan};
 use std::collections::HashMap;
 

@@ -2,16 +2,16 @@
 //! options, and a provider added to a registry (here a test-only fourth one,
 //! declared in this file alone) gets everything derived from it.
 
-use passbridge::env::Env;
-use passbridge::error::Error;
-use passbridge::handler::Operation;
-use passbridge::http::{Header, HttpRequest, HttpResponse};
-use passbridge::options::{Given, OptionKind, OptionSource, OptionSpec};
-use passbridge::outcome::{OutValue, Outcome, Plan};
-use passbridge::profile::{Resolve, Root};
-use passbridge::providers::{OperationSpec, Provider, Registry, PROVIDERS, REGISTRY};
-use passbridge::value::Value;
+use passbridge::Env;
+use passbridge::Error;
+use passbridge::Operation;
+use passbridge::Value;
+use passbridge::{Given, OptionKind, OptionSource, OptionSpec};
 use passbridge::{Handler, OptionValue, Options};
+use passbridge::{Header, HttpRequest, HttpResponse};
+use passbridge::{OperationSpec, Provider, Registry, PROVIDERS, REGISTRY};
+use passbridge::{OutValue, Outcome, Plan};
+use passbridge::{Resolve, Root};
 use std::collections::{BTreeSet, HashMap};
 
 fn read(path: &str) -> String {
@@ -93,7 +93,7 @@ fn the_typescript_types_name_exactly_the_registry() {
         .lines()
         .filter_map(|l| l.trim().split_once("?:").map(|(k, _)| k.to_string()))
         .collect();
-    let names: BTreeSet<String> = passbridge::options::option_names(&REGISTRY)
+    let names: BTreeSet<String> = passbridge::option_names(&REGISTRY)
         .into_iter()
         .map(str::to_string)
         .collect();
@@ -113,7 +113,7 @@ impl Operation for Ping {
             Value::Str(s) => s,
             _ => return Ok(Plan::Skip("no email")),
         };
-        let key = passbridge::env::secret_header(env, "ECHO_API_KEY")?;
+        let key = passbridge::secret_header(env, "ECHO_API_KEY")?;
         Ok(Plan::Send(HttpRequest {
             method: "POST",
             url: "https://echo.example/ping".into(),
@@ -208,9 +208,9 @@ fn a_fourth_provider_gets_routes_options_secrets_and_messages() {
     let routes: Vec<&str> = WITH_ECHO.routes().map(|r| r.path).collect();
     assert_eq!(routes.last(), Some(&"/echo/ping"));
     assert!(WITH_ECHO.secret_variables().any(|v| v == "ECHO_API_KEY"));
-    assert!(passbridge::options::option_names(&WITH_ECHO).contains(&"greeting"));
+    assert!(passbridge::option_names(&WITH_ECHO).contains(&"greeting"));
     // The built-in registry does not know it.
-    assert!(!passbridge::options::option_names(&REGISTRY).contains(&"greeting"));
+    assert!(!passbridge::option_names(&REGISTRY).contains(&"greeting"));
 
     // Its option is read (in code and from its variable) by the shared reader.
     let json = serde_json::json!({"provider": "echo", "greeting": 5});
@@ -247,7 +247,7 @@ fn a_fourth_provider_gets_routes_options_secrets_and_messages() {
         panic!("no request");
     };
     assert_eq!(
-        passbridge::dry_run::DryRun(request).to_json(),
+        passbridge::DryRun(request).to_json(),
         r#"{"dryRun":true,"request":{"method":"POST","url":"https://echo.example/ping","headers":{"X-Echo-Key":"***","X-One":"1","X-Two":"2","X-Three":"3"},"body":"hi ada@example.com"}}"#
     );
 

@@ -66,12 +66,7 @@ fn build(_operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operat
 /// The signed change: a number, or text that is one. Anything else is an
 /// error naming what it was — never a silent skip.
 fn signed_delta(v: &Value) -> Result<f64, Error> {
-    let n = match v {
-        Value::Number(n) => Some(*n),
-        Value::Str(s) => crate::value::parse_decimal(s.trim()),
-        _ => None,
-    };
-    match n {
+    match v.to_number() {
         Some(n) if n.is_finite() => Ok(n),
         _ => {
             let shown = match v {

@@ -92,7 +92,7 @@ impl Registry {
     }
 
     /// The message prefix of a provider's errors; unknown providers get
-    /// [`GENERIC_PREFIX`].
+    /// `passbridge error: `.
     pub fn prefix(&self, provider: Option<&str>) -> &'static str {
         self.find(provider).map_or(GENERIC_PREFIX, |p| p.prefix)
     }

@@ -46,7 +46,7 @@ pub(super) async fn drive(
     }
 }
 
-/// What the deadline rejects with (handed to js/boundary.mjs, compared here).
+/// What the deadline rejects with (handed to js/boundary.js, compared here).
 const TIMEOUT_MARK: &str = "passbridge:timeout";
 
 /// How much of a provider's answer is read: enough for any JSON result or

@@ -1,12 +1,12 @@
-//! The JavaScript this boundary calls: the helpers of js/boundary.mjs (one
+//! The JavaScript this boundary calls: the helpers of js/boundary.js (one
 //! namespace import), the Fetch API types it is handed, and the interned keys
 //! and own-property writes every conversion uses.
 
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-// The JS helpers live in js/boundary.mjs (linted and tested like any JS).
-#[wasm_bindgen(module = "/js/boundary.mjs", js_namespace = pb)]
+// The JS helpers live in js/boundary.js (linted and tested like any JS).
+#[wasm_bindgen(module = "/js/boundary.js", js_namespace = pb)]
 extern "C" {
     /// `o[k]` for an own property of an object or a canonical index of an
     /// array (as natively: no prototype members, no `length`), else
@@ -40,7 +40,7 @@ extern "C" {
         body: &JsValue,
         headers: &JsValue,
     ) -> JsValue;
-    /// The value's kind, one of `KIND` (js/boundary.mjs, the one definition).
+    /// The value's kind, one of `KIND` (js/boundary.js, the one definition).
     #[wasm_bindgen(js_name = kind)]
     pub(super) fn pb_kind(v: &JsValue) -> u8;
     /// `KIND`: the numbers `kind` returns, by name.

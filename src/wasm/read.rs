@@ -13,7 +13,7 @@ use crate::options::{Given, OptionSource};
 use crate::profile::Node;
 use crate::value::Value;
 
-/// What a JavaScript value is, as js/boundary.mjs `kind()` classifies it.
+/// What a JavaScript value is, as js/boundary.js `kind()` classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ValueKind {
     /// `undefined`, a function, a symbol, or a value that throws when inspected.
@@ -30,7 +30,7 @@ pub(super) enum ValueKind {
     Foreign,
 }
 
-/// The names of `KIND` in js/boundary.mjs, the one definition of the numbers.
+/// The names of `KIND` in js/boundary.js, the one definition of the numbers.
 const KIND_NAMES: [(&str, ValueKind); 9] = [
     ("UNDEFINED", ValueKind::Undefined),
     ("NULL", ValueKind::Null),
