@@ -2,7 +2,8 @@
 //! One representation for every door (the Code action's object, the Worker's
 //! JSON answer, the tests), with every header the request has.
 
-use crate::http::{push_json_string, HttpRequest};
+use crate::http::HttpRequest;
+use crate::json::push_json_string;
 
 /// A planned request shown instead of sent.
 #[derive(Debug, Clone, PartialEq)]

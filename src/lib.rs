@@ -15,6 +15,7 @@ mod error;
 mod filters;
 mod handler;
 mod http;
+mod json;
 pub mod ledger;
 mod mapping;
 mod options;
@@ -23,6 +24,7 @@ pub mod playground;
 mod profile;
 mod providers;
 mod retry;
+mod status;
 mod template;
 mod value;
 #[cfg(target_arch = "wasm32")]

@@ -84,9 +84,9 @@ impl Mapping {
             scratch.clear();
             t.render_into(ctx, &mut scratch)
                 .map_err(|e| render_error(what, name, e))?;
-            crate::http::push_json_string(out, name);
+            crate::json::push_json_string(out, name);
             out.push(':');
-            crate::http::push_json_string(out, &scratch);
+            crate::json::push_json_string(out, &scratch);
         }
         out.push('}');
         Ok(())

@@ -15,7 +15,8 @@
 use crate::env::Env;
 use crate::error::{Code, Error};
 use crate::handler::Handler;
-use crate::http::{push_json_string, HttpRequest};
+use crate::http::HttpRequest;
+use crate::json::push_json_string;
 use crate::options::{OptionKind, OptionValue, Options};
 use crate::outcome::Plan;
 use crate::profile::{Resolve, Root};
@@ -503,7 +504,7 @@ fn variable_text(v: &OptionValue) -> String {
     match v {
         OptionValue::Pairs(p) => {
             let mut out = String::new();
-            crate::http::json_object_of_strings(
+            crate::json::json_object_of_strings(
                 &mut out,
                 p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             );

@@ -4,7 +4,7 @@
 //! 429/500/502/503 retried for 24 h; anything else final).
 
 use crate::error::{Code, Error, WorkerCode};
-use crate::http::push_json_string;
+use crate::json::push_json_string;
 use crate::outcome::{OutValue, Outcome};
 
 /// Bodies above this are refused with 413 (a webhook body is a few hundred bytes).

@@ -8,7 +8,7 @@ use super::{
     SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
 use crate::error::WorkerCode;
-use crate::http::push_json_string;
+use crate::json::push_json_string;
 use crate::worker::{constant_time_eq, Answer};
 
 pub const PREFIX: &str = "/deliveries";

@@ -15,7 +15,8 @@ pub mod admin;
 pub mod sha256;
 
 use crate::error::{Code, Error, WorkerCode};
-use crate::http::{push_json_string, HttpRequest};
+use crate::http::HttpRequest;
+use crate::json::push_json_string;
 use crate::outcome::Outcome;
 use crate::profile::{Input, Node};
 use crate::template::Template;

@@ -9,11 +9,13 @@ use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
+use crate::http::{encode_segment, HttpRequest, HttpResponse};
+use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
+use crate::outcome::{OutValue, Outcome, Plan};
 use crate::profile::Resolve;
+use crate::status::{check_status, json_message};
 use crate::value::Value;
 
 pub const PREFIX: &str = "JeriCommerce error: ";

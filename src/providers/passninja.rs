@@ -7,11 +7,13 @@ use super::{OperationSpec, Provider};
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::http::{encode_segment, push_json_string, Header, HttpRequest, HttpResponse};
+use crate::http::{encode_segment, Header, HttpRequest, HttpResponse};
+use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
+use crate::outcome::{OutValue, Outcome, Plan};
 use crate::profile::Resolve;
+use crate::status::{check_status, json_message};
 
 pub const PREFIX: &str = "PassNinja error: ";
 pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com";
@@ -32,14 +34,14 @@ pub const DEFAULT_FIELDS: [(&str, &str); 2] = [
 const MAX_SERIAL_LEN: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+enum Action {
     Update,
     Create { skip_if_pass_exists: bool },
     Delete,
 }
 
 struct PassNinja {
-    kind: Kind,
+    action: Action,
     fields: Mapping,
 }
 
@@ -91,15 +93,15 @@ pub const PROVIDER: Provider = Provider {
 };
 
 fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
-    let kind = match operation.name {
-        "create" => Kind::Create {
+    let action = match operation.name {
+        "create" => Action::Create {
             skip_if_pass_exists: options.flag("skipIfPassExists").unwrap_or(true),
         },
-        "delete" => Kind::Delete,
-        _ => Kind::Update,
+        "delete" => Action::Delete,
+        _ => Action::Update,
     };
     let fields = super::mapping_or("field", options.pairs("fields"), &DEFAULT_FIELDS)?;
-    Ok(Box::new(PassNinja { kind, fields }))
+    Ok(Box::new(PassNinja { action, fields }))
 }
 
 struct Credentials {
@@ -172,10 +174,10 @@ impl PassNinja {
 
 impl Operation for PassNinja {
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
-        let serial = match (self.kind, serial(input)?) {
-            (Kind::Update | Kind::Delete, None) => return Ok(Plan::Skip("no active pass")),
+        let serial = match (self.action, serial(input)?) {
+            (Action::Update | Action::Delete, None) => return Ok(Plan::Skip("no active pass")),
             (
-                Kind::Create {
+                Action::Create {
                     skip_if_pass_exists: true,
                 },
                 Some(_),
@@ -183,15 +185,15 @@ impl Operation for PassNinja {
             (_, serial) => serial.unwrap_or_default(),
         };
         let c = credentials(env)?;
-        let request = match self.kind {
-            Kind::Update => {
+        let request = match self.action {
+            Action::Update => {
                 let mut body = String::from("{\"pass\":");
                 self.push_pass_object(input, &mut body)?;
                 body.push('}');
                 self.request(&c, "PATCH", Self::pass_url(&c, &serial), Some(body))
             }
-            Kind::Delete => self.request(&c, "DELETE", Self::pass_url(&c, &serial), None),
-            Kind::Create { .. } => {
+            Action::Delete => self.request(&c, "DELETE", Self::pass_url(&c, &serial), None),
+            Action::Create { .. } => {
                 let mut body = String::from("{\"passTemplate\":");
                 push_json_string(&mut body, &c.template_id);
                 body.push_str(",\"pass\":");
@@ -210,10 +212,10 @@ impl Operation for PassNinja {
         now_ms: f64,
     ) -> Result<Outcome, Error> {
         let status = check_status(request, response, now_ms, provider_message)?;
-        Ok(match self.kind {
-            Kind::Update => Outcome::flag("updated").with_status(status),
-            Kind::Delete => Outcome::flag("deleted").with_status(status),
-            Kind::Create { .. } => {
+        Ok(match self.action {
+            Action::Update => Outcome::flag("updated").with_status(status),
+            Action::Delete => Outcome::flag("deleted").with_status(status),
+            Action::Create { .. } => {
                 let body: serde_json::Value =
                     serde_json::from_str(&response.body).unwrap_or_default();
                 let serial = body

@@ -8,11 +8,13 @@ use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
 use crate::handler::Operation;
-use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
+use crate::http::{encode_segment, HttpRequest, HttpResponse};
+use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{check_status, Outcome, Plan};
+use crate::outcome::{Outcome, Plan};
 use crate::profile::Resolve;
+use crate::status::check_status;
 
 pub const PREFIX: &str = "The Wallet Crew error: ";
 pub const DEFAULT_BASE_URL: &str = "https://app.neostore.cloud";
@@ -27,7 +29,7 @@ pub const DEFAULT_IDENTIFIERS: [(&str, &str); 3] = [
 /// Emails and phone numbers are short; anything longer is not one.
 const MAX_CONTACT_LEN: usize = 320;
 
-enum Kind {
+enum Action {
     PushUpdate {
         identifiers: Mapping,
         additional_data: Option<Mapping>,
@@ -38,7 +40,7 @@ enum Kind {
 }
 
 struct WalletCrew {
-    kind: Kind,
+    action: Action,
 }
 
 /// The Wallet Crew in the registry.
@@ -92,9 +94,9 @@ pub const PROVIDER: Provider = Provider {
 };
 
 fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
-    let kind = match operation.name {
-        "profileSync" => Kind::ProfileSync,
-        _ => Kind::PushUpdate {
+    let action = match operation.name {
+        "profileSync" => Action::ProfileSync,
+        _ => Action::PushUpdate {
             identifiers: super::mapping_or(
                 "identifier",
                 options.pairs("identifiers"),
@@ -111,7 +113,7 @@ fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operati
             update_metadata: options.flag("updateMetadata").unwrap_or(false),
         },
     };
-    Ok(Box::new(WalletCrew { kind }))
+    Ok(Box::new(WalletCrew { action }))
 }
 
 impl WalletCrew {
@@ -142,8 +144,8 @@ impl WalletCrew {
 
 impl Operation for WalletCrew {
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
-        match &self.kind {
-            Kind::PushUpdate {
+        match &self.action {
+            Action::PushUpdate {
                 identifiers,
                 additional_data,
                 pass_type,
@@ -159,7 +161,7 @@ impl Operation for WalletCrew {
                     return Ok(Plan::Skip("no identifiers"));
                 }
                 let mut body = String::from("{\"identifiers\":");
-                crate::http::json_object_of_strings(&mut body, present);
+                crate::json::json_object_of_strings(&mut body, present);
                 if let Some(pt) = pass_type {
                     body.push_str(",\"passType\":");
                     push_json_string(&mut body, pt);
@@ -173,7 +175,7 @@ impl Operation for WalletCrew {
                 body.push('}');
                 self.request(env, "passes/pushUpdate", body).map(Plan::Send)
             }
-            Kind::ProfileSync => {
+            Action::ProfileSync => {
                 let email = super::person_text(input, "email", MAX_CONTACT_LEN)?;
                 let phone = super::person_text(input, "phone_number", MAX_CONTACT_LEN)?;
                 if email.is_none() && phone.is_none() {
@@ -196,9 +198,9 @@ impl Operation for WalletCrew {
         now_ms: f64,
     ) -> Result<Outcome, Error> {
         let status = check_status(request, response, now_ms, problem_message)?;
-        Ok(match self.kind {
-            Kind::PushUpdate { .. } => Outcome::flag("updated").with_status(status),
-            Kind::ProfileSync => Outcome::flag("synced").with_status(status),
+        Ok(match self.action {
+            Action::PushUpdate { .. } => Outcome::flag("updated").with_status(status),
+            Action::ProfileSync => Outcome::flag("synced").with_status(status),
         })
     }
 }
