@@ -285,3 +285,34 @@ fn a_fourth_provider_gets_routes_options_secrets_and_messages() {
         "value *** is wrong"
     );
 }
+
+/// Every README table renders as one table: a row follows a row or a blank
+/// line, and a table starts with its header and separator rows.
+#[test]
+fn readme_tables_are_whole() {
+    let readme = read("README.md");
+    let mut in_code = false;
+    let mut previous = "";
+    let mut tables = 0;
+    for (n, line) in readme.lines().enumerate() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        }
+        if !in_code && line.starts_with('|') && !previous.starts_with('|') {
+            assert!(
+                previous.trim().is_empty(),
+                "README line {}: a table row after text (the table is cut): {line}",
+                n + 1
+            );
+            let next = readme.lines().nth(n + 1).unwrap_or("");
+            assert!(
+                next.starts_with("|---") || next.starts_with("| ---") || next.starts_with("|:"),
+                "README line {}: a table without a separator row: {line}",
+                n + 1
+            );
+            tables += 1;
+        }
+        previous = line;
+    }
+    assert!(tables >= 5, "{tables} tables found");
+}
