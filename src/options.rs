@@ -273,26 +273,18 @@ fn read(source: &dyn OptionSource, registry: &Registry) -> Result<Options, Error
         match source.given(name) {
             Given::Absent => Ok(None),
             Given::Text(t) => Ok(Some(t)),
-            _ => Err(Error::invalid_config(format!(
-                "option {name} must be a string"
-            ))),
+            _ => Err(must_be(name, "a string")),
         }
     };
     let flag = |name: &str| -> Result<Option<bool>, Error> {
         match source.given(name) {
             Given::Absent => Ok(None),
             Given::Bool(b) => Ok(Some(b)),
-            _ => Err(Error::invalid_config(format!(
-                "option {name} must be true or false"
-            ))),
+            _ => Err(must_be(name, "true or false")),
         }
     };
     let pairs = |name: &str| -> Result<Option<Vec<(String, String)>>, Error> {
-        let bad = || {
-            Error::invalid_config(format!(
-                "option {name} must be an object of name → template string"
-            ))
-        };
+        let bad = || must_be(name, "an object of name → template string");
         match source.given(name) {
             Given::Absent => Ok(None),
             Given::Object => source
@@ -332,9 +324,14 @@ fn read(source: &dyn OptionSource, registry: &Registry) -> Result<Options, Error
     };
     match source.given("fetch") {
         Given::Absent | Given::Function => {}
-        _ => return Err(Error::invalid_config("option fetch must be a function")),
+        _ => return Err(must_be("fetch", "a function")),
     }
     Ok(options)
+}
+
+/// `option {name} must be {what}`.
+fn must_be(name: &str, what: &str) -> Error {
+    Error::invalid_config(format!("option {name} must be {what}"))
 }
 
 /// A budget must be a whole number of milliseconds in 1..=60 000.

@@ -37,7 +37,7 @@ pub fn check_status(
     request: &HttpRequest,
     response: &HttpResponse,
     now_ms: f64,
-    provider_message: impl Fn(&str) -> Option<String>,
+    provider_message: fn(&str) -> Option<String>,
 ) -> Result<u16, Error> {
     let status = response.status;
     if (200..300).contains(&status) {

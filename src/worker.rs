@@ -25,13 +25,25 @@ pub struct Route {
 }
 
 /// Every route the Worker serves (one per provider operation, from the registry).
-pub fn routes() -> impl Iterator<Item = Route> {
+pub fn routes() -> std::vec::IntoIter<Route> {
     crate::providers::REGISTRY.routes()
 }
 
 /// The route at `path`, if any.
 pub fn route(path: &str) -> Option<Route> {
-    routes().find(|r| r.path == path)
+    let registry = &crate::providers::REGISTRY;
+    for p in registry.providers() {
+        for o in p.operations {
+            if o.route == path {
+                return Some(Route {
+                    path: o.route,
+                    provider: p.id,
+                    operation: o.name,
+                });
+            }
+        }
+    }
+    None
 }
 
 pub const HEALTH_PATH: &str = "/health";

@@ -131,34 +131,46 @@ impl Registry {
     }
 
     /// Every Worker route, provider by provider.
-    pub fn routes(&self) -> impl Iterator<Item = crate::worker::Route> + '_ {
-        self.providers().flat_map(|p| {
-            p.operations.iter().map(move |o| crate::worker::Route {
-                path: o.route,
-                provider: p.id,
-                operation: o.name,
-            })
-        })
+    pub fn routes(&self) -> std::vec::IntoIter<crate::worker::Route> {
+        let mut routes = Vec::new();
+        for p in self.providers {
+            for o in p.operations {
+                routes.push(crate::worker::Route {
+                    path: o.route,
+                    provider: p.id,
+                    operation: o.name,
+                });
+            }
+        }
+        routes.into_iter()
     }
 
     /// The operation a route runs.
     pub fn operation(&self, route: &str) -> Option<&'static OperationSpec> {
-        self.providers()
-            .flat_map(|p| p.operations.iter())
-            .find(|o| o.route == route)
+        for p in self.providers {
+            for o in p.operations {
+                if o.route == route {
+                    return Some(o);
+                }
+            }
+        }
+        None
     }
 
     /// The variables that hold secrets: every provider's key and the
     /// webhook secret. Their values are redacted from every error.
-    pub fn secret_variables(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.providers()
-            .map(|p| p.key_variable)
-            .chain(["PASSBRIDGE_WEBHOOK_SECRET"])
+    pub fn secret_variables(&self) -> std::vec::IntoIter<&'static str> {
+        let mut names: Vec<&'static str> = self.providers.iter().map(|p| p.key_variable).collect();
+        names.push("PASSBRIDGE_WEBHOOK_SECRET");
+        names.into_iter()
     }
 
     /// Replaces the value of every secret variable found in `err`'s message by `***`.
     pub fn redact_secrets(&self, err: Error, env: &dyn Env) -> Error {
-        let values: Vec<String> = self.secret_variables().filter_map(|n| env.var(n)).collect();
+        let mut values: Vec<String> = Vec::new();
+        for name in self.secret_variables() {
+            values.extend(env.var(name));
+        }
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
         err.redacted(&refs)
     }
@@ -167,9 +179,11 @@ impl Registry {
     /// providers sharing a name declare it alike).
     pub fn option_specs(&self) -> std::vec::IntoIter<&'static OptionSpec> {
         let mut specs: Vec<&'static OptionSpec> = Vec::new();
-        for spec in self.providers.iter().flat_map(|p| p.options) {
-            if !specs.iter().any(|s| s.name == spec.name) {
-                specs.push(spec);
+        for p in self.providers {
+            for spec in p.options {
+                if !specs.iter().any(|s| s.name == spec.name) {
+                    specs.push(spec);
+                }
             }
         }
         specs.into_iter()
