@@ -5,7 +5,8 @@
 // plus the is_* checks), and none lets a hostile value (a throwing getter, a
 // revoked Proxy) throw through the wasm frames: an exception unwinding
 // through Rust would skip its cleanup. The numbers kind() returns are
-// defined once, in KIND below; src/wasm/read.rs reads them from pb.KIND.
+// defined once, by src/wasm/read.rs (ValueKind), and handed over through
+// useKinds() when a Handler or WorkerApp is created.
 
 function pb_get(o, k) {
   if (typeof o !== 'object' || o === null) return undefined;
@@ -60,12 +61,13 @@ function pb_set(o, k, v) {
 function pb_dry_run(method, url, body, headers) {
   return { dryRun: true, request: { method, url, headers, body } };
 }
-/** What kind() answers: undefined (or a function/symbol, or a value that
- * throws when inspected), null, boolean, number, string, array, plain object,
- * bigint, an object that is not JSON data. */
-const KIND = Object.freeze({
-  UNDEFINED: 0, NULL: 1, BOOL: 2, NUMBER: 3, STRING: 4, ARRAY: 5, OBJECT: 6, BIGINT: 7, FOREIGN: 8,
-});
+/** What kind() answers, by name: undefined (or a function/symbol, or a value
+ * that throws when inspected), null, boolean, number, string, array, plain
+ * object, bigint, an object that is not JSON data. Given by the wasm. */
+let KIND = Object.freeze({});
+function pb_use_kinds(kinds) {
+  KIND = Object.freeze({ ...kinds });
+}
 function pb_kind(v) {
   switch (typeof v) {
     case 'undefined': return KIND.UNDEFINED;
@@ -118,7 +120,7 @@ export const pb = {
   set: pb_set,
   dryRun: pb_dry_run,
   kind: pb_kind,
-  KIND,
+  useKinds: pb_use_kinds,
   deadline: pb_deadline,
   cancel: pb_cancel,
   text: pb_text,

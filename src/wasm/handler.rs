@@ -12,7 +12,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{dry_run_to_js, outcome_to_js};
 use super::fetch::drive;
-use super::read::{present, JsEnv, JsOptions};
+use super::read::{present, JsEnv, JsOptions, ValueKind};
 use crate::error::Error;
 use crate::handler::{Configured, Door, Step};
 use crate::options::Options;
@@ -28,6 +28,7 @@ pub struct JsHandler {
 impl JsHandler {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsHandler, JsValue> {
+        ValueKind::share();
         // Option errors carry the prefix of the provider the options name
         // (PassNinja when none is named, as for every default handler).
         let code_options = Options::read(&JsOptions(&options)).map_err(|e| e.to_js(None))?;

@@ -40,12 +40,12 @@ extern "C" {
         body: &JsValue,
         headers: &JsValue,
     ) -> JsValue;
-    /// The value's kind, one of `KIND` (js/boundary.js, the one definition).
+    /// The value's kind, a number of `read::ValueKind`.
     #[wasm_bindgen(js_name = kind)]
     pub(super) fn pb_kind(v: &JsValue) -> u8;
-    /// `KIND`: the numbers `kind` returns, by name.
-    #[wasm_bindgen(thread_local_v2, js_name = KIND)]
-    pub(super) static KIND: JsValue;
+    /// Hands `kind` its numbers (`read::ValueKind` is their one definition).
+    #[wasm_bindgen(js_name = useKinds)]
+    pub(super) fn pb_use_kinds(kinds: &JsValue);
     /// The length of an array or the number of keys of an object (0 if that throws).
     #[wasm_bindgen(js_name = len)]
     pub(super) fn pb_len(v: &JsValue) -> u32;

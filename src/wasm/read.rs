@@ -1,20 +1,23 @@
 //! Reading JavaScript values: profiles and events lazily (only the paths the
 //! templates use), environment variables, and the options object.
 
-use std::cell::OnceCell;
-
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::js::{get, pb_entries, pb_env, pb_keys, pb_kind, pb_len, pb_text, with_key, KIND};
+use super::js::{
+    get, pb_entries, pb_env, pb_keys, pb_kind, pb_len, pb_text, pb_use_kinds, set, with_key,
+};
 use crate::env::Env;
 use crate::options::{Given, OptionSource};
 use crate::profile::Node;
 use crate::value::Value;
 
 /// What a JavaScript value is, as js/boundary.js `kind()` classifies it.
+/// This enum is the one definition of the numbers `kind()` answers: they are
+/// handed to js/boundary.js ([`ValueKind::share`]) when a class is created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum ValueKind {
     /// `undefined`, a function, a symbol, or a value that throws when inspected.
     Undefined,
@@ -30,42 +33,33 @@ pub(super) enum ValueKind {
     Foreign,
 }
 
-/// The names of `KIND` in js/boundary.js, the one definition of the numbers.
-const KIND_NAMES: [(&str, ValueKind); 9] = [
-    ("UNDEFINED", ValueKind::Undefined),
-    ("NULL", ValueKind::Null),
-    ("BOOL", ValueKind::Bool),
-    ("NUMBER", ValueKind::Number),
-    ("STRING", ValueKind::String),
-    ("ARRAY", ValueKind::Array),
-    ("OBJECT", ValueKind::Object),
-    ("BIGINT", ValueKind::BigInt),
-    ("FOREIGN", ValueKind::Foreign),
+/// Every kind, indexed by its number, with its name in js/boundary.js.
+const KINDS: [(ValueKind, &str); 9] = [
+    (ValueKind::Undefined, "UNDEFINED"),
+    (ValueKind::Null, "NULL"),
+    (ValueKind::Bool, "BOOL"),
+    (ValueKind::Number, "NUMBER"),
+    (ValueKind::String, "STRING"),
+    (ValueKind::Array, "ARRAY"),
+    (ValueKind::Object, "OBJECT"),
+    (ValueKind::BigInt, "BIGINT"),
+    (ValueKind::Foreign, "FOREIGN"),
 ];
-
-thread_local! {
-    /// `kind()`'s numbers → kinds, read from `KIND` once.
-    static KINDS: OnceCell<[ValueKind; 16]> = const { OnceCell::new() };
-}
 
 impl ValueKind {
     pub(super) fn of(v: &JsValue) -> ValueKind {
-        let n = usize::from(pb_kind(v));
-        KINDS.with(|table| {
-            let table = table.get_or_init(|| {
-                let mut t = [ValueKind::Undefined; 16];
-                KIND.with(|numbers| {
-                    for (name, kind) in KIND_NAMES {
-                        let slot = get(numbers, name).as_f64().map(|n| n as usize);
-                        if let Some(slot) = slot.and_then(|i| t.get_mut(i)) {
-                            *slot = kind;
-                        }
-                    }
-                });
-                t
-            });
-            table.get(n).copied().unwrap_or(ValueKind::Undefined)
-        })
+        KINDS
+            .get(usize::from(pb_kind(v)))
+            .map_or(ValueKind::Undefined, |(k, _)| *k)
+    }
+
+    /// Tells js/boundary.js the numbers, by name (`{ UNDEFINED: 0, … }`).
+    pub(super) fn share() {
+        let kinds: JsValue = js_sys::Object::new().into();
+        for (kind, name) in KINDS {
+            set(&kinds, name, &JsValue::from_f64(f64::from(kind as u8)));
+        }
+        pb_use_kinds(&kinds);
     }
 }
 

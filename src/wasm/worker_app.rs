@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::js::{header, path_and_query, set, Headers, Request};
-use super::read::JsEnv;
+use super::read::{JsEnv, ValueKind};
 use super::worker_ledger::{self, Runner};
 use crate::env::Env;
 use crate::error::Error;
@@ -68,6 +68,7 @@ impl Asked {
 impl JsWorkerApp {
     #[wasm_bindgen(constructor)]
     pub fn new(env: JsValue) -> JsWorkerApp {
+        ValueKind::share();
         JsWorkerApp {
             env,
             configured: RefCell::new(Vec::new()),

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { pb } from '../../js/boundary.js';
 
 describe('js/boundary.js', () => {
-  it('classifies values with the KIND numbers, each once', () => {
-    const { KIND } = pb;
-    assert.equal(new Set(Object.values(KIND)).size, Object.keys(KIND).length);
+  it('classifies values with the numbers the wasm hands over', () => {
+    // The numbers are src/wasm/read.rs's; any distinct ones will do here.
+    const KIND = { UNDEFINED: 10, NULL: 11, BOOL: 12, NUMBER: 13, STRING: 14, ARRAY: 15, OBJECT: 16, BIGINT: 17, FOREIGN: 18 };
+    pb.useKinds(KIND);
     const cases = [
       [undefined, 'UNDEFINED'], [() => 1, 'UNDEFINED'], [Symbol('s'), 'UNDEFINED'],
       [null, 'NULL'], [true, 'BOOL'], [1.5, 'NUMBER'], ['x', 'STRING'], [[1], 'ARRAY'],
