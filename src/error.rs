@@ -235,6 +235,12 @@ impl Error {
     }
 }
 
+/// What a door reports when the wasm instance trapped (a panic, memory
+/// exhausted) and was replaced: `code` is [`WorkerCode::InternalError`]'s,
+/// never retryable, no status.
+pub const INTERNAL_MESSAGE: &str =
+    "passbridge error: internal error (the wasm instance failed and was replaced)";
+
 /// The JavaScript form: a real `Error` with `name` (`PassbridgeError`),
 /// `code`, `status`, `retryable`, and `retryAfterMs` / `attempts` when known.
 #[cfg(target_arch = "wasm32")]
@@ -259,6 +265,19 @@ impl Error {
         }
         v
     }
+}
+
+/// The JavaScript error for a trap ([`INTERNAL_MESSAGE`]).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn internal_to_js() -> wasm_bindgen::JsValue {
+    use crate::wasm::js::{constant, set};
+    use wasm_bindgen::JsValue;
+    let v: JsValue = js_sys::Error::new(INTERNAL_MESSAGE).into();
+    set(&v, "name", &constant("PassbridgeError"));
+    set(&v, "code", &constant(WorkerCode::InternalError.as_str()));
+    set(&v, "status", &JsValue::NULL);
+    set(&v, "retryable", &JsValue::FALSE);
+    v
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -34,7 +34,7 @@ pub mod worker;
 
 pub use dry_run::DryRun;
 pub use env::{secret_header, Env};
-pub use error::{Code, Error, WorkerCode};
+pub use error::{Code, Error, WorkerCode, INTERNAL_MESSAGE};
 pub use filters::names as filter_names;
 pub use handler::{Configured, Door, Handler, Operation, Step};
 pub use http::{encode_segment, Header, HttpRequest, HttpResponse};

@@ -82,6 +82,12 @@ impl JsHandler {
     }
 }
 
+/// The error a door reports after a trap replaced the wasm instance.
+#[wasm_bindgen(js_name = internalError)]
+pub fn internal_error() -> JsValue {
+    crate::error::internal_to_js()
+}
+
 impl JsHandler {
     /// The configured handler, built on first use (the variables are read once).
     fn configured(&self, env: &JsValue) -> Result<Rc<Configured>, Error> {
