@@ -17,7 +17,7 @@ DEV_HOME := $(TMP)/wrangler-home
 # wrangler, miniflare and workerd keep their state inside the tree (toolchain.md).
 WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
 
-RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js
 WASM     := pkg/passbridge_bg.wasm
 DIST     := dist/klaviyo-code-action.mjs
 PLAYGROUND := dist/playground.html

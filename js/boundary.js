@@ -1,12 +1,12 @@
-// The boundary's JavaScript helpers (a .js file: the wasm-bindgen test server
-// serves .mjs with the wrong MIME type), bound in src/wasm.rs through ONE
+// The boundary's JavaScript helpers, bound in src/wasm/js.rs through ONE
 // namespace object (`pb`), so the generated glue imports this module once.
 //
 // Each helper costs one crossing instead of several (a plain Reflect.get
 // plus the is_* checks), and none lets a hostile value (a throwing getter, a
 // revoked Proxy) throw through the wasm frames: an exception unwinding
 // through Rust would skip its cleanup. The numbers kind() returns are
-// mirrored by the KIND_* constants in src/wasm.rs.
+// defined once, by src/wasm/read.rs (ValueKind), and handed over through
+// useKinds() when a Handler or WorkerApp is created.
 
 function pb_get(o, k) {
   if (typeof o !== 'object' || o === null) return undefined;
@@ -61,35 +61,43 @@ function pb_set(o, k, v) {
 function pb_dry_run(method, url, body, headers) {
   return { dryRun: true, request: { method, url, headers, body } };
 }
+/** What kind() answers, by name: undefined (or a function/symbol, or a value
+ * that throws when inspected), null, boolean, number, string, array, plain
+ * object, bigint, an object that is not JSON data. Given by the wasm. */
+let KIND = Object.freeze({});
+function pb_use_kinds(kinds) {
+  KIND = Object.freeze({ ...kinds });
+}
 function pb_kind(v) {
   switch (typeof v) {
-    case 'undefined': return 0;
+    case 'undefined': return KIND.UNDEFINED;
     case 'object': {
-      if (v === null) return 1;
+      if (v === null) return KIND.NULL;
       try {
-        if (Array.isArray(v)) return 5;
+        if (Array.isArray(v)) return KIND.ARRAY;
         // JSON data is a plain object: its prototype is a realm's root
         // (Object.prototype) or null. Anything else (Date, Map, Set, typed
         // arrays, class instances) is decided here without enumerating it.
         const p = Object.getPrototypeOf(v);
-        return p === null || Object.getPrototypeOf(p) === null ? 6 : 8;
-      } catch { return 0; }
+        return p === null || Object.getPrototypeOf(p) === null ? KIND.OBJECT : KIND.FOREIGN;
+      } catch { return KIND.UNDEFINED; }
     }
-    case 'boolean': return 2;
-    case 'number': return 3;
-    case 'string': return 4;
-    case 'bigint': return 7;
-    default: return 0;
+    case 'boolean': return KIND.BOOL;
+    case 'number': return KIND.NUMBER;
+    case 'string': return KIND.STRING;
+    case 'bigint': return KIND.BIGINT;
+    default: return KIND.UNDEFINED;
   }
 }
-function pb_deadline(ms) {
+/** A deadline that rejects with `mark` (the boundary's timeout marker). */
+function pb_deadline(ms, mark) {
   let controller;
   try { controller = new AbortController(); } catch {}
   let timer;
   const promise = new Promise((_, reject) => {
     timer = setTimeout(() => {
       try { controller?.abort(); } catch {}
-      reject('passbridge:timeout');
+      reject(mark);
     }, ms);
   });
   promise.catch(() => {});
@@ -112,6 +120,7 @@ export const pb = {
   set: pb_set,
   dryRun: pb_dry_run,
   kind: pb_kind,
+  useKinds: pb_use_kinds,
   deadline: pb_deadline,
   cancel: pb_cancel,
   text: pb_text,

@@ -4,7 +4,7 @@
 // decides anything lives in the Rust core (src/); this only picks the
 // environment and fetch, calls the boundary, and recovers from a trap.
 
-import { Handler, __wbg_reset_state } from "../pkg/passbridge.js";
+import { Handler, __wbg_reset_state, internalError } from "../pkg/passbridge.js";
 
 const processEnv = () => globalThis.process?.env ?? {};
 const globalFetch = (url, init) => globalThis.fetch(url, init);
@@ -23,17 +23,15 @@ let generation = 0;
  */
 function recover(error) {
   if (!(error instanceof WebAssembly.RuntimeError)) return error;
+  generation++;
   try {
     __wbg_reset_state();
+    // The error itself is the core's (src/error.rs INTERNAL_MESSAGE).
+    return internalError();
   } catch {
-    // The next call tries again.
+    // The next call tries again; until then the trap is all there is to say.
+    return error;
   }
-  generation++;
-  const e = new Error("passbridge error: internal error (the wasm instance failed and was replaced)");
-  for (const [k, v] of [["name", "PassbridgeError"], ["code", "internal_error"], ["status", null], ["retryable", false]]) {
-    Object.defineProperty(e, k, { value: v, writable: true, enumerable: true, configurable: true });
-  }
-  return e;
 }
 
 /** Builds `createHandler` for a door whose `loadWasm()` initialises the wasm (idempotent). */

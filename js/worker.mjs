@@ -95,34 +95,25 @@ function appFor(env) {
 export default {
   async fetch(request, env) {
     const started = Date.now();
-    const { method, headers } = request;
-    let path = "/";
     try {
-      path = new URL(request.url).pathname;
       appFor(env);
       // GET / is the playground page; the core decides (src/worker.rs home_page).
-      let answer = app.gate(method, path, headers, started);
+      let answer = app.gate(request, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer
-        // (keep-alive); never wait on it for more than a second.
-        if (answer.drainBody) await drainWithin(request, app.maxBodyBytes, 1000);
+        // (keep-alive), and for how long at most.
+        if (answer.drainBody) await drainWithin(request, app.maxBodyBytes, app.drainMs);
         return send(answer);
       }
       let body;
       try {
         body = await readBounded(request, app.maxBodyBytes);
       } catch (error) {
-        if (error instanceof ClientClosed) return send(app.clientClosed(path, headers, started));
+        if (error instanceof ClientClosed) return send(app.clientClosed(request, started));
         throw error;
       }
-      if (body === null) return send(app.tooLarge(path, headers, started));
-      const info = {
-        method,
-        query: new URL(request.url).search,
-        idempotencyKey: headers.get("idempotency-key") ?? undefined,
-        authorization: headers.get("authorization") ?? undefined,
-      };
-      return send(await app.handle(path, body, headers, (url, init) => fetch(url, init), started, info, ledgerRunner(env)));
+      if (body === null) return send(app.tooLarge(request, started));
+      return send(await app.handle(request, body, (url, init) => fetch(url, init), started, ledgerRunner(env)));
     } catch (error) {
       // A trap (a panic, memory exhausted) leaves the instance unusable:
       // start a fresh one so memory does not stay at its peak.
@@ -135,7 +126,7 @@ export default {
           app = new WorkerApp(env);
           appEnv = env;
         }
-        return send(app.internalError(method, path, headers, started));
+        return send(app.internalError(request, started));
       } catch {
         // The core itself cannot answer: the one fixed answer that needs no wasm.
         console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error" }));

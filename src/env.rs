@@ -23,22 +23,6 @@ impl Env for HashMap<&str, &str> {
     }
 }
 
-/// The variables that hold secrets: their values are redacted from every
-/// error a handler reports, whatever put them there.
-pub const SECRET_VARIABLES: [&str; 4] = [
-    "PASSNINJA_API_KEY",
-    "WALLETCREW_API_KEY",
-    "JERICOMMERCE_API_KEY",
-    "PASSBRIDGE_WEBHOOK_SECRET",
-];
-
-/// Replaces the value of every secret variable found in `err`'s message by `***`.
-pub fn redact_secrets(err: Error, env: &dyn Env) -> Error {
-    let values: Vec<String> = SECRET_VARIABLES.iter().filter_map(|n| env.var(n)).collect();
-    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-    err.redacted(&refs)
-}
-
 /// A value, or `None` when unset or blank.
 pub fn optional(env: &dyn Env, name: &str) -> Option<String> {
     env.var(name).filter(|v| !v.trim().is_empty())

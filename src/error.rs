@@ -28,6 +28,44 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in the order of the enum.
+    pub const ALL: [Code; 10] = [
+        Code::NotFound,
+        Code::Unauthorized,
+        Code::Rejected,
+        Code::Throttled,
+        Code::UpstreamUnavailable,
+        Code::Network,
+        Code::MissingConfig,
+        Code::InvalidConfig,
+        Code::InvalidTemplate,
+        Code::InvalidProfile,
+    ];
+
+    /// The code of a provider's non-2xx answer (redirects and 1xx are `rejected`).
+    pub fn from_status(status: u16) -> Code {
+        match status {
+            401 | 403 => Code::Unauthorized,
+            404 => Code::NotFound,
+            429 => Code::Throttled,
+            500..=599 => Code::UpstreamUnavailable,
+            _ => Code::Rejected,
+        }
+    }
+
+    /// True only when trying again later can succeed (429, 5xx, network).
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Code::Throttled | Code::UpstreamUnavailable | Code::Network
+        )
+    }
+
+    /// The code written as `text` (as stored in the delivery ledger), if any.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::NotFound => "not_found",
@@ -41,6 +79,98 @@ impl Code {
             Code::InvalidTemplate => "invalid_template",
             Code::InvalidProfile => "invalid_profile",
         }
+    }
+}
+
+/// Every `code` a Worker answer (and its log line) can carry: an operation's
+/// [`Code`], or one of the Worker's own. Each decides its HTTP status, so
+/// Klaviyo's retry rules (429/500/502/503 retried, the rest final) follow
+/// from the code alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerCode {
+    /// An operation's error (provider answer, configuration, profile).
+    Op(Code),
+    /// 404: no route (or review path) by that name.
+    RouteNotFound,
+    /// 405: the route exists, the method does not.
+    MethodNotAllowed,
+    /// 401: the webhook (or review) secret is missing or wrong.
+    Unauthorized,
+    /// 415: the body is not declared as JSON.
+    UnsupportedMediaType,
+    /// 413: the body is larger than the Worker reads.
+    PayloadTooLarge,
+    /// 400: the body is not JSON.
+    InvalidJson,
+    /// 400: a request the review API or the checks refuse.
+    InvalidRequest,
+    /// 499: the client went away mid-body.
+    ClientClosed,
+    /// 500: the Worker itself failed (Klaviyo retries).
+    InternalError,
+    /// 400: an `Idempotency-Key` header that cannot be a delivery key.
+    InvalidIdempotencyKey,
+    /// 503: another request is sending this delivery right now.
+    DeliveryInProgress,
+    /// 409: a review action on a delivery in the wrong state.
+    InvalidState,
+    /// 404: no delivery with that id.
+    DeliveryNotFound,
+    /// 503: the delivery ledger cannot be reached (nothing was sent).
+    LedgerUnavailable,
+}
+
+impl WorkerCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkerCode::Op(code) => code.as_str(),
+            WorkerCode::RouteNotFound => "route_not_found",
+            WorkerCode::MethodNotAllowed => "method_not_allowed",
+            WorkerCode::Unauthorized => "unauthorized",
+            WorkerCode::UnsupportedMediaType => "unsupported_media_type",
+            WorkerCode::PayloadTooLarge => "payload_too_large",
+            WorkerCode::InvalidJson => "invalid_json",
+            WorkerCode::InvalidRequest => "invalid_request",
+            WorkerCode::ClientClosed => "client_closed",
+            WorkerCode::InternalError => "internal_error",
+            WorkerCode::InvalidIdempotencyKey => "invalid_idempotency_key",
+            WorkerCode::DeliveryInProgress => "delivery_in_progress",
+            WorkerCode::InvalidState => "invalid_state",
+            WorkerCode::DeliveryNotFound => "delivery_not_found",
+            WorkerCode::LedgerUnavailable => "ledger_unavailable",
+        }
+    }
+
+    /// The Worker's HTTP status for this code: transient upstream trouble →
+    /// 503 (retried later); a provider's permanent refusal → 422 (final); a bad
+    /// profile → 400; our configuration → 500.
+    pub fn status(self) -> u16 {
+        match self {
+            WorkerCode::Op(code) => match code {
+                Code::Throttled | Code::UpstreamUnavailable | Code::Network => 503,
+                Code::NotFound | Code::Unauthorized | Code::Rejected => 422,
+                Code::InvalidProfile => 400,
+                Code::MissingConfig | Code::InvalidConfig | Code::InvalidTemplate => 500,
+            },
+            WorkerCode::RouteNotFound | WorkerCode::DeliveryNotFound => 404,
+            WorkerCode::MethodNotAllowed => 405,
+            WorkerCode::Unauthorized => 401,
+            WorkerCode::UnsupportedMediaType => 415,
+            WorkerCode::PayloadTooLarge => 413,
+            WorkerCode::InvalidJson
+            | WorkerCode::InvalidRequest
+            | WorkerCode::InvalidIdempotencyKey => 400,
+            WorkerCode::ClientClosed => 499,
+            WorkerCode::InternalError => 500,
+            WorkerCode::DeliveryInProgress | WorkerCode::LedgerUnavailable => 503,
+            WorkerCode::InvalidState => 409,
+        }
+    }
+}
+
+impl From<Code> for WorkerCode {
+    fn from(code: Code) -> WorkerCode {
+        WorkerCode::Op(code)
     }
 }
 
@@ -63,10 +193,7 @@ impl Error {
         Error {
             code,
             status: None,
-            retryable: matches!(
-                code,
-                Code::Throttled | Code::UpstreamUnavailable | Code::Network
-            ),
+            retryable: code.retryable(),
             retry_after_ms: None,
             message: message.into(),
         }
@@ -105,6 +232,58 @@ impl Error {
     pub fn redacted(mut self, secrets: &[&str]) -> Error {
         self.message = redact(&self.message, secrets);
         self
+    }
+}
+
+/// What a door reports when the wasm instance trapped (a panic, memory
+/// exhausted) and was replaced: `code` is [`WorkerCode::InternalError`]'s,
+/// never retryable, no status.
+pub const INTERNAL_MESSAGE: &str =
+    "passbridge error: internal error (the wasm instance failed and was replaced)";
+
+/// The JavaScript form: a real `Error` with `name` (`PassbridgeError`),
+/// `code`, `status`, `retryable`, and `retryAfterMs` / `attempts` when known.
+#[cfg(target_arch = "wasm32")]
+impl Error {
+    pub(crate) fn to_js(&self, attempts: Option<u32>) -> wasm_bindgen::JsValue {
+        use crate::wasm::js::{constant, set};
+        use wasm_bindgen::JsValue;
+        let v: JsValue = js_sys::Error::new(&self.message).into();
+        set(&v, "name", &constant("PassbridgeError"));
+        set(&v, "code", &JsValue::from_str(self.code.as_str()));
+        let status = self
+            .status
+            .map(|s| JsValue::from_f64(f64::from(s)))
+            .unwrap_or(JsValue::NULL);
+        set(&v, "status", &status);
+        set(&v, "retryable", &JsValue::from_bool(self.retryable));
+        if let Some(ms) = self.retry_after_ms {
+            set(&v, "retryAfterMs", &JsValue::from_f64(ms as f64));
+        }
+        if let Some(n) = attempts {
+            set(&v, "attempts", &JsValue::from_f64(f64::from(n)));
+        }
+        v
+    }
+}
+
+/// The JavaScript error for a trap ([`INTERNAL_MESSAGE`]).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn internal_to_js() -> wasm_bindgen::JsValue {
+    use crate::wasm::js::{constant, set};
+    use wasm_bindgen::JsValue;
+    let v: JsValue = js_sys::Error::new(INTERNAL_MESSAGE).into();
+    set(&v, "name", &constant("PassbridgeError"));
+    set(&v, "code", &constant(WorkerCode::InternalError.as_str()));
+    set(&v, "status", &JsValue::NULL);
+    set(&v, "retryable", &JsValue::FALSE);
+    v
+}
+
+#[cfg(target_arch = "wasm32")]
+impl From<&Error> for wasm_bindgen::JsValue {
+    fn from(e: &Error) -> wasm_bindgen::JsValue {
+        e.to_js(None)
     }
 }
 
@@ -206,6 +385,32 @@ mod tests {
         ] {
             assert!(!Error::new(code, "x").retryable, "{code:?}");
         }
+    }
+
+    #[test]
+    fn status_code_retryable_and_worker_status_agree() {
+        for (status, code) in [
+            (401, Code::Unauthorized),
+            (403, Code::Unauthorized),
+            (404, Code::NotFound),
+            (429, Code::Throttled),
+            (500, Code::UpstreamUnavailable),
+            (503, Code::UpstreamUnavailable),
+            (302, Code::Rejected),
+            (409, Code::Rejected),
+        ] {
+            assert_eq!(Code::from_status(status), code, "{status}");
+        }
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+            // Klaviyo retries 429/500/502/503: exactly the retryable codes get 503.
+            let worker = WorkerCode::Op(code).status();
+            assert_eq!(worker == 503, code.retryable(), "{code:?}");
+        }
+        assert_eq!(Code::parse("route_not_found"), None);
+        assert_eq!(WorkerCode::RouteNotFound.status(), 404);
+        assert_eq!(WorkerCode::InternalError.status(), 500);
+        assert_eq!(WorkerCode::ClientClosed.as_str(), "client_closed");
     }
 
     #[test]

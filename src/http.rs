@@ -12,7 +12,7 @@ pub struct Header {
 }
 
 /// A request the core wants sent. The core never sends it itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
@@ -21,6 +21,9 @@ pub struct HttpRequest {
     /// False when sending twice may apply the change twice (a balance credit):
     /// then no driver may retry it automatically.
     pub idempotent: bool,
+    /// What the plan decided that a success reports (JeriCommerce's
+    /// `direction` and `amount`): the outcome never re-reads the request.
+    pub planned: crate::outcome::Outcome,
 }
 
 impl HttpRequest {
@@ -56,7 +59,7 @@ pub struct HttpResponse {
 /// change the path.
 ///
 /// ```
-/// assert_eq!(passbridge::http::encode_segment("../../x?y#z"), "..%2F..%2Fx%3Fy%23z");
+/// assert_eq!(passbridge::encode_segment("../../x?y#z"), "..%2F..%2Fx%3Fy%23z");
 /// ```
 pub fn encode_segment(s: &str) -> String {
     if s.bytes()
@@ -81,7 +84,7 @@ pub fn encode_segment(s: &str) -> String {
     out
 }
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
+pub(crate) const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// True for `.` and `..`: URL parsers resolve these as "this" and "parent"
 /// directory even when percent-encoded (`%2E%2E`), so no encoding can make
@@ -108,73 +111,6 @@ pub fn check_header_value(name: &str, value: &str) -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-/// Appends `s` to `out` as a JSON string literal.
-pub fn push_json_string(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    // Scan bytes and copy runs that need no escape in one go. Every byte that
-    // needs attention is ASCII, or 0xE2, the lead byte of U+2028/U+2029, so a
-    // run always ends on a character boundary.
-    let bytes = s.as_bytes();
-    let mut run_start = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            0xE2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
-            {
-                ""
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.push_str(s.get(run_start..i).unwrap_or_default());
-        let (code, len) = match b {
-            0xE2 => (0x2028 + u32::from(bytes.get(i + 2) == Some(&0xA9)), 3),
-            _ => (u32::from(b), 1),
-        };
-        if escape.is_empty() {
-            out.push_str("\\u");
-            for shift in [12, 8, 4, 0] {
-                out.push(char::from(
-                    HEX[((code >> shift) & 15) as usize].to_ascii_lowercase(),
-                ));
-            }
-        } else {
-            out.push_str(escape);
-        }
-        i += len;
-        run_start = i;
-    }
-    out.push_str(s.get(run_start..).unwrap_or_default());
-    out.push('"');
-}
-
-/// Writes a JSON object of string values, in order.
-pub fn json_object_of_strings<'a>(
-    out: &mut String,
-    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-) {
-    out.push('{');
-    for (i, (k, v)) in pairs.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_string(out, k);
-        out.push(':');
-        push_json_string(out, v);
-    }
-    out.push('}');
 }
 
 /// At most `max` characters of `text`, control characters turned into spaces,
@@ -284,19 +220,6 @@ mod tests {
             assert!(err.message.starts_with("PASSNINJA_API_KEY contains"));
             assert!(!err.message.contains(bad));
         }
-    }
-
-    #[test]
-    fn json_strings_escape() {
-        let mut s = String::new();
-        json_object_of_strings(&mut s, [("a\"b", "line\nnext\u{1}\\ \u{2028}")]);
-        assert_eq!(s, r#"{"a\"b":"line\nnext\u0001\\ \u2028"}"#);
-        let parsed: serde_json::Value = serde_json::from_str(&s).unwrap();
-        assert_eq!(parsed["a\"b"], "line\nnext\u{1}\\ \u{2028}");
-        // 0xE2 leads U+2028/9 but also '€' and '…', which pass through.
-        let mut s = String::new();
-        push_json_string(&mut s, "€5 … é\u{2029}\u{1f}✓");
-        assert_eq!(s, "\"€5 … é\\u2029\\u001f✓\"");
     }
 
     #[test]

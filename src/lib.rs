@@ -1,29 +1,52 @@
 //! passbridge: keep Apple Wallet and Google Wallet passes in step with Klaviyo.
 //!
 //! The crate is a sans-IO core — given a configuration, a Klaviyo profile and an
-//! optional event it returns a [`outcome::Plan`] (skip, or one HTTP request), and
-//! given the answer it returns an [`outcome::Outcome`] or a typed [`error::Error`]
-//! — plus one boundary module, `wasm`, that drives it from JavaScript.
+//! optional event it returns a [`Plan`] (skip, or one HTTP request), and given
+//! the answer it returns an [`Outcome`] or a typed [`Error`] — plus one
+//! boundary folder, `wasm/` (wasm32 only), that drives it from JavaScript.
+//!
+//! The building blocks are private modules; their public API is re-exported
+//! here. The Worker's, the ledger's and the playground's rules are public
+//! modules (`worker`, `webhook`, `ledger`, `playground`): the boundary drives them.
 
-pub mod env;
-pub mod error;
-pub mod filters;
-pub mod handler;
-pub mod http;
+mod dry_run;
+mod env;
+mod error;
+mod filters;
+mod handler;
+mod http;
+mod json;
 pub mod ledger;
-pub mod mapping;
-pub mod outcome;
+mod mapping;
+mod options;
+mod outcome;
 pub mod playground;
-pub mod profile;
-pub mod providers;
-pub mod retry;
-pub mod template;
-pub mod value;
-pub mod wasm;
+mod profile;
+mod providers;
+mod retry;
+mod status;
+mod template;
+mod value;
 #[cfg(target_arch = "wasm32")]
-pub mod wasm_playground;
+mod wasm;
+pub mod webhook;
 pub mod worker;
 
-pub use error::{Code, Error};
-pub use handler::{Handler, Options};
+pub use dry_run::DryRun;
+pub use env::{secret_header, Env};
+pub use error::{Code, Error, WorkerCode, INTERNAL_MESSAGE};
+pub use filters::names as filter_names;
+pub use handler::{Configured, Door, Handler, Operation, Step};
+pub use http::{encode_segment, Header, HttpRequest, HttpResponse};
+pub use mapping::pairs_from_json;
+pub use options::{
+    option_names, Given, OptionKind, OptionSource, OptionSpec, OptionValue, Options,
+};
 pub use outcome::{OutValue, Outcome, Plan};
+pub use profile::{Input, Node, Resolve, Root};
+pub use providers::{OperationSpec, Provider, Registry, PROVIDERS, REGISTRY};
+pub use retry::RetryPolicy;
+pub use template::Template;
+pub use value::{js_number, Value};
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{JsHandler, JsWorkerApp};

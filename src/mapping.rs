@@ -55,11 +55,6 @@ impl Mapping {
         Mapping::parse(what, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
-    /// Parses a JSON object of `name → template` (the `PASSBRIDGE_FIELDS` form).
-    pub fn from_json(what: &str, source_name: &str, json: &str) -> Result<Mapping, Error> {
-        Mapping::parse_pairs(what, &pairs_from_json(what, source_name, json)?)
-    }
-
     /// Renders every field to text, in order.
     pub fn render(&self, what: &str, ctx: &dyn Resolve) -> Result<Vec<(&str, String)>, Error> {
         self.fields
@@ -89,9 +84,9 @@ impl Mapping {
             scratch.clear();
             t.render_into(ctx, &mut scratch)
                 .map_err(|e| render_error(what, name, e))?;
-            crate::http::push_json_string(out, name);
+            crate::json::push_json_string(out, name);
             out.push(':');
-            crate::http::push_json_string(out, &scratch);
+            crate::json::push_json_string(out, &scratch);
         }
         out.push('}');
         Ok(())

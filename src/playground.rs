@@ -12,12 +12,15 @@
 //! - [`snippets`]: the `PASSBRIDGE_*` variables, the webhook body and the
 //!   `createHandler` call that make each door do what the page shows.
 
-use crate::env::{Env, SECRET_VARIABLES};
+use crate::env::Env;
 use crate::error::{Code, Error};
-use crate::handler::{Handler, Options};
-use crate::http::{push_json_string, HttpRequest};
+use crate::handler::Handler;
+use crate::http::HttpRequest;
+use crate::json::push_json_string;
+use crate::options::{OptionKind, OptionValue, Options};
 use crate::outcome::Plan;
 use crate::profile::{Resolve, Root};
+use crate::providers::REGISTRY;
 use crate::template::Template;
 use crate::value::Value;
 
@@ -233,31 +236,30 @@ impl TemplateProblem {
 pub fn template_problem(code: &Options, env: &dyn Env) -> Option<TemplateProblem> {
     let from_env = |name: &str| crate::env::optional(env, name);
     let mut candidates: Vec<(String, String, String)> = Vec::new();
-    for (option, variable, given) in [
-        ("fields", "PASSBRIDGE_FIELDS", &code.fields),
-        ("identifiers", "PASSBRIDGE_IDENTIFIERS", &code.identifiers),
-    ] {
-        let (label, pairs) = match given {
-            Some(p) => (option, p.clone()),
-            None => match from_env(variable)
-                .and_then(|json| crate::mapping::pairs_from_json("field", variable, &json).ok())
-            {
-                Some(p) => (variable, p),
-                None => continue,
+    for spec in REGISTRY.option_specs() {
+        match spec.kind {
+            OptionKind::Pairs => {
+                let (label, pairs) = match code.pairs(spec.name) {
+                    Some(p) => (spec.name, p.to_vec()),
+                    None => match from_env(spec.variable).and_then(|json| {
+                        crate::mapping::pairs_from_json(spec.what, spec.variable, &json).ok()
+                    }) {
+                        Some(p) => (spec.variable, p),
+                        None => continue,
+                    },
+                };
+                for (name, src) in pairs {
+                    candidates.push((label.to_string(), name, src));
+                }
+            }
+            OptionKind::Template => match (code.text(spec.name), from_env(spec.variable)) {
+                (Some(src), _) => {
+                    candidates.push((spec.name.into(), spec.name.into(), src.to_string()))
+                }
+                (None, Some(src)) => candidates.push((spec.variable.into(), spec.name.into(), src)),
+                (None, None) => {}
             },
-        };
-        for (name, src) in pairs {
-            candidates.push((label.to_string(), name, src));
-        }
-    }
-    for (option, variable, given) in [
-        ("delta", "PASSBRIDGE_DELTA", &code.delta),
-        ("reason", "PASSBRIDGE_REASON", &code.reason),
-    ] {
-        match (given, from_env(variable)) {
-            (Some(src), _) => candidates.push((option.into(), option.into(), src.clone())),
-            (None, Some(src)) => candidates.push((variable.into(), option.into(), src)),
-            (None, None) => {}
+            OptionKind::Text | OptionKind::Flag => {}
         }
     }
     candidates
@@ -293,7 +295,7 @@ pub fn env_problem(env: &[(String, String)]) -> Option<Error> {
     let name = env
         .iter()
         .map(|(n, _)| n.as_str())
-        .find(|n| SECRET_VARIABLES.contains(n))?;
+        .find(|n| REGISTRY.secret_variables().any(|s| s == *n))?;
     Some(Error::invalid_config(format!(
         "{name} is a secret: leave it out. The playground plans with a placeholder key (shown as ***) and keeps its state in the URL"
     )))
@@ -301,86 +303,35 @@ pub fn env_problem(env: &[(String, String)]) -> Option<Error> {
 
 // ---------------------------------------------------------------- the catalog
 
-/// A provider as the page offers it.
-pub struct ProviderInfo {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub key_variable: &'static str,
-    /// Required non-secret variables, with the placeholder the page starts with.
-    pub variables: &'static [(&'static str, &'static str)],
+/// A provider as the page offers it: the registry's.
+pub type ProviderInfo = crate::providers::Provider;
+
+/// Every provider the page offers.
+pub fn providers() -> impl Iterator<Item = &'static ProviderInfo> {
+    REGISTRY.providers()
 }
-
-pub const PROVIDERS: [ProviderInfo; 3] = [
-    ProviderInfo {
-        id: "passninja",
-        name: "PassNinja",
-        key_variable: "PASSNINJA_API_KEY",
-        variables: &[
-            ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
-            ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
-        ],
-    },
-    ProviderInfo {
-        id: "walletcrew",
-        name: "The Wallet Crew",
-        key_variable: "WALLETCREW_API_KEY",
-        variables: &[("WALLETCREW_TENANT_ID", "demo-tenant")],
-    },
-    ProviderInfo {
-        id: "jericommerce",
-        name: "JeriCommerce",
-        key_variable: "JERICOMMERCE_API_KEY",
-        variables: &[("JERICOMMERCE_PROGRAM_SLUG", "demo-program")],
-    },
-];
-
-/// Every option the page accepts in `#options`, with its variable.
-const OPTIONS: [(&str, &str); 7] = [
-    ("fields", "PASSBRIDGE_FIELDS"),
-    ("identifiers", "PASSBRIDGE_IDENTIFIERS"),
-    ("passType", "PASSBRIDGE_PASS_TYPE"),
-    ("updateMetadata", "PASSBRIDGE_UPDATE_METADATA"),
-    ("delta", "PASSBRIDGE_DELTA"),
-    ("reason", "PASSBRIDGE_REASON"),
-    ("skipIfPassExists", "PASSBRIDGE_SKIP_IF_PASS_EXISTS"),
-];
-
-/// The options each operation reads (the README's operations table; a test
-/// plans every operation with and without each option to keep this true).
-const OPERATION_OPTIONS: [(&str, &str, &[&str]); 6] = [
-    ("passninja", "update", &["fields"]),
-    ("passninja", "create", &["fields", "skipIfPassExists"]),
-    ("passninja", "delete", &[]),
-    (
-        "walletcrew",
-        "pushUpdate",
-        &["identifiers", "fields", "passType", "updateMetadata"],
-    ),
-    ("walletcrew", "profileSync", &[]),
-    ("jericommerce", "balance", &["delta", "reason"]),
-];
 
 /// The options `provider`/`operation` reads (empty for an unknown one).
 pub fn operation_options(provider: &str, operation: &str) -> &'static [&'static str] {
-    OPERATION_OPTIONS
-        .iter()
-        .find(|(p, o, _)| *p == provider && *o == operation)
-        .map(|(_, _, names)| *names)
+    REGISTRY
+        .find(Some(provider))
+        .and_then(|p| p.operations.iter().find(|o| o.name == operation))
+        .map(|o| o.options)
         .unwrap_or(&[])
 }
 
-/// The operation a provider runs when none is named (its first route).
+/// The operation a provider runs when none is named (its first).
 pub fn default_operation(provider: &str) -> Option<&'static str> {
-    crate::worker::ROUTES
-        .iter()
-        .find(|r| r.provider == provider)
-        .map(|r| r.operation)
+    REGISTRY
+        .find(Some(provider))
+        .and_then(|p| p.operations.first())
+        .map(|o| o.name)
 }
 
 /// The options the page starts with for an operation (compact pairs).
 fn sample_options(provider: &str, operation: &str) -> Options {
     let pairs = |p: &[(&str, &str)]| {
-        Some(
+        OptionValue::Pairs(
             p.iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
@@ -388,19 +339,34 @@ fn sample_options(provider: &str, operation: &str) -> Options {
     };
     let mut o = Options::default();
     match (provider, operation) {
-        ("passninja", "update") => o.fields = pairs(&crate::providers::passninja::DEFAULT_FIELDS),
+        ("passninja", "update") => o.set(
+            "fields",
+            pairs(&crate::providers::passninja::DEFAULT_FIELDS),
+        ),
         ("passninja", "create") => {
-            o.fields = pairs(&crate::providers::passninja::DEFAULT_FIELDS);
+            o.set(
+                "fields",
+                pairs(&crate::providers::passninja::DEFAULT_FIELDS),
+            );
             // The sample profile has a pass: show the request, not the guard.
-            o.skip_if_pass_exists = Some(false);
+            o.set("skipIfPassExists", OptionValue::Flag(false));
         }
         ("walletcrew", "pushUpdate") => {
-            o.identifiers = pairs(&crate::providers::walletcrew::DEFAULT_IDENTIFIERS);
-            o.fields = pairs(&[("points", "{{ person.properties.loyalty_points|default:0 }}")]);
+            o.set(
+                "identifiers",
+                pairs(&crate::providers::walletcrew::DEFAULT_IDENTIFIERS),
+            );
+            o.set(
+                "fields",
+                pairs(&[("points", "{{ person.properties.loyalty_points|default:0 }}")]),
+            );
         }
         ("jericommerce", "balance") => {
-            o.delta = Some("{{ event.points }}".into());
-            o.reason = Some("Points for {{ event.reason }}".into());
+            o.set("delta", OptionValue::Text("{{ event.points }}".into()));
+            o.set(
+                "reason",
+                OptionValue::Text("Points for {{ event.reason }}".into()),
+            );
         }
         _ => {}
     }
@@ -457,8 +423,9 @@ fn pretty_pairs(pairs: &[(String, String)], indent: &str) -> String {
 /// The `#options` JSON of a set of options (only those the page accepts).
 pub fn options_json(o: &Options) -> String {
     let mut members: Vec<(&str, String)> = Vec::new();
-    for (name, _) in OPTIONS {
-        if let Some(v) = option_value(o, name) {
+    for spec in REGISTRY.option_specs() {
+        let name = spec.name;
+        if let Some(v) = o.get(name) {
             let json = match v {
                 OptionValue::Pairs(p) => pretty_pairs(p, "  "),
                 OptionValue::Text(t) => json_string(t),
@@ -489,7 +456,7 @@ pub fn catalog_json() -> String {
     out.push_str(",\"sampleProfile\":");
     push_json_string(&mut out, SAMPLE_PROFILE.trim_end());
     out.push_str(",\"providers\":[");
-    for (i, p) in PROVIDERS.iter().enumerate() {
+    for (i, p) in providers().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -502,7 +469,7 @@ pub fn catalog_json() -> String {
         out.push_str(",\"sampleEnv\":");
         push_json_string(&mut out, &sample_env(p));
         out.push_str(",\"operations\":[");
-        let routes = crate::worker::ROUTES.iter().filter(|r| r.provider == p.id);
+        let routes = crate::worker::routes().filter(|r| r.provider == p.id);
         for (j, r) in routes.enumerate() {
             if j > 0 {
                 out.push(',');
@@ -532,31 +499,12 @@ pub fn catalog_json() -> String {
 
 // ---------------------------------------------------------------- snippets
 
-enum OptionValue<'a> {
-    Pairs(&'a [(String, String)]),
-    Text(&'a str),
-    Flag(bool),
-}
-
-fn option_value<'a>(o: &'a Options, name: &str) -> Option<OptionValue<'a>> {
-    match name {
-        "fields" => o.fields.as_deref().map(OptionValue::Pairs),
-        "identifiers" => o.identifiers.as_deref().map(OptionValue::Pairs),
-        "passType" => o.pass_type.as_deref().map(OptionValue::Text),
-        "updateMetadata" => o.update_metadata.map(OptionValue::Flag),
-        "delta" => o.delta.as_deref().map(OptionValue::Text),
-        "reason" => o.reason.as_deref().map(OptionValue::Text),
-        "skipIfPassExists" => o.skip_if_pass_exists.map(OptionValue::Flag),
-        _ => None,
-    }
-}
-
 /// An option's value as its variable holds it (compact JSON for pairs).
 fn variable_text(v: &OptionValue) -> String {
     match v {
         OptionValue::Pairs(p) => {
             let mut out = String::new();
-            crate::http::json_object_of_strings(
+            crate::json::json_object_of_strings(
                 &mut out,
                 p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             );
@@ -591,23 +539,23 @@ pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Er
     let effective = code.clone().with_env(&Vars(env))?;
     Handler::new(&effective)?;
     let provider_id = effective.provider.as_deref().unwrap_or("passninja");
-    let provider = PROVIDERS
-        .iter()
+    let provider = providers()
         .find(|p| p.id == provider_id)
         .ok_or_else(|| Error::invalid_config(format!("unknown provider '{provider_id}'")))?;
     let operation = match effective.operation.as_deref() {
         Some(o) => o,
         None => default_operation(provider.id).unwrap_or(""),
     };
-    let route = crate::worker::ROUTES
-        .iter()
+    let route = crate::worker::routes()
         .find(|r| r.provider == provider.id && r.operation == operation)
         .ok_or_else(|| Error::invalid_config(format!("unknown operation '{operation}'")))?;
-    let used: Vec<(&str, &str, OptionValue)> = OPTIONS
-        .iter()
-        .filter(|(name, _)| operation_options(provider.id, operation).contains(name))
-        .filter_map(|(name, variable)| {
-            option_value(&effective, name).map(|v| (*name, *variable, v))
+    let used: Vec<(&str, &str, &OptionValue)> = REGISTRY
+        .option_specs()
+        .filter(|spec| operation_options(provider.id, operation).contains(&spec.name))
+        .filter_map(|spec| {
+            effective
+                .get(spec.name)
+                .map(|v| (spec.name, spec.variable, v))
         })
         .collect();
     // The provider's own variables from #env (PASSBRIDGE_* are the options).
@@ -734,7 +682,7 @@ fn paths_read(
     options: &Options,
     provider: &ProviderInfo,
 ) -> Result<Vec<(Root, Vec<String>)>, Error> {
-    let (_, op) = crate::providers::build(options)?;
+    let (_, op) = REGISTRY.build(options)?;
     let mut env: Vec<(String, String)> = provider
         .variables
         .iter()
@@ -925,7 +873,7 @@ mod tests {
 
     #[test]
     fn the_sample_prints_what_make_demo_prints() {
-        let p = &PROVIDERS[0];
+        let p = providers().next().unwrap();
         let text = plan_text(&op_options("passninja", "update"), p, &sample_env_pairs(p));
         assert_eq!(
             text,
@@ -952,16 +900,8 @@ mod tests {
             ("profileSync", "POST https://app.neostore.cloud/api/demo-tenant/webhooks/listeners/klaviyo/profiles/sync"),
             ("balance", "POST https://api.jericommerce.com/v1/programs/demo-program/balance/increase"),
         ];
-        assert_eq!(crate::worker::ROUTES.len(), OPERATION_OPTIONS.len());
-        for r in crate::worker::ROUTES {
-            assert!(
-                OPERATION_OPTIONS
-                    .iter()
-                    .any(|(p, o, _)| *p == r.provider && *o == r.operation),
-                "{} has no options entry",
-                r.path
-            );
-            let p = PROVIDERS.iter().find(|p| p.id == r.provider).unwrap();
+        for r in crate::worker::routes() {
+            let p = providers().find(|p| p.id == r.provider).unwrap();
             let text = plan_text(
                 &op_options(r.provider, r.operation),
                 p,
@@ -974,8 +914,8 @@ mod tests {
 
     #[test]
     fn each_required_variable_is_needed() {
-        for r in crate::worker::ROUTES {
-            let p = PROVIDERS.iter().find(|p| p.id == r.provider).unwrap();
+        for r in crate::worker::routes() {
+            let p = providers().find(|p| p.id == r.provider).unwrap();
             for (name, _) in p.variables {
                 let env: Vec<(String, String)> = sample_env_pairs(p)
                     .into_iter()
@@ -998,26 +938,43 @@ mod tests {
         type Probe = (&'static str, fn(&mut Options));
         let probes: [Probe; 7] = [
             ("fields", |o| {
-                o.fields = Some(vec![("probe".into(), "{{ person.first_name }}".into())])
+                o.set(
+                    "fields",
+                    OptionValue::Pairs(vec![("probe".into(), "{{ person.first_name }}".into())]),
+                )
             }),
             ("identifiers", |o| {
-                o.identifiers = Some(vec![("email".into(), "{{ person.first_name }}".into())])
+                o.set(
+                    "identifiers",
+                    OptionValue::Pairs(vec![("email".into(), "{{ person.first_name }}".into())]),
+                )
             }),
-            ("passType", |o| o.pass_type = Some("probe".into())),
-            ("updateMetadata", |o| o.update_metadata = Some(true)),
+            ("passType", |o| {
+                o.set("passType", OptionValue::Text("probe".into()))
+            }),
+            ("updateMetadata", |o| {
+                o.set("updateMetadata", OptionValue::Flag(true))
+            }),
             ("delta", |o| {
-                o.delta = Some("{{ event.points|add:1 }}".into())
+                o.set(
+                    "delta",
+                    OptionValue::Text("{{ event.points|add:1 }}".into()),
+                )
             }),
             ("reason", |o| {
-                o.reason = Some("probe {{ event.reason }}".into())
+                o.set(
+                    "reason",
+                    OptionValue::Text("probe {{ event.reason }}".into()),
+                )
             }),
             ("skipIfPassExists", |o| {
-                o.skip_if_pass_exists = Some(!o.skip_if_pass_exists.unwrap_or(true))
+                let v = !o.flag("skipIfPassExists").unwrap_or(true);
+                o.set("skipIfPassExists", OptionValue::Flag(v))
             }),
         ];
-        assert_eq!(probes.len(), OPTIONS.len());
-        for r in crate::worker::ROUTES {
-            let p = PROVIDERS.iter().find(|p| p.id == r.provider).unwrap();
+        assert_eq!(probes.len(), REGISTRY.option_specs().count());
+        for r in crate::worker::routes() {
+            let p = providers().find(|p| p.id == r.provider).unwrap();
             let base = op_options(r.provider, r.operation);
             let before = plan_text(&base, p, &sample_env_pairs(p));
             for (name, probe) in probes {
@@ -1034,8 +991,8 @@ mod tests {
     /// gives the same options and the same request.
     #[test]
     fn the_env_snippet_configures_the_same_request() {
-        for r in crate::worker::ROUTES {
-            let p = PROVIDERS.iter().find(|p| p.id == r.provider).unwrap();
+        for r in crate::worker::routes() {
+            let p = providers().find(|p| p.id == r.provider).unwrap();
             let code = op_options(r.provider, r.operation);
             let env = sample_env_pairs(p);
             let s = snippets(&code, &env).unwrap();
@@ -1063,7 +1020,7 @@ mod tests {
 
     #[test]
     fn snippets_for_the_passninja_sample() {
-        let p = &PROVIDERS[0];
+        let p = providers().next().unwrap();
         let s = snippets(&op_options("passninja", "update"), &sample_env_pairs(p)).unwrap();
         assert_eq!(
             s.env,
@@ -1094,21 +1051,21 @@ mod tests {
 
     #[test]
     fn the_webhook_body_carries_what_the_worker_reads() {
-        let p = &PROVIDERS[2];
+        let p = providers().nth(2).unwrap();
         let s = snippets(&op_options("jericommerce", "balance"), &sample_env_pairs(p)).unwrap();
         assert_eq!(
             s.webhook_body,
             "{\n  \"person\": {\n    \"email\": \"{{ person.email|default:'' }}\"\n  },\n  \"event\": {\n    \"points\": \"{{ event.points|default:'' }}\",\n    \"reason\": \"{{ event.reason|default:'' }}\"\n  }\n}"
         );
         // Keys a dot cannot write are looked up.
-        let code = Options {
-            fields: Some(vec![(
+        let code = op_options("passninja", "update").with(
+            "fields",
+            OptionValue::Pairs(vec![(
                 "t".into(),
                 "{{ person|lookup:'Loyalty Tier' }}".into(),
             )]),
-            ..op_options("passninja", "update")
-        };
-        let s = snippets(&code, &sample_env_pairs(&PROVIDERS[0])).unwrap();
+        );
+        let s = snippets(&code, &sample_env_pairs(providers().next().unwrap())).unwrap();
         assert!(
             s.webhook_body
                 .contains("\"Loyalty Tier\": \"{{ person|lookup:'Loyalty Tier'|default:'' }}\""),
@@ -1125,8 +1082,8 @@ mod tests {
     #[test]
     fn the_webhook_body_gives_the_worker_what_the_code_action_sees() {
         let profile: serde_json::Value = serde_json::from_str(SAMPLE_PROFILE).unwrap();
-        for r in crate::worker::ROUTES {
-            let p = PROVIDERS.iter().find(|p| p.id == r.provider).unwrap();
+        for r in crate::worker::routes() {
+            let p = providers().find(|p| p.id == r.provider).unwrap();
             let code = op_options(r.provider, r.operation);
             let s = snippets(&code, &sample_env_pairs(p)).unwrap();
             let event = event_for(p.id);
@@ -1184,13 +1141,13 @@ mod tests {
 
     #[test]
     fn template_problems_name_option_field_and_position() {
-        let code = Options {
-            fields: Some(vec![
+        let code = Options::default().with(
+            "fields",
+            OptionValue::Pairs(vec![
                 ("ok".into(), "{{ person.email }}".into()),
                 ("tier".into(), "Tier: {{ person.tier|shout }}".into()),
             ]),
-            ..Options::default()
-        };
+        );
         let env: HashMap<String, String> = HashMap::new();
         let p = template_problem(&code, &env).unwrap();
         assert_eq!(
@@ -1223,10 +1180,7 @@ mod tests {
         assert!(p
             .text()
             .starts_with("option PASSBRIDGE_DELTA, field 'delta', position"));
-        let code = Options {
-            reason: Some("a\n{{ x }}".into()),
-            ..Options::default()
-        };
+        let code = Options::default().with("reason", OptionValue::Text("a\n{{ x }}".into()));
         let p = template_problem(&code, &HashMap::<String, String>::new()).unwrap();
         assert_eq!(
             p.text().lines().next().unwrap().split(',').next(),
@@ -1245,7 +1199,7 @@ mod tests {
             .flat_map(|p| p["operations"].as_array().unwrap().iter())
             .map(|o| o["route"].as_str().unwrap())
             .collect();
-        let want: Vec<&str> = crate::worker::ROUTES.iter().map(|r| r.path).collect();
+        let want: Vec<&str> = crate::worker::routes().map(|r| r.path).collect();
         assert_eq!(routes, want);
         // Every sample options text is what the page may pass to the Handler.
         for p in v["providers"].as_array().unwrap() {

@@ -152,10 +152,10 @@ impl Val {
 /// Formats a number exactly as JavaScript's `String(n)` does.
 ///
 /// ```
-/// assert_eq!(passbridge::value::js_number(1500.0), "1500");
-/// assert_eq!(passbridge::value::js_number(12.5), "12.5");
-/// assert_eq!(passbridge::value::js_number(1e21), "1e+21");
-/// assert_eq!(passbridge::value::js_number(-0.0), "0");
+/// assert_eq!(passbridge::js_number(1500.0), "1500");
+/// assert_eq!(passbridge::js_number(12.5), "12.5");
+/// assert_eq!(passbridge::js_number(1e21), "1e+21");
+/// assert_eq!(passbridge::js_number(-0.0), "0");
 /// ```
 pub fn js_number(n: f64) -> String {
     ryu_js::Buffer::new().format(n).to_string()

@@ -3,8 +3,8 @@
 //! that Klaviyo's webhook retry rules handle correctly (2xx success;
 //! 429/500/502/503 retried for 24 h; anything else final).
 
-use crate::error::{Code, Error};
-use crate::http::{push_json_string, HttpRequest};
+use crate::error::{Code, Error, WorkerCode};
+use crate::json::push_json_string;
 use crate::outcome::{OutValue, Outcome};
 
 /// Bodies above this are refused with 413 (a webhook body is a few hundred bytes).
@@ -24,22 +24,26 @@ pub struct Route {
     pub operation: &'static str,
 }
 
-/// Every route the Worker serves.
-pub const ROUTES: &[Route] = &[
-    route("/passninja/update", "passninja", "update"),
-    route("/passninja/create", "passninja", "create"),
-    route("/passninja/delete", "passninja", "delete"),
-    route("/walletcrew/push-update", "walletcrew", "pushUpdate"),
-    route("/walletcrew/profile-sync", "walletcrew", "profileSync"),
-    route("/jericommerce/balance", "jericommerce", "balance"),
-];
+/// Every route the Worker serves (one per provider operation, from the registry).
+pub fn routes() -> std::vec::IntoIter<Route> {
+    crate::providers::REGISTRY.routes()
+}
 
-const fn route(path: &'static str, provider: &'static str, operation: &'static str) -> Route {
-    Route {
-        path,
-        provider,
-        operation,
+/// The route at `path`, if any.
+pub fn route(path: &str) -> Option<Route> {
+    let registry = &crate::providers::REGISTRY;
+    for p in registry.providers() {
+        for o in p.operations {
+            if o.route == path {
+                return Some(Route {
+                    path: o.route,
+                    provider: p.id,
+                    operation: o.name,
+                });
+            }
+        }
     }
+    None
 }
 
 pub const HEALTH_PATH: &str = "/health";
@@ -52,7 +56,7 @@ pub struct Answer {
     pub body: String,
     /// `updated`, `skipped`, `dry_run`, `error`… for the log line.
     pub outcome: &'static str,
-    pub code: Option<&'static str>,
+    pub code: Option<WorkerCode>,
     pub upstream_status: Option<u16>,
     /// True once the request passed authentication: only then is anything
     /// the caller sent (the Klaviyo flow id) written to the log.
@@ -87,10 +91,16 @@ impl Answer {
         }
     }
 
-    /// An RFC 7807 problem: `type`, `title`, `status`, `detail`, plus our `code`.
-    pub fn problem(status: u16, code: &'static str, title: &str, detail: &str) -> Answer {
+    /// An RFC 7807 problem: `type`, `title`, `status`, `detail`, plus our
+    /// `code`; the status is the code's ([`WorkerCode::status`]).
+    pub fn problem(code: impl Into<WorkerCode>, title: &str, detail: &str) -> Answer {
+        let code: WorkerCode = code.into();
+        let status = code.status();
         let mut body = String::from("{\"type\":");
-        push_json_string(&mut body, &format!("urn:passbridge:error:{code}"));
+        push_json_string(
+            &mut body,
+            &format!("urn:passbridge:error:{}", code.as_str()),
+        );
         body.push_str(",\"title\":");
         push_json_string(&mut body, title);
         body.push_str(",\"status\":");
@@ -98,7 +108,7 @@ impl Answer {
         body.push_str(",\"detail\":");
         push_json_string(&mut body, detail);
         body.push_str(",\"code\":");
-        push_json_string(&mut body, code);
+        push_json_string(&mut body, code.as_str());
         body.push('}');
         Answer {
             status,
@@ -176,11 +186,10 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
             _ => Gate::Answer(method_not_allowed("GET")),
         };
     }
-    let Some(route) = ROUTES.iter().find(|r| r.path == req.path) else {
-        let known: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    let Some(route) = route(req.path) else {
+        let known: Vec<&str> = routes().map(|r| r.path).collect();
         return Gate::Answer(Answer::problem(
-            404,
-            "route_not_found",
+            WorkerCode::RouteNotFound,
             "Not Found",
             &format!("no such route; POST to one of {}", known.join(", ")),
         ));
@@ -190,8 +199,7 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
     }
     let Some(secret) = secret.filter(|s| !s.is_empty()) else {
         return Gate::Answer(Answer::problem(
-            500,
-            Code::MissingConfig.as_str(),
+            Code::MissingConfig,
             "Worker not configured",
             "PASSBRIDGE_WEBHOOK_SECRET is not set: every request is refused until it is (wrangler secret put PASSBRIDGE_WEBHOOK_SECRET)",
         ));
@@ -199,8 +207,7 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
     if !bearer_matches(req.authorization, secret) {
         return Gate::Answer(
             Answer::problem(
-                401,
-                "unauthorized",
+                WorkerCode::Unauthorized,
                 "Unauthorized",
                 "missing or wrong Authorization: Bearer <PASSBRIDGE_WEBHOOK_SECRET> header",
             )
@@ -210,8 +217,7 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
     if !is_json_media_type(req.content_type) {
         return Gate::Answer(
             Answer::problem(
-                415,
-                "unsupported_media_type",
+                WorkerCode::UnsupportedMediaType,
                 "Unsupported Media Type",
                 "send the body as JSON with Content-Type: application/json",
             )
@@ -225,8 +231,7 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
             Err(_) => {
                 return Gate::Answer(
                     Answer::problem(
-                        400,
-                        "invalid_request",
+                        WorkerCode::InvalidRequest,
                         "Bad Request",
                         "Content-Length is not a number",
                     )
@@ -235,7 +240,7 @@ pub fn gate(req: &Incoming, secret: Option<&str>, version: &str) -> Gate {
             }
         }
     }
-    Gate::Proceed(*route)
+    Gate::Proceed(route)
 }
 
 /// `GET /` (and `HEAD /`) is the mapping playground page: no secret is
@@ -276,8 +281,7 @@ pub const HOME_PATH: &str = "/";
 
 fn method_not_allowed(allow: &str) -> Answer {
     Answer::problem(
-        405,
-        "method_not_allowed",
+        WorkerCode::MethodNotAllowed,
         "Method Not Allowed",
         &format!("use {allow}"),
     )
@@ -288,6 +292,10 @@ fn method_not_allowed(allow: &str) -> Answer {
 /// drops the client's keep-alive connection when a Worker answers without
 /// reading a non-empty body. Only a small declared body is worth waiting for;
 /// a large, undeclared or unparseable length is never waited on.
+/// How long the entry may spend reading and discarding a body before an
+/// early answer (keep-alive); then it answers anyway.
+pub const DRAIN_MS: u32 = 1_000;
+
 pub fn drain_before_early_answer(content_length: Option<&str>) -> bool {
     content_length
         .and_then(|len| len.trim().parse::<u64>().ok())
@@ -297,8 +305,7 @@ pub fn drain_before_early_answer(content_length: Option<&str>) -> bool {
 /// 413, for a declared or an actual body above [`MAX_BODY_BYTES`].
 pub fn too_large() -> Answer {
     Answer::problem(
-        413,
-        "payload_too_large",
+        WorkerCode::PayloadTooLarge,
         "Payload Too Large",
         &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
     )
@@ -341,8 +348,7 @@ fn is_flow_id(value: &str) -> bool {
 /// was read: a client error, nothing was sent upstream.
 pub fn client_closed() -> Answer {
     let mut a = Answer::problem(
-        499,
-        "client_closed",
+        WorkerCode::ClientClosed,
         "Client Closed Request",
         "the client closed the connection before the body was read; nothing was sent",
     );
@@ -368,8 +374,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn parse_body(text: &str) -> Result<serde_json::Value, Answer> {
     serde_json::from_str(text).map_err(|e| {
         Answer::problem(
-            400,
-            "invalid_json",
+            WorkerCode::InvalidJson,
             "Bad Request",
             &format!("the body is not valid JSON: {e}"),
         )
@@ -380,8 +385,7 @@ pub fn parse_body(text: &str) -> Result<serde_json::Value, Answer> {
 pub fn person_and_event(
     body: &serde_json::Value,
 ) -> Result<(Option<&serde_json::Value>, Option<&serde_json::Value>), Answer> {
-    let bad =
-        |detail: &str| Answer::problem(400, Code::InvalidProfile.as_str(), "Bad Request", detail);
+    let bad = |detail: &str| Answer::problem(Code::InvalidProfile, "Bad Request", detail);
     let Some(obj) = body.as_object() else {
         return Err(bad(
             "the body must be a JSON object: { \"person\": {…}, \"event\": {…} }",
@@ -410,49 +414,30 @@ pub fn success(outcome: &Outcome) -> Answer {
 }
 
 /// 200 with the request that would have been sent (secrets as `***`).
-pub fn dry_run(request: &HttpRequest) -> Answer {
-    let mut body = String::from("{\"dryRun\":true,\"request\":{\"method\":");
-    push_json_string(&mut body, request.method);
-    body.push_str(",\"url\":");
-    push_json_string(&mut body, &request.url);
-    body.push_str(",\"headers\":{");
-    for (i, (name, value)) in request.redacted_headers().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        push_json_string(&mut body, name);
-        body.push(':');
-        push_json_string(&mut body, value);
-    }
-    body.push_str("},\"body\":");
-    match &request.body {
-        Some(b) => push_json_string(&mut body, b),
-        None => body.push_str("null"),
-    }
-    body.push_str("}}");
-    Answer::json(200, "dry_run", body)
+pub fn dry_run(dry: &crate::dry_run::DryRun) -> Answer {
+    Answer::json(200, "dry_run", dry.to_json())
 }
 
 /// How an error is answered so Klaviyo does the right thing: transient
 /// upstream trouble → 503 + `Retry-After` (retried later); a provider's
 /// permanent refusal → 422 (final); a bad profile → 400; our configuration → 500.
 pub fn failure(err: &Error) -> Answer {
-    let code = err.code.as_str();
+    let code = err.code;
     let answer = match err.code {
         Code::Throttled | Code::UpstreamUnavailable | Code::Network => {
             let secs = err
                 .retry_after_ms
                 .map(|ms| ms.div_ceil(1000).max(1))
                 .unwrap_or(DEFAULT_RETRY_AFTER_S);
-            Answer::problem(503, code, "Upstream Unavailable", &err.message)
+            Answer::problem(code, "Upstream Unavailable", &err.message)
                 .with_header("Retry-After", secs.to_string())
         }
         Code::NotFound | Code::Unauthorized | Code::Rejected => {
-            Answer::problem(422, code, "Provider Refused the Request", &err.message)
+            Answer::problem(code, "Provider Refused the Request", &err.message)
         }
-        Code::InvalidProfile => Answer::problem(400, code, "Bad Request", &err.message),
+        Code::InvalidProfile => Answer::problem(code, "Bad Request", &err.message),
         Code::MissingConfig | Code::InvalidConfig | Code::InvalidTemplate => {
-            Answer::problem(500, code, "Worker Misconfigured", &err.message)
+            Answer::problem(code, "Worker Misconfigured", &err.message)
         }
     };
     let mut answer = match err.status {
@@ -467,8 +452,7 @@ pub fn failure(err: &Error) -> Answer {
 /// is known to be wrong, so Klaviyo may retry (500 is retried).
 pub fn internal_error() -> Answer {
     let mut a = Answer::problem(
-        500,
-        "internal_error",
+        WorkerCode::InternalError,
         "Internal Server Error",
         "unexpected failure in the Worker (see its log line); Klaviyo will retry",
     );
@@ -492,7 +476,7 @@ pub fn is_page(answer: &Answer) -> bool {
 /// Klaviyo flow id; the route only when it is one of ours.
 pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&str>) -> String {
     // Only known paths are logged as given: an unknown one could hold anything.
-    let route = match ROUTES.iter().find(|r| r.path == path) {
+    let route = match route(path) {
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
         None if path == HOME_PATH => HOME_PATH,
@@ -506,7 +490,7 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     push_json_string(&mut line, answer.outcome);
     line.push_str(",\"code\":");
     match answer.code {
-        Some(c) => push_json_string(&mut line, c),
+        Some(c) => push_json_string(&mut line, c.as_str()),
         None => line.push_str("null"),
     }
     line.push_str(",\"upstreamStatus\":");
@@ -668,7 +652,7 @@ mod tests {
                 Some("s3cret"),
                 "1"
             ),
-            Gate::Proceed(ROUTES[0])
+            Gate::Proceed(routes().next().unwrap())
         );
     }
 
@@ -690,7 +674,7 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_route() {
-        let paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+        let paths: Vec<&str> = routes().map(|r| r.path).collect();
         assert_eq!(
             paths,
             [
@@ -702,14 +686,14 @@ mod tests {
                 "/jericommerce/balance"
             ]
         );
-        for r in ROUTES {
+        for r in routes() {
             let options = crate::Options {
                 provider: Some(r.provider.into()),
                 operation: Some(r.operation.into()),
-                delta: Some("1".into()),
-                reason: Some("r".into()),
                 ..crate::Options::default()
-            };
+            }
+            .with("delta", crate::OptionValue::Text("1".into()))
+            .with("reason", crate::OptionValue::Text("r".into()));
             assert!(crate::Handler::new(&options).is_ok(), "{}", r.path);
         }
     }

@@ -1,36 +1,44 @@
-//! The shared case table, run through the core natively (no wasm).
+//! The shared case table, run through the core natively (no wasm): the
+//! options object is read by the same code as the boundary's
+//! (`Options::read`), and run as the Code action runs it (`Configured`).
 
 mod common;
 
-use passbridge::env::Env;
-use passbridge::{Handler, Options, Plan};
+use passbridge::{Configured, Door, Options, Step};
+use passbridge::{Given, OptionSource};
 use std::collections::HashMap;
 
-/// The JS options object, read the way the boundary reads it.
-fn options(json: &str) -> Options {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let pairs = |key: &str| {
-        v.get(key).map(|f| {
-            f.as_object()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-                .collect()
-        })
-    };
-    let text = |key: &str| v.get(key).and_then(|s| s.as_str()).map(str::to_string);
-    let flag = |key: &str| v.get(key).and_then(|b| b.as_bool());
-    Options {
-        provider: text("provider"),
-        operation: text("operation"),
-        fields: pairs("fields"),
-        identifiers: pairs("identifiers"),
-        pass_type: text("passType"),
-        update_metadata: flag("updateMetadata"),
-        delta: text("delta"),
-        reason: text("reason"),
-        skip_if_pass_exists: flag("skipIfPassExists"),
-        ..Options::default()
+/// The JS options object, as JSON: only reading is here.
+struct Json(serde_json::Value);
+
+fn given(v: Option<&serde_json::Value>) -> Given {
+    match v {
+        None | Some(serde_json::Value::Null) => Given::Absent,
+        Some(serde_json::Value::String(s)) => Given::Text(s.clone()),
+        Some(serde_json::Value::Number(n)) => Given::Number(n.as_f64().unwrap_or(f64::NAN)),
+        Some(serde_json::Value::Bool(b)) => Given::Bool(*b),
+        Some(serde_json::Value::Object(_)) => Given::Object,
+        Some(serde_json::Value::Array(_)) => Given::Other,
+    }
+}
+
+impl OptionSource for Json {
+    fn shape(&self) -> Given {
+        given(Some(&self.0))
+    }
+    fn names(&self) -> Option<Vec<String>> {
+        Some(self.0.as_object()?.keys().cloned().collect())
+    }
+    fn given(&self, name: &str) -> Given {
+        given(self.0.get(name))
+    }
+    fn entries(&self, name: &str) -> Option<Vec<(String, Option<String>)>> {
+        let map = self.0.get(name)?.as_object()?;
+        Some(
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string)))
+                .collect(),
+        )
     }
 }
 
@@ -40,30 +48,24 @@ fn env(json: &str) -> HashMap<String, String> {
 
 fn run(case: &common::Case) -> String {
     let env = env(case.env);
-    let merged = match options(case.options).with_env(&env as &dyn Env) {
+    // As tests/wasm.rs: the case's options with dryRun set.
+    let mut json: serde_json::Value = serde_json::from_str(case.options).unwrap();
+    json["dryRun"] = serde_json::Value::Bool(true);
+    let code = match Options::read(&Json(json)).and_then(|o| o.check_templates().map(|()| o)) {
         Ok(o) => o,
         Err(e) => return error_json(&e),
     };
-    let handler = match Handler::new(&merged) {
-        Ok(h) => h,
+    let configured = match Configured::new(code, &env, Door::CODE_ACTION) {
+        Ok(c) => c,
         Err(e) => return error_json(&e),
     };
     let profile: serde_json::Value = serde_json::from_str(case.profile).unwrap();
     let event: serde_json::Value = serde_json::from_str(case.event).unwrap();
     let event = if event.is_null() { None } else { Some(&event) };
-    match handler.plan(Some(&profile), event, &env) {
-        Ok(Plan::Skip(reason)) => {
-            serde_json::json!({"skipped": true, "reason": reason}).to_string()
-        }
-        Ok(Plan::Send(req)) => {
-            let headers: serde_json::Map<String, serde_json::Value> = req
-                .redacted_headers()
-                .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
-                .collect();
-            serde_json::json!({"dryRun": true, "request": {
-                "method": req.method, "url": req.url, "headers": headers, "body": req.body}})
-            .to_string()
-        }
+    match configured.step(Some(&profile), event, &env) {
+        Ok(Step::Done(outcome)) => outcome.to_json(),
+        Ok(Step::DryRun(dry)) => dry.to_json(),
+        Ok(Step::Send(req)) => panic!("{}: a dry run sent {}", case.name, req.url),
         Err(e) => error_json(&e),
     }
 }
@@ -79,4 +81,25 @@ fn shared_cases_natively() {
     for case in &cases {
         common::assert_json_eq(case.name, &run(case), case.expect);
     }
+}
+
+#[test]
+fn budget_and_dry_run_are_read_as_the_boundary_reads_them() {
+    let read = |json: &str| Options::read(&Json(serde_json::from_str(json).unwrap()));
+    let o = read(r#"{"dryRun":false,"budgetMs":1500}"#).unwrap();
+    assert_eq!((o.dry_run, o.budget_ms), (Some(false), Some(1500)));
+    let e = read(r#"{"budgetMs":0}"#).unwrap_err();
+    assert_eq!(
+        e.message,
+        "PassNinja error: option budgetMs must be a number of milliseconds between 1 and 60000"
+    );
+    let e = read(r#"{"provider":"walletcrew","feilds":{}}"#).unwrap_err();
+    assert!(e.message.starts_with(
+        "The Wallet Crew error: unknown option 'feilds' (known: provider, operation, fields,"
+    ));
+    let e = read(r#"{"dryRun":"yes"}"#).unwrap_err();
+    assert_eq!(
+        e.message,
+        "PassNinja error: option dryRun must be true or false"
+    );
 }

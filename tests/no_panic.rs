@@ -2,12 +2,12 @@
 //! option JSON, profiles and provider answers, thousands of each, through the
 //! public API. A bounded, seeded generator, so every run checks the same inputs.
 
-use passbridge::env::Env;
-use passbridge::http::HttpResponse;
-use passbridge::mapping::pairs_from_json;
-use passbridge::profile::Input;
-use passbridge::template::Template;
-use passbridge::{Handler, Options, Plan};
+use passbridge::pairs_from_json;
+use passbridge::Env;
+use passbridge::HttpResponse;
+use passbridge::Input;
+use passbridge::Template;
+use passbridge::{Handler, OptionValue, Options, Plan};
 use std::collections::HashMap;
 
 /// xorshift64*: tiny, seeded, good enough to spread inputs.
@@ -186,18 +186,26 @@ fn random_profiles_through_every_operation_never_panic() {
     let handlers: Vec<Handler> = ops
         .iter()
         .map(|(p, o)| {
-            Handler::new(&Options {
-                provider: Some(p.to_string()),
-                operation: Some(o.to_string()),
-                fields: Some(vec![(
-                    "f".into(),
-                    "{{ person.properties.loyalty_points|floatformat:2 }}".into(),
-                )]),
-                delta: Some("{{ event.0 }}".into()),
-                reason: Some("{{ person.email|title }}".into()),
-                skip_if_pass_exists: Some(false),
-                ..Options::default()
-            })
+            Handler::new(
+                &Options {
+                    provider: Some(p.to_string()),
+                    operation: Some(o.to_string()),
+                    ..Options::default()
+                }
+                .with(
+                    "fields",
+                    OptionValue::Pairs(vec![(
+                        "f".into(),
+                        "{{ person.properties.loyalty_points|floatformat:2 }}".into(),
+                    )]),
+                )
+                .with("delta", OptionValue::Text("{{ event.0 }}".into()))
+                .with(
+                    "reason",
+                    OptionValue::Text("{{ person.email|title }}".into()),
+                )
+                .with("skipIfPassExists", OptionValue::Flag(false)),
+            )
             .expect("valid options")
         })
         .collect();

@@ -1,8 +1,8 @@
 //! Response classification of every provider operation, natively: the same
 //! core code the wasm boundary drives.
 
-use passbridge::http::{HttpRequest, HttpResponse};
-use passbridge::{Code, Handler, Options, OutValue, Plan};
+use passbridge::{Code, Handler, OptionValue, Options, OutValue, Plan};
+use passbridge::{HttpRequest, HttpResponse};
 use std::collections::HashMap;
 
 const KEY: &str = "key_SECRET_0123456789";
@@ -22,14 +22,16 @@ fn env() -> HashMap<&'static str, &'static str> {
 }
 
 fn handler(provider: &str, operation: &str) -> Handler {
-    Handler::new(&Options {
-        provider: Some(provider.into()),
-        operation: Some(operation.into()),
-        delta: Some("{{ event.points }}".into()),
-        reason: Some("Bonus".into()),
-        skip_if_pass_exists: Some(false),
-        ..Options::default()
-    })
+    Handler::new(
+        &Options {
+            provider: Some(provider.into()),
+            operation: Some(operation.into()),
+            ..Options::default()
+        }
+        .with("delta", OptionValue::Text("{{ event.points }}".into()))
+        .with("reason", OptionValue::Text("Bonus".into()))
+        .with("skipIfPassExists", OptionValue::Flag(false)),
+    )
     .unwrap()
 }
 
@@ -204,6 +206,6 @@ fn jericommerce_outcome_and_no_retry() {
         .outcome(&req, &answer(500, "Internal error", None), 0.0)
         .unwrap_err();
     assert_eq!((e.code, e.retryable), (Code::UpstreamUnavailable, true));
-    let policy = passbridge::retry::RetryPolicy::default();
+    let policy = passbridge::RetryPolicy::default();
     assert_eq!(policy.next_delay(1, &e, req.idempotent, 0, 5), None);
 }

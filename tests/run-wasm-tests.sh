@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs tests/wasm.rs in Node, headless Chromium (window) and a dedicated worker,
 # and fails when a run executed fewer tests than the file defines: wasm-pack in
-# a browser can skip tests and still exit 0 (toolchain.md).
+# a browser can skip tests and still exit 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 expected=$(grep -c '#\[wasm_bindgen_test\]' tests/wasm.rs)

@@ -3,8 +3,8 @@
 //! `make test-django` / `make fuzz` set `PASSBRIDGE_DJANGO_CASES` (and the
 //! minimum count); without it this test has nothing to compare and says so.
 
-use passbridge::profile::Input;
-use passbridge::template::Template;
+use passbridge::Input;
+use passbridge::Template;
 use std::io::BufRead;
 
 #[test]

@@ -3,8 +3,8 @@
 //! prints a float (`5.0`, `6.0`), passbridge prints the number as JavaScript
 //! does (`5`, `6`): the README lists this difference.
 
-use passbridge::profile::Input;
-use passbridge::template::Template;
+use passbridge::Input;
+use passbridge::Template;
 use serde_json::json;
 
 fn render(tpl: &str) -> String {
@@ -124,7 +124,7 @@ fn readme_filter_examples_are_true() {
 fn every_filter_is_documented_and_every_django_filter_accounted_for() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for name in passbridge::filters::names() {
+    for name in passbridge::filter_names() {
         assert!(
             readme.contains(&format!("| `{name}")) || readme.contains(&format!("`{name}`")),
             "README lacks {name}"
@@ -133,7 +133,7 @@ fn every_filter_is_documented_and_every_django_filter_accounted_for() {
     // Django 5.2.8's `django.template.defaultfilters.register.filters`.
     let django = "add addslashes capfirst center cut date default default_if_none dictsort dictsortreversed divisibleby escape escapejs escapeseq filesizeformat first floatformat force_escape get_digit iriencode join json_script last length linebreaks linebreaksbr linenumbers ljust lower make_list phone2numeric pluralize pprint random rjust safe safeseq slice slugify stringformat striptags time timesince timeuntil title truncatechars truncatechars_html truncatewords truncatewords_html unordered_list upper urlencode urlize urlizetrunc wordcount wordwrap yesno";
     for name in django.split(' ') {
-        let ours = passbridge::filters::names().any(|n| n == name);
+        let ours = passbridge::filter_names().any(|n| n == name);
         let err = Template::parse(&format!("{{{{ person.x|{name}:1 }}}}")).err();
         let refused = err
             .as_ref()

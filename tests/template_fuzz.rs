@@ -3,8 +3,8 @@
 //! rendered against a profile. `PASSBRIDGE_FUZZ_INPUTS` sets the count
 //! (`make fuzz` runs 10,000,000); plain `cargo test` runs 20,000.
 
-use passbridge::profile::Input;
-use passbridge::template::Template;
+use passbridge::Input;
+use passbridge::Template;
 
 struct Rng(u64);
 

@@ -7,7 +7,7 @@
 mod common;
 
 use js_sys::{Function, Promise, Reflect, JSON};
-use passbridge::wasm::JsHandler;
+use passbridge::JsHandler;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -7,7 +7,8 @@ use super::{
     is_delivery_id, route_of, tag, Param, Row, State, Statement, StmtResult, SQL_LIST,
     SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
-use crate::http::push_json_string;
+use crate::error::WorkerCode;
+use crate::json::push_json_string;
 use crate::worker::{constant_time_eq, Answer};
 
 pub const PREFIX: &str = "/deliveries";
@@ -66,7 +67,7 @@ fn parse_path(path: &str) -> Option<(AdminRoute, &'static str)> {
 }
 
 fn not_found() -> Answer {
-    Answer::problem(404, "route_not_found", "Not Found", "no such route")
+    Answer::problem(WorkerCode::RouteNotFound, "Not Found", "no such route")
 }
 
 /// The checks of a review request that need no body: 404 while
@@ -86,8 +87,7 @@ pub fn gate(
     };
     if method != allowed && !(allowed == "GET" && method == "HEAD") {
         return Err(Answer::problem(
-            405,
-            "method_not_allowed",
+            WorkerCode::MethodNotAllowed,
             "Method Not Allowed",
             &format!("use {allowed}"),
         )
@@ -103,8 +103,7 @@ pub fn gate(
         .unwrap_or("");
     if !constant_time_eq(token.as_bytes(), secret.as_bytes()) {
         return Err(Answer::problem(
-            401,
-            "unauthorized",
+            WorkerCode::Unauthorized,
             "Unauthorized",
             "missing or wrong Authorization: Bearer <PASSBRIDGE_ADMIN_SECRET> header",
         )
@@ -114,14 +113,13 @@ pub fn gate(
 }
 
 fn bad_request(detail: &str) -> Answer {
-    Answer::problem(400, "invalid_request", "Bad Request", detail)
+    Answer::problem(WorkerCode::InvalidRequest, "Bad Request", detail)
 }
 
 fn delivery_not_found(id: &str) -> Answer {
     tag(
         Answer::problem(
-            404,
-            "delivery_not_found",
+            WorkerCode::DeliveryNotFound,
             "Not Found",
             "no delivery with this id (deliveries are kept PASSBRIDGE_LEDGER_DAYS days)",
         ),
@@ -134,8 +132,7 @@ fn delivery_not_found(id: &str) -> Answer {
 fn invalid_state(id: &str, row: &Row, allowed: &str) -> Answer {
     tag(
         Answer::problem(
-            409,
-            "invalid_state",
+            WorkerCode::InvalidState,
             "Conflict",
             &format!(
                 "the delivery is {}; this action is allowed only when it is {allowed}",
@@ -429,8 +426,7 @@ pub fn undo_resend(resend: &Resend, now: u64) -> Vec<Statement> {
 pub fn nothing_to_resend(resend: &Resend) -> Answer {
     tag(
         Answer::problem(
-            409,
-            "invalid_state",
+            WorkerCode::InvalidState,
             "Conflict",
             "the stored webhook body no longer leads to a request (the guard skips it): nothing was sent",
         ),

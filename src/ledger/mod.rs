@@ -14,12 +14,13 @@
 pub mod admin;
 pub mod sha256;
 
-use crate::error::{Code, Error};
-use crate::http::{push_json_string, HttpRequest};
+use crate::error::{Code, Error, WorkerCode};
+use crate::http::HttpRequest;
+use crate::json::push_json_string;
 use crate::outcome::Outcome;
 use crate::profile::{Input, Node};
 use crate::template::Template;
-use crate::worker::{failure, success, Answer, Route, ROUTES};
+use crate::worker::{failure, success, Answer, Route};
 
 /// The D1 binding's name in `worker.toml`.
 pub const BINDING: &str = "LEDGER";
@@ -39,12 +40,13 @@ pub const MAX_KEY_LEN: usize = 200;
 /// `Retry-After` of a `delivery_in_progress` answer.
 pub const IN_PROGRESS_RETRY_AFTER_S: u64 = 30;
 
-/// The routes whose operation is not idempotent: sending twice may apply the
-/// change twice (a balance credit, a second pass).
-pub const NON_IDEMPOTENT_ROUTES: &[&str] = &["/jericommerce/balance", "/passninja/create"];
-
+/// Whether a route's operation is idempotent (its provider says so): sending
+/// a non-idempotent one twice may apply the change twice (a balance credit, a
+/// second pass).
 pub fn is_idempotent(route: &str) -> bool {
-    !NON_IDEMPOTENT_ROUTES.contains(&route)
+    crate::providers::REGISTRY
+        .operation(route)
+        .is_none_or(|o| o.idempotent)
 }
 
 // ---------------------------------------------------------------- configuration
@@ -183,8 +185,7 @@ pub fn delivery_key<N: Node>(
             || !key.bytes().all(|b| (0x20..=0x7e).contains(&b))
         {
             return Err(Answer::problem(
-                400,
-                "invalid_idempotency_key",
+                WorkerCode::InvalidIdempotencyKey,
                 "Bad Request",
                 &format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"),
             ));
@@ -488,23 +489,6 @@ pub fn iso_time(ms: u64) -> String {
     )
 }
 
-/// Maps a stored code back to the static code of a log line (`None` if unknown).
-fn known_code(code: &str) -> Option<&'static str> {
-    const CODES: &[&str] = &[
-        "not_found",
-        "unauthorized",
-        "rejected",
-        "throttled",
-        "upstream_unavailable",
-        "network",
-        "missing_config",
-        "invalid_config",
-        "invalid_template",
-        "invalid_profile",
-    ];
-    CODES.iter().copied().find(|c| *c == code)
-}
-
 fn known_outcome(outcome: &str) -> &'static str {
     const OUTCOMES: &[&str] = &[
         "updated",
@@ -555,7 +539,11 @@ pub fn replay(row: &Row) -> Answer {
         ],
         body,
         outcome: row.outcome.as_deref().map(known_outcome).unwrap_or("ok"),
-        code: row.code.as_deref().and_then(known_code),
+        code: row
+            .code
+            .as_deref()
+            .and_then(Code::parse)
+            .map(WorkerCode::Op),
         upstream_status: row.upstream_status,
         delivery: None,
         authenticated: false,
@@ -566,8 +554,7 @@ pub fn replay(row: &Row) -> Answer {
 /// 503 `delivery_in_progress`: another instance is sending this delivery now.
 pub fn in_progress(id: &str) -> Answer {
     let a = Answer::problem(
-        503,
-        "delivery_in_progress",
+        WorkerCode::DeliveryInProgress,
         "Delivery In Progress",
         "this delivery is being sent by another request right now; retry later for its answer",
     )
@@ -578,8 +565,7 @@ pub fn in_progress(id: &str) -> Answer {
 /// 503 when the ledger itself cannot be reached: nothing was sent.
 pub fn ledger_unavailable(id: Option<&str>) -> Answer {
     let a = Answer::problem(
-        503,
-        "ledger_unavailable",
+        WorkerCode::LedgerUnavailable,
         "Ledger Unavailable",
         "the delivery ledger (D1) could not be read or written; nothing was sent, retry later",
     )
@@ -600,16 +586,16 @@ pub fn ambiguous_body(id: &str, code: &str) -> String {
     body
 }
 
-fn ambiguous_answer(id: &str, code: &'static str, upstream_status: Option<u16>) -> Answer {
+fn ambiguous_answer(id: &str, code: Code, upstream_status: Option<u16>) -> Answer {
     Answer {
         status: 202,
         headers: vec![
             ("Content-Type", "application/json".to_string()),
             ("Cache-Control", "no-store".to_string()),
         ],
-        body: ambiguous_body(id, code),
+        body: ambiguous_body(id, code.as_str()),
         outcome: "ambiguous",
-        code: Some(code),
+        code: Some(WorkerCode::Op(code)),
         upstream_status,
         delivery: None,
         authenticated: false,
@@ -622,7 +608,7 @@ fn ambiguous_answer(id: &str, code: &'static str, upstream_status: Option<u16>) 
 #[derive(Debug, Clone)]
 pub struct NewDelivery<'a> {
     pub id: &'a str,
-    pub route: &'a Route,
+    pub route: Route,
     pub request: &'a HttpRequest,
     /// The webhook body, kept so `resend` can plan the same request again
     /// with the credentials of the day (no header is ever stored).
@@ -687,15 +673,15 @@ pub fn after_claim(id: &str, route: &str, now: u64, results: &[StmtResult]) -> D
                     params: vec![id.into(), now.into(), row.updated_at.into()],
                 }])
             } else {
-                let code = Code::Network.as_str();
-                let body = ambiguous_body(id, code);
+                let code = Code::Network;
+                let body = ambiguous_body(id, code.as_str());
                 let stmts = vec![Statement {
                     sql: SQL_STALE_TO_AMBIGUOUS,
                     params: vec![
                         id.into(),
                         now.into(),
                         row.updated_at.into(),
-                        code.into(),
+                        code.as_str().into(),
                         body.into(),
                     ],
                 }];
@@ -770,8 +756,8 @@ pub fn finish(
         Effect::Failed => (State::Failed, base),
         Effect::Ambiguous => {
             let code = match result {
-                Err(e) => e.code.as_str(),
-                Ok(_) => Code::Network.as_str(),
+                Err(e) => e.code,
+                Ok(_) => Code::Network,
             };
             (
                 State::Ambiguous,
@@ -805,7 +791,7 @@ pub fn finish(
             state.as_str().into(),
             now.into(),
             answer.upstream_status.map(u64::from).into(),
-            answer.code.into(),
+            answer.code.map(WorkerCode::as_str).into(),
             answer.outcome.into(),
             u64::from(answer.status).into(),
             answer.body.as_str().into(),
@@ -852,8 +838,8 @@ pub fn retention_log(deleted: Option<u64>, days: u64, error: Option<&str>) -> St
 }
 
 /// The route a stored row belongs to.
-pub fn route_of(path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.path == path)
+pub fn route_of(path: &str) -> Option<Route> {
+    crate::worker::route(path)
 }
 
 #[cfg(test)]

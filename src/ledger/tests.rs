@@ -1,9 +1,11 @@
 use super::admin::{self, AdminRoute};
 use super::*;
+use crate::error::WorkerCode;
 use crate::http::Header;
+use crate::options::OptionValue::Text;
 use crate::outcome::OutValue;
 
-fn route(path: &str) -> &'static Route {
+fn route(path: &str) -> Route {
     route_of(path).unwrap()
 }
 
@@ -18,6 +20,7 @@ fn request(idempotent: bool) -> HttpRequest {
         }],
         body: Some(r#"[{"email":"ada@example.com","amount":5,"reason":"r"}]"#.into()),
         idempotent,
+        planned: Default::default(),
     }
 }
 
@@ -106,15 +109,15 @@ fn modes_and_days() {
 
 #[test]
 fn non_idempotent_routes_match_what_the_providers_plan() {
-    for r in ROUTES {
+    for r in crate::worker::routes() {
         let options = crate::Options {
             provider: Some(r.provider.into()),
             operation: Some(r.operation.into()),
-            delta: Some("{{ event.points }}".into()),
-            reason: Some("r".into()),
-            skip_if_pass_exists: Some(false),
             ..crate::Options::default()
-        };
+        }
+        .with("delta", Text("{{ event.points }}".into()))
+        .with("reason", Text("r".into()))
+        .with("skipIfPassExists", crate::OptionValue::Flag(false));
         let h = crate::Handler::new(&options).unwrap();
         struct E;
         impl crate::env::Env for E {
@@ -168,7 +171,10 @@ fn delivery_keys_in_order() {
         let a = delivery_key::<&serde_json::Value>("/r", Some(bad), None, None, None, body)
             .unwrap_err();
         assert_eq!(a.status, 400);
-        assert_eq!(a.code, Some("invalid_idempotency_key"));
+        assert_eq!(
+            a.code.map(WorkerCode::as_str),
+            Some("invalid_idempotency_key")
+        );
     }
     assert!(delivery_key::<&serde_json::Value>(
         "/r",
@@ -183,7 +189,7 @@ fn delivery_keys_in_order() {
     let no_event = serde_json::json!({});
     let a = delivery_key("/r", None, t.as_ref(), Some(&p), Some(&no_event), body).unwrap_err();
     assert_eq!(a.status, 400);
-    assert_eq!(a.code, Some("invalid_profile"));
+    assert_eq!(a.code.map(WorkerCode::as_str), Some("invalid_profile"));
     assert!(a.body.contains("PASSBRIDGE_DELIVERY_KEY"));
     // An invalid template is a configuration error.
     let e = parse_key_template(Some("{{ event.id|shout }}")).unwrap_err();
@@ -256,7 +262,7 @@ fn claim_results_decide() {
         panic!()
     };
     assert_eq!(a.status, 503);
-    assert_eq!(a.code, Some("delivery_in_progress"));
+    assert_eq!(a.code.map(WorkerCode::as_str), Some("delivery_in_progress"));
     assert_eq!(header(&a, "Retry-After"), Some("30"));
     // A stale pending row of a non-idempotent route becomes ambiguous.
     match after_claim(ID, r, 120_002, &claimed(0, Some(row_json("pending", 1)))) {
@@ -294,7 +300,7 @@ fn claim_results_decide() {
             let Decision::Answer(a) = after_takeover(ID, &[StmtResult::default()]) else {
                 panic!()
             };
-            assert_eq!(a.code, Some("delivery_in_progress"));
+            assert_eq!(a.code.map(WorkerCode::as_str), Some("delivery_in_progress"));
         }
         d => panic!("{d:?}"),
     }
@@ -556,7 +562,7 @@ fn resolve_and_resend_only_from_their_states() {
     ];
     let a = admin::resolve_answer(ID, State::Dropped, 77, &stuck);
     assert_eq!(a.status, 409);
-    assert_eq!(a.code, Some("invalid_state"));
+    assert_eq!(a.code.map(WorkerCode::as_str), Some("invalid_state"));
     let none = [StmtResult::default(), StmtResult::default()];
     assert_eq!(admin::resolve_answer(ID, State::Done, 1, &none).status, 404);
 
@@ -593,13 +599,13 @@ fn resolve_and_resend_only_from_their_states() {
 
 #[test]
 fn health_gains_the_ledger_member() {
-    let a = crate::worker::Answer::problem(200, "x", "t", "d");
+    let a = crate::worker::Answer::problem(WorkerCode::InvalidRequest, "t", "d");
     let a = with_health(a, "auto");
     let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
     assert_eq!(v["ledger"], "auto");
     let m = missing_binding(Mode::Auto);
     assert_eq!(m.status, 500);
-    assert_eq!(m.code, Some("missing_config"));
+    assert_eq!(m.code.map(WorkerCode::as_str), Some("missing_config"));
     assert!(m.body.contains("LEDGER"));
 }
 

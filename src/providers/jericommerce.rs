@@ -5,13 +5,17 @@
 //! direction. A balance change is NOT idempotent: the request is marked so,
 //! and no driver retries it automatically.
 
+use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::{Operation, Options};
-use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
+use crate::handler::Operation;
+use crate::http::{encode_segment, HttpRequest, HttpResponse};
+use crate::json::push_json_string;
 use crate::mapping::Mapping;
-use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
+use crate::options::{OptionKind, OptionSpec, Options};
+use crate::outcome::{OutValue, Outcome, Plan};
 use crate::profile::Resolve;
+use crate::status::{check_status, json_message};
 use crate::value::Value;
 
 pub const PREFIX: &str = "JeriCommerce error: ";
@@ -25,27 +29,46 @@ struct Balance {
     reason: Mapping,
 }
 
-pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
-    match options.operation.as_deref().unwrap_or("balance") {
-        "balance" => {}
-        other => return Err(super::unknown_operation(PREFIX, other, "balance")),
-    }
-    let delta = super::required_template("delta", "PASSBRIDGE_DELTA", &options.delta)
-        .map_err(|e| e.prefixed(PREFIX))?;
-    let reason = super::required_template("reason", "PASSBRIDGE_REASON", &options.reason)
-        .map_err(|e| e.prefixed(PREFIX))?;
+/// JeriCommerce in the registry.
+pub const PROVIDER: Provider = Provider {
+    id: "jericommerce",
+    name: "JeriCommerce",
+    prefix: PREFIX,
+    key_variable: "JERICOMMERCE_API_KEY",
+    variables: &[("JERICOMMERCE_PROGRAM_SLUG", "demo-program")],
+    operations: &[OperationSpec {
+        name: "balance",
+        route: "/jericommerce/balance",
+        options: &["delta", "reason"],
+        idempotent: false,
+    }],
+    options: &[
+        OptionSpec {
+            name: "delta",
+            kind: OptionKind::Template,
+            variable: "PASSBRIDGE_DELTA",
+            what: "delta",
+        },
+        OptionSpec {
+            name: "reason",
+            kind: OptionKind::Template,
+            variable: "PASSBRIDGE_REASON",
+            what: "reason",
+        },
+    ],
+    build,
+};
+
+fn build(_operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let delta = super::required_template("delta", "PASSBRIDGE_DELTA", options.text("delta"))?;
+    let reason = super::required_template("reason", "PASSBRIDGE_REASON", options.text("reason"))?;
     Ok(Box::new(Balance { delta, reason }))
 }
 
 /// The signed change: a number, or text that is one. Anything else is an
 /// error naming what it was — never a silent skip.
 fn signed_delta(v: &Value) -> Result<f64, Error> {
-    let n = match v {
-        Value::Number(n) => Some(*n),
-        Value::Str(s) => crate::value::parse_decimal(s.trim()),
-        _ => None,
-    };
-    match n {
+    match v.to_number() {
         Some(n) if n.is_finite() => Ok(n),
         _ => {
             let shown = match v {
@@ -106,6 +129,10 @@ impl Operation for Balance {
             headers: super::json_headers("api-key", &ep.api_key),
             body: Some(body),
             idempotent: false,
+            planned: Outcome(vec![
+                ("direction", OutValue::Const(direction)),
+                ("amount", OutValue::Num(delta.abs())),
+            ]),
         }))
     }
 
@@ -118,22 +145,10 @@ impl Operation for Balance {
         let status = check_status(request, response, now_ms, |body| {
             json_message(body, &["message", "error", "detail", "msg"])
         })?;
-        // The request says what was applied: its path and body are ours.
-        let direction = if request.url.ends_with("/increase") {
-            "increase"
-        } else {
-            "decrease"
-        };
-        let amount = request
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-            .and_then(|v| v.pointer("/0/amount").and_then(|a| a.as_f64()))
-            .unwrap_or(0.0);
-        Ok(Outcome::flag("updated")
-            .with("direction", OutValue::Const(direction))
-            .with("amount", OutValue::Num(amount))
-            .with_status(status))
+        // Direction and amount are what the plan decided.
+        let mut outcome = Outcome::flag("updated");
+        outcome.0.extend(request.planned.0.iter().cloned());
+        Ok(outcome.with_status(status))
     }
 }
 

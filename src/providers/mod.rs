@@ -1,5 +1,6 @@
-//! Providers, one file each. Adding one means a new file and one line in
-//! [`build`]; nothing else changes.
+//! Providers, one file each, each declaring one [`Provider`] value. Adding
+//! one means a new file and one line in [`REGISTRY`]; routes, secret
+//! variables, the option vocabulary and every "known: …" message follow.
 
 pub mod jericommerce;
 pub mod passninja;
@@ -7,48 +8,186 @@ pub mod walletcrew;
 
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::{Operation, Options};
+use crate::handler::Operation;
 use crate::http::Header;
 use crate::mapping::Mapping;
+use crate::options::{OptionSpec, Options};
 use crate::profile::{Resolve, Root};
 use crate::value::Value;
 
-/// The operation named by `options.provider` / `options.operation`.
-/// Defaults: PassNinja `update`.
-pub fn build(options: &Options) -> Result<(&'static str, Box<dyn Operation>), Error> {
-    let provider = options.provider.as_deref().unwrap_or("passninja");
-    match provider {
-        "passninja" => passninja::build(options).map(|op| (passninja::PREFIX, op)),
-        "walletcrew" => walletcrew::build(options).map(|op| (walletcrew::PREFIX, op)),
-        "jericommerce" => jericommerce::build(options).map(|op| (jericommerce::PREFIX, op)),
-        other => Err(Error::invalid_config(format!(
-            "unknown provider '{}' (known: passninja, walletcrew, jericommerce)",
-            crate::http::excerpt(other, 40)
-        ))
-        .prefixed(GENERIC_PREFIX)),
-    }
-}
+/// Every provider the doors know, in the order messages list them; the first
+/// is the default. Adding a provider: its file, and one line here.
+pub const PROVIDERS: &[&Provider] = &[
+    &passninja::PROVIDER,
+    &walletcrew::PROVIDER,
+    &jericommerce::PROVIDER,
+];
 
-/// The message prefix of a provider's errors (`PassNinja error: `); unknown
-/// providers get `passbridge error: `.
-pub fn prefix(provider: Option<&str>) -> &'static str {
-    match provider.unwrap_or("passninja") {
-        "passninja" => passninja::PREFIX,
-        "walletcrew" => walletcrew::PREFIX,
-        "jericommerce" => jericommerce::PREFIX,
-        _ => GENERIC_PREFIX,
-    }
-}
+/// The doors' registry: [`PROVIDERS`].
+pub const REGISTRY: Registry = Registry::new(PROVIDERS);
 
+/// The message prefix of errors that belong to no provider.
 pub const GENERIC_PREFIX: &str = "passbridge error: ";
 
-/// The error for an operation a provider does not have.
-pub fn unknown_operation(prefix: &str, operation: &str, known: &str) -> Error {
-    Error::invalid_config(format!(
-        "unknown operation '{}' (known: {known})",
-        crate::http::excerpt(operation, 40)
-    ))
-    .prefixed(prefix)
+/// A provider, declared once in its file: everything the doors, the Worker,
+/// the playground and the docs need to know about it.
+pub struct Provider {
+    /// The `provider` option and the first path segment of its routes.
+    pub id: &'static str,
+    /// The display name (`The Wallet Crew`).
+    pub name: &'static str,
+    /// The prefix of every message of its handlers (`PassNinja error: `).
+    pub prefix: &'static str,
+    /// The secret API key's variable (redacted from every error).
+    pub key_variable: &'static str,
+    /// The required non-secret variables (account ids), each with the
+    /// placeholder the playground starts with.
+    pub variables: &'static [(&'static str, &'static str)],
+    /// Its operations; the first is the default.
+    pub operations: &'static [OperationSpec],
+    /// The options its operations read (names, kinds, variables).
+    pub options: &'static [OptionSpec],
+    /// Builds the configured operation, reading its own options; `Err` for
+    /// an option that does not parse (without prefix: the registry adds it).
+    pub build: BuildFn,
+}
+
+/// How a provider builds a configured operation from its options.
+pub type BuildFn = fn(&OperationSpec, &Options) -> Result<Box<dyn Operation>, Error>;
+
+/// One operation of a provider.
+pub struct OperationSpec {
+    /// The `operation` option (`pushUpdate`).
+    pub name: &'static str,
+    /// The Worker route that runs it (`/walletcrew/push-update`).
+    pub route: &'static str,
+    /// The options it reads (names from the provider's `options`).
+    pub options: &'static [&'static str],
+    /// False when sending it twice applies it twice (a balance change, a
+    /// creation): the ledger never resends such a delivery on its own.
+    pub idempotent: bool,
+}
+
+/// A list of providers and everything derived from it: routes, secret
+/// variables, the option vocabulary and the "known: …" messages.
+pub struct Registry {
+    providers: &'static [&'static Provider],
+}
+
+impl Registry {
+    pub const fn new(providers: &'static [&'static Provider]) -> Registry {
+        Registry { providers }
+    }
+
+    pub fn providers(&self) -> impl Iterator<Item = &'static Provider> + '_ {
+        self.providers.iter().copied()
+    }
+
+    /// The provider named `id`, or the default (the first) when `None`.
+    pub fn find(&self, id: Option<&str>) -> Option<&'static Provider> {
+        match id {
+            None => self.providers.first().copied(),
+            Some(id) => self.providers().find(|p| p.id == id),
+        }
+    }
+
+    /// The message prefix of a provider's errors; unknown providers get
+    /// `passbridge error: `.
+    pub fn prefix(&self, provider: Option<&str>) -> &'static str {
+        self.find(provider).map_or(GENERIC_PREFIX, |p| p.prefix)
+    }
+
+    /// The operation named by `options.provider` / `options.operation`, with
+    /// its provider (errors carry their prefix).
+    pub fn build(
+        &self,
+        options: &Options,
+    ) -> Result<(&'static Provider, Box<dyn Operation>), Error> {
+        let Some(provider) = self.find(options.provider.as_deref()) else {
+            let known: Vec<&str> = self.providers().map(|p| p.id).collect();
+            return Err(Error::invalid_config(format!(
+                "unknown provider '{}' (known: {})",
+                crate::http::excerpt(options.provider.as_deref().unwrap_or(""), 40),
+                known.join(", ")
+            ))
+            .prefixed(GENERIC_PREFIX));
+        };
+        let operation = match options.operation.as_deref() {
+            None => provider.operations.first(),
+            Some(name) => provider.operations.iter().find(|o| o.name == name),
+        };
+        let Some(operation) = operation else {
+            let known: Vec<&str> = provider.operations.iter().map(|o| o.name).collect();
+            return Err(Error::invalid_config(format!(
+                "unknown operation '{}' (known: {})",
+                crate::http::excerpt(options.operation.as_deref().unwrap_or(""), 40),
+                known.join(", ")
+            ))
+            .prefixed(provider.prefix));
+        };
+        (provider.build)(operation, options)
+            .map(|op| (provider, op))
+            .map_err(|e| e.prefixed(provider.prefix))
+    }
+
+    /// Every Worker route, provider by provider.
+    pub fn routes(&self) -> std::vec::IntoIter<crate::worker::Route> {
+        let mut routes = Vec::new();
+        for p in self.providers {
+            for o in p.operations {
+                routes.push(crate::worker::Route {
+                    path: o.route,
+                    provider: p.id,
+                    operation: o.name,
+                });
+            }
+        }
+        routes.into_iter()
+    }
+
+    /// The operation a route runs.
+    pub fn operation(&self, route: &str) -> Option<&'static OperationSpec> {
+        for p in self.providers {
+            for o in p.operations {
+                if o.route == route {
+                    return Some(o);
+                }
+            }
+        }
+        None
+    }
+
+    /// The variables that hold secrets: every provider's key and the
+    /// webhook secret. Their values are redacted from every error.
+    pub fn secret_variables(&self) -> std::vec::IntoIter<&'static str> {
+        let mut names: Vec<&'static str> = self.providers.iter().map(|p| p.key_variable).collect();
+        names.push("PASSBRIDGE_WEBHOOK_SECRET");
+        names.into_iter()
+    }
+
+    /// Replaces the value of every secret variable found in `err`'s message by `***`.
+    pub fn redact_secrets(&self, err: Error, env: &dyn Env) -> Error {
+        let mut values: Vec<String> = Vec::new();
+        for name in self.secret_variables() {
+            values.extend(env.var(name));
+        }
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        err.redacted(&refs)
+    }
+
+    /// Every provider option once (the first declaration of a name wins;
+    /// providers sharing a name declare it alike).
+    pub fn option_specs(&self) -> std::vec::IntoIter<&'static OptionSpec> {
+        let mut specs: Vec<&'static OptionSpec> = Vec::new();
+        for p in self.providers {
+            for spec in p.options {
+                if !specs.iter().any(|s| s.name == spec.name) {
+                    specs.push(spec);
+                }
+            }
+        }
+        specs.into_iter()
+    }
 }
 
 /// A person attribute as trimmed text (`external_id`, `email`…); `None` when
@@ -108,24 +247,37 @@ pub fn endpoint(
 
 /// The API key header (shown as `***` in dry runs) and a JSON content type.
 pub fn json_headers(key_header: &'static str, api_key: &str) -> Vec<Header> {
-    vec![
-        Header {
-            name: key_header,
-            value: api_key.to_string(),
-            secret: true,
-        },
-        Header {
+    key_headers(key_header, api_key, None, true)
+}
+
+/// The API key header (shown as `***` in dry runs), then `extra` (an
+/// account header), then a JSON content type when a body is sent.
+pub fn key_headers(
+    key_header: &'static str,
+    api_key: &str,
+    extra: Option<Header>,
+    json_body: bool,
+) -> Vec<Header> {
+    let mut headers = vec![Header {
+        name: key_header,
+        value: api_key.to_string(),
+        secret: true,
+    }];
+    headers.extend(extra);
+    if json_body {
+        headers.push(Header {
             name: "Content-Type",
             value: "application/json".into(),
             secret: false,
-        },
-    ]
+        });
+    }
+    headers
 }
 
 /// Parses an optional name → template option, else the given defaults.
 pub fn mapping_or(
     what: &str,
-    pairs: &Option<Vec<(String, String)>>,
+    pairs: Option<&[(String, String)]>,
     defaults: &[(&str, &str)],
 ) -> Result<Mapping, Error> {
     match pairs {
@@ -138,10 +290,10 @@ pub fn mapping_or(
 pub fn required_template(
     name: &str,
     env_name: &str,
-    source: &Option<String>,
+    source: Option<&str>,
 ) -> Result<Mapping, Error> {
     match source {
-        Some(src) => Mapping::parse("option", [(name, src.as_str())]),
+        Some(src) => Mapping::parse("option", [(name, src)]),
         None => Err(Error::missing_config(format!(
             "option {name} is required (or set {env_name})"
         ))),

@@ -3,13 +3,17 @@
 //! Contract: `docs/providers.md` (PassNinja). Fields are merged with `PATCH`
 //! (never `PUT`, which clears omitted fields); every value is a string.
 
+use super::{OperationSpec, Provider};
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::{Operation, Options};
-use crate::http::{encode_segment, push_json_string, Header, HttpRequest, HttpResponse};
+use crate::handler::Operation;
+use crate::http::{encode_segment, Header, HttpRequest, HttpResponse};
+use crate::json::push_json_string;
 use crate::mapping::Mapping;
-use crate::outcome::{check_status, json_message, OutValue, Outcome, Plan};
+use crate::options::{OptionKind, OptionSpec, Options};
+use crate::outcome::{OutValue, Outcome, Plan};
 use crate::profile::Resolve;
+use crate::status::{check_status, json_message};
 
 pub const PREFIX: &str = "PassNinja error: ";
 pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com";
@@ -30,35 +34,74 @@ pub const DEFAULT_FIELDS: [(&str, &str); 2] = [
 const MAX_SERIAL_LEN: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+enum Action {
     Update,
     Create { skip_if_pass_exists: bool },
     Delete,
 }
 
 struct PassNinja {
-    kind: Kind,
+    action: Action,
     fields: Mapping,
 }
 
-pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
-    let kind = match options.operation.as_deref().unwrap_or("update") {
-        "update" => Kind::Update,
-        "create" => Kind::Create {
-            skip_if_pass_exists: options.skip_if_pass_exists.unwrap_or(true),
+/// PassNinja in the registry.
+pub const PROVIDER: Provider = Provider {
+    id: "passninja",
+    name: "PassNinja",
+    prefix: PREFIX,
+    key_variable: "PASSNINJA_API_KEY",
+    variables: &[
+        ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
+        ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
+    ],
+    operations: &[
+        OperationSpec {
+            name: "update",
+            route: "/passninja/update",
+            options: &["fields"],
+            idempotent: true,
         },
-        "delete" => Kind::Delete,
-        other => {
-            return Err(super::unknown_operation(
-                PREFIX,
-                other,
-                "update, create, delete",
-            ))
-        }
+        OperationSpec {
+            name: "create",
+            route: "/passninja/create",
+            options: &["fields", "skipIfPassExists"],
+            idempotent: false,
+        },
+        OperationSpec {
+            name: "delete",
+            route: "/passninja/delete",
+            options: &[],
+            idempotent: true,
+        },
+    ],
+    options: &[
+        OptionSpec {
+            name: "fields",
+            kind: OptionKind::Pairs,
+            variable: "PASSBRIDGE_FIELDS",
+            what: "field",
+        },
+        OptionSpec {
+            name: "skipIfPassExists",
+            kind: OptionKind::Flag,
+            variable: "PASSBRIDGE_SKIP_IF_PASS_EXISTS",
+            what: "skipIfPassExists",
+        },
+    ],
+    build,
+};
+
+fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let action = match operation.name {
+        "create" => Action::Create {
+            skip_if_pass_exists: options.flag("skipIfPassExists").unwrap_or(true),
+        },
+        "delete" => Action::Delete,
+        _ => Action::Update,
     };
-    let fields = super::mapping_or("field", &options.fields, &DEFAULT_FIELDS)
-        .map_err(|e| e.prefixed(PREFIX))?;
-    Ok(Box::new(PassNinja { kind, fields }))
+    let fields = super::mapping_or("field", options.pairs("fields"), &DEFAULT_FIELDS)?;
+    Ok(Box::new(PassNinja { action, fields }))
 }
 
 struct Credentials {
@@ -97,25 +140,12 @@ impl PassNinja {
         url: String,
         body: Option<String>,
     ) -> HttpRequest {
-        let mut headers = vec![
-            Header {
-                name: "X-API-KEY",
-                value: c.api_key.clone(),
-                secret: true,
-            },
-            Header {
-                name: "X-ACCOUNT-ID",
-                value: c.account_id.clone(),
-                secret: false,
-            },
-        ];
-        if body.is_some() {
-            headers.push(Header {
-                name: "Content-Type",
-                value: "application/json".into(),
-                secret: false,
-            });
-        }
+        let account = Header {
+            name: "X-ACCOUNT-ID",
+            value: c.account_id.clone(),
+            secret: false,
+        };
+        let headers = super::key_headers("X-API-KEY", &c.api_key, Some(account), body.is_some());
         HttpRequest {
             method,
             url,
@@ -123,6 +153,7 @@ impl PassNinja {
             body,
             // A retried create makes a second pass; updates and deletes repeat safely.
             idempotent: method != "POST",
+            planned: Default::default(),
         }
     }
 
@@ -143,10 +174,10 @@ impl PassNinja {
 
 impl Operation for PassNinja {
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
-        let serial = match (self.kind, serial(input)?) {
-            (Kind::Update | Kind::Delete, None) => return Ok(Plan::Skip("no active pass")),
+        let serial = match (self.action, serial(input)?) {
+            (Action::Update | Action::Delete, None) => return Ok(Plan::Skip("no active pass")),
             (
-                Kind::Create {
+                Action::Create {
                     skip_if_pass_exists: true,
                 },
                 Some(_),
@@ -154,15 +185,15 @@ impl Operation for PassNinja {
             (_, serial) => serial.unwrap_or_default(),
         };
         let c = credentials(env)?;
-        let request = match self.kind {
-            Kind::Update => {
+        let request = match self.action {
+            Action::Update => {
                 let mut body = String::from("{\"pass\":");
                 self.push_pass_object(input, &mut body)?;
                 body.push('}');
                 self.request(&c, "PATCH", Self::pass_url(&c, &serial), Some(body))
             }
-            Kind::Delete => self.request(&c, "DELETE", Self::pass_url(&c, &serial), None),
-            Kind::Create { .. } => {
+            Action::Delete => self.request(&c, "DELETE", Self::pass_url(&c, &serial), None),
+            Action::Create { .. } => {
                 let mut body = String::from("{\"passTemplate\":");
                 push_json_string(&mut body, &c.template_id);
                 body.push_str(",\"pass\":");
@@ -181,10 +212,10 @@ impl Operation for PassNinja {
         now_ms: f64,
     ) -> Result<Outcome, Error> {
         let status = check_status(request, response, now_ms, provider_message)?;
-        Ok(match self.kind {
-            Kind::Update => Outcome::flag("updated").with_status(status),
-            Kind::Delete => Outcome::flag("deleted").with_status(status),
-            Kind::Create { .. } => {
+        Ok(match self.action {
+            Action::Update => Outcome::flag("updated").with_status(status),
+            Action::Delete => Outcome::flag("deleted").with_status(status),
+            Action::Create { .. } => {
                 let body: serde_json::Value =
                     serde_json::from_str(&response.body).unwrap_or_default();
                 let serial = body

@@ -4,13 +4,17 @@
 //! push-update body allows exactly `identifiers`, `passType`, `additionalData`
 //! and `updateMetadata` (`additionalProperties: false`): nothing else is sent.
 
+use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::{Operation, Options};
-use crate::http::{encode_segment, push_json_string, HttpRequest, HttpResponse};
+use crate::handler::Operation;
+use crate::http::{encode_segment, HttpRequest, HttpResponse};
+use crate::json::push_json_string;
 use crate::mapping::Mapping;
-use crate::outcome::{check_status, Outcome, Plan};
+use crate::options::{OptionKind, OptionSpec, Options};
+use crate::outcome::{Outcome, Plan};
 use crate::profile::Resolve;
+use crate::status::check_status;
 
 pub const PREFIX: &str = "The Wallet Crew error: ";
 pub const DEFAULT_BASE_URL: &str = "https://app.neostore.cloud";
@@ -25,7 +29,7 @@ pub const DEFAULT_IDENTIFIERS: [(&str, &str); 3] = [
 /// Emails and phone numbers are short; anything longer is not one.
 const MAX_CONTACT_LEN: usize = 320;
 
-enum Kind {
+enum Action {
     PushUpdate {
         identifiers: Mapping,
         additional_data: Option<Mapping>,
@@ -36,38 +40,80 @@ enum Kind {
 }
 
 struct WalletCrew {
-    kind: Kind,
+    action: Action,
 }
 
-pub fn build(options: &Options) -> Result<Box<dyn Operation>, Error> {
-    let kind = match options.operation.as_deref().unwrap_or("pushUpdate") {
-        "pushUpdate" => Kind::PushUpdate {
+/// The Wallet Crew in the registry.
+pub const PROVIDER: Provider = Provider {
+    id: "walletcrew",
+    name: "The Wallet Crew",
+    prefix: PREFIX,
+    key_variable: "WALLETCREW_API_KEY",
+    variables: &[("WALLETCREW_TENANT_ID", "demo-tenant")],
+    operations: &[
+        OperationSpec {
+            name: "pushUpdate",
+            route: "/walletcrew/push-update",
+            options: &["identifiers", "fields", "passType", "updateMetadata"],
+            idempotent: true,
+        },
+        OperationSpec {
+            name: "profileSync",
+            route: "/walletcrew/profile-sync",
+            options: &[],
+            idempotent: true,
+        },
+    ],
+    options: &[
+        OptionSpec {
+            name: "identifiers",
+            kind: OptionKind::Pairs,
+            variable: "PASSBRIDGE_IDENTIFIERS",
+            what: "identifier",
+        },
+        OptionSpec {
+            name: "fields",
+            kind: OptionKind::Pairs,
+            variable: "PASSBRIDGE_FIELDS",
+            what: "field",
+        },
+        OptionSpec {
+            name: "passType",
+            kind: OptionKind::Text,
+            variable: "PASSBRIDGE_PASS_TYPE",
+            what: "passType",
+        },
+        OptionSpec {
+            name: "updateMetadata",
+            kind: OptionKind::Flag,
+            variable: "PASSBRIDGE_UPDATE_METADATA",
+            what: "updateMetadata",
+        },
+    ],
+    build,
+};
+
+fn build(operation: &OperationSpec, options: &Options) -> Result<Box<dyn Operation>, Error> {
+    let action = match operation.name {
+        "profileSync" => Action::ProfileSync,
+        _ => Action::PushUpdate {
             identifiers: super::mapping_or(
                 "identifier",
-                &options.identifiers,
+                options.pairs("identifiers"),
                 &DEFAULT_IDENTIFIERS,
-            )
-            .map_err(|e| e.prefixed(PREFIX))?,
-            additional_data: match &options.fields {
-                Some(_) => Some(
-                    super::mapping_or("field", &options.fields, &[])
-                        .map_err(|e| e.prefixed(PREFIX))?,
-                ),
+            )?,
+            additional_data: match options.pairs("fields") {
+                Some(p) => Some(super::mapping_or("field", Some(p), &[])?),
                 None => None,
             },
-            pass_type: options.pass_type.clone().filter(|p| !p.trim().is_empty()),
-            update_metadata: options.update_metadata.unwrap_or(false),
+            pass_type: options
+                .text("passType")
+                .filter(|p| !p.trim().is_empty())
+                .map(str::to_string),
+            update_metadata: options.flag("updateMetadata").unwrap_or(false),
         },
-        "profileSync" => Kind::ProfileSync,
-        other => {
-            return Err(super::unknown_operation(
-                PREFIX,
-                other,
-                "pushUpdate, profileSync",
-            ))
-        }
     };
-    Ok(Box::new(WalletCrew { kind }))
+    Ok(Box::new(WalletCrew { action }))
 }
 
 impl WalletCrew {
@@ -91,14 +137,15 @@ impl WalletCrew {
             body: Some(body),
             // Both calls set state; sending one twice changes nothing more.
             idempotent: true,
+            planned: Default::default(),
         })
     }
 }
 
 impl Operation for WalletCrew {
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
-        match &self.kind {
-            Kind::PushUpdate {
+        match &self.action {
+            Action::PushUpdate {
                 identifiers,
                 additional_data,
                 pass_type,
@@ -114,7 +161,7 @@ impl Operation for WalletCrew {
                     return Ok(Plan::Skip("no identifiers"));
                 }
                 let mut body = String::from("{\"identifiers\":");
-                crate::http::json_object_of_strings(&mut body, present);
+                crate::json::json_object_of_strings(&mut body, present);
                 if let Some(pt) = pass_type {
                     body.push_str(",\"passType\":");
                     push_json_string(&mut body, pt);
@@ -128,7 +175,7 @@ impl Operation for WalletCrew {
                 body.push('}');
                 self.request(env, "passes/pushUpdate", body).map(Plan::Send)
             }
-            Kind::ProfileSync => {
+            Action::ProfileSync => {
                 let email = super::person_text(input, "email", MAX_CONTACT_LEN)?;
                 let phone = super::person_text(input, "phone_number", MAX_CONTACT_LEN)?;
                 if email.is_none() && phone.is_none() {
@@ -151,9 +198,9 @@ impl Operation for WalletCrew {
         now_ms: f64,
     ) -> Result<Outcome, Error> {
         let status = check_status(request, response, now_ms, problem_message)?;
-        Ok(match self.kind {
-            Kind::PushUpdate { .. } => Outcome::flag("updated").with_status(status),
-            Kind::ProfileSync => Outcome::flag("synced").with_status(status),
+        Ok(match self.action {
+            Action::PushUpdate { .. } => Outcome::flag("updated").with_status(status),
+            Action::ProfileSync => Outcome::flag("synced").with_status(status),
         })
     }
 }

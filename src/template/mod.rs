@@ -3,8 +3,7 @@
 //! `{% else %}`, `{% for %}`/`{% empty %}`, `{% comment %}` and `{# … #}`.
 //!
 //! ```
-//! use passbridge::template::Template;
-//! use passbridge::profile::Input;
+//! use passbridge::{Input, Template};
 //! let t = Template::parse("{% if person.properties.loyalty_points >= 1000 %}Gold{% else %}Silver{% endif %}").unwrap();
 //! let profile = serde_json::json!({"properties": {"loyalty_points": 1500}});
 //! let input = Input::new(Some(&profile), None).unwrap();

@@ -3,14 +3,15 @@
 //! core says so, and hands every result back to the core. Nothing is decided
 //! here: which row, which state, which answer all come from `crate::ledger`.
 
-use super::{drive, pb_get, pb_kind, Built, JsEnv, KIND_FOREIGN, KIND_OBJECT};
+use super::fetch::drive;
+use super::js::get;
+use super::read::{JsEnv, ValueKind};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::{Handler, Options};
+use crate::handler::{Configured, Step};
 use crate::ledger::admin::{self, AdminRoute};
 use crate::ledger::{self, Config, Decision, NewDelivery, Statement, StmtResult};
-use crate::outcome::Plan;
-use crate::retry::RetryPolicy;
+use crate::webhook::Delivery;
 use crate::worker::{self, Answer, Route};
 use js_sys::{Function, Promise};
 use std::rc::Rc;
@@ -43,8 +44,8 @@ impl Runner {
 pub(super) fn has_binding(env: &JsValue) -> bool {
     // A binding is a class instance (D1Database), not plain data.
     matches!(
-        pb_kind(&pb_get(env, &JsValue::from_str(ledger::BINDING))),
-        KIND_OBJECT | KIND_FOREIGN
+        ValueKind::of(&get(env, ledger::BINDING)),
+        ValueKind::Object | ValueKind::Foreign
     )
 }
 
@@ -64,24 +65,9 @@ pub(super) fn health(env: &JsValue) -> &'static str {
     ledger::health_status(mode.as_deref(), has_binding(env))
 }
 
-/// The handler of a route, built from the variables (the route picks
-/// provider and operation).
-pub(super) fn build_route(env: &JsValue, route: &Route) -> Result<Rc<Built>, Error> {
-    let route_options = Options {
-        provider: Some(route.provider.to_string()),
-        operation: Some(route.operation.to_string()),
-        ..Options::default()
-    };
-    route_options
-        .with_env(&JsEnv(env.clone()))
-        .and_then(|options| {
-            let budget = options.budget_ms.unwrap_or(worker::DEFAULT_BUDGET_MS);
-            Ok(Rc::new(Built {
-                handler: Handler::new(&options)?,
-                dry_run: options.dry_run.unwrap_or(false),
-                policy: RetryPolicy::with_budget(budget),
-            }))
-        })
+/// The configured handler of a route (the route picks provider and operation).
+pub(super) fn configure(env: &JsValue, route: Route) -> Result<Rc<Configured>, Error> {
+    crate::webhook::configure(route, &JsEnv(env.clone())).map(Rc::new)
 }
 
 fn now() -> u64 {
@@ -90,20 +76,23 @@ fn now() -> u64 {
 
 /// A delivery: when recorded (a runner is given), claim, then send once if
 /// the core says so, then record; otherwise send as without a ledger.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn deliver(
     runner: Option<Runner>,
-    mode: ledger::Mode,
-    built: Rc<Built>,
-    route: &'static Route,
-    id: String,
-    request: crate::http::HttpRequest,
+    delivery: Delivery,
     input: String,
     fetch: Function,
     started_ms: u64,
 ) -> Answer {
+    let Delivery {
+        route,
+        configured,
+        id,
+        mode,
+        request,
+        ..
+    } = delivery;
     let Some(runner) = runner else {
-        let answer = match drive(&built, &request, &fetch).await {
+        let answer = match drive(&configured, &request, &fetch).await {
             Ok(outcome) => worker::success(&outcome),
             Err((e, _)) => worker::failure(&e),
         };
@@ -140,7 +129,9 @@ pub(super) async fn deliver(
             }
         }
     }
-    let result = drive(&built, &request, &fetch).await.map_err(|(e, _)| e);
+    let result = drive(&configured, &request, &fetch)
+        .await
+        .map_err(|(e, _)| e);
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
     // If this write fails the row stays pending: after 120 s a redelivery
     // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
@@ -213,21 +204,20 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
     let Some(route) = ledger::route_of(&claimed.row.route) else {
         return undo(admin::nothing_to_resend(&claimed)).await;
     };
-    let built = match build_route(&env, route) {
-        Ok(b) => b,
+    let configured = match configure(&env, route) {
+        Ok(c) => c,
         Err(e) => return undo(worker::failure(&e)).await,
     };
     let planned = worker::parse_body(&claimed.input).and_then(|parsed| {
         let (profile, event) = worker::person_and_event(&parsed)?;
-        built
-            .handler
-            .plan(profile, event, &JsEnv(env.clone()))
+        configured
+            .step(profile, event, &JsEnv(env.clone()))
             .map_err(|e| worker::failure(&e))
     });
     let mut request = match planned {
-        Ok(Plan::Send(request)) if !built.dry_run => request,
-        Ok(Plan::Send(request)) => return undo(worker::dry_run(&request)).await,
-        Ok(Plan::Skip(_)) => return undo(admin::nothing_to_resend(&claimed)).await,
+        Ok(Step::Send(request)) => request,
+        Ok(Step::DryRun(dry)) => return undo(worker::dry_run(&dry)).await,
+        Ok(Step::Done(_)) => return undo(admin::nothing_to_resend(&claimed)).await,
         Err(a) => return undo(a).await,
     };
     // Exactly what was sent the first time; only the headers are new.
@@ -236,7 +226,9 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
     let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
         return undo(worker::failure(&Error::invalid_config("no fetch function"))).await;
     };
-    let result = drive(&built, &request, &fetch).await.map_err(|(e, _)| e);
+    let result = drive(&configured, &request, &fetch)
+        .await
+        .map_err(|(e, _)| e);
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
     let _ = runner.run(&stmts).await;
     answer

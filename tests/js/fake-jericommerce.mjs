@@ -1,7 +1,7 @@
 // A fake JeriCommerce loyalty API on 127.0.0.1, for tests of every passbridge
 // door. Node built-ins only.
 //
-// It follows docs/providers.md (JeriCommerce section) and seed 004:
+// It follows docs/providers.md (JeriCommerce section):
 //
 //   auth      header `api-key` must equal the configured key, else 401 (text body)
 //   POST      /v1/programs/{slug}/balance/increase

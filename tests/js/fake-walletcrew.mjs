@@ -1,8 +1,8 @@
 // A fake The Wallet Crew (Neostore) Klaviyo listener API on 127.0.0.1, for
 // tests of every passbridge door. Node built-ins only.
 //
-// It follows docs/providers.md (The Wallet Crew section) and the
-// OpenAPI document of seed 002:
+// It follows docs/providers.md (The Wallet Crew section, from the
+// provider's OpenAPI document):
 //
 //   auth      X-API-KEY must equal the configured key, else 401 problem details
 //   POST      /api/{tenantId}/webhooks/listeners/klaviyo/passes/pushUpdate

@@ -2,7 +2,7 @@
 // /passninja/delete, /walletcrew/push-update, /walletcrew/profile-sync,
 // /jericommerce/balance — each against a contract-faithful fake on 127.0.0.1.
 //
-// Run with the tool state inside the tree (toolchain.md):
+// Run with the tool state inside the tree (as the Makefile does):
 //   mkdir -p .tmp/wrangler-home && HOME=$PWD/.tmp/wrangler-home \
 //   XDG_CONFIG_HOME=$PWD/.tmp/wrangler-home/.config TMPDIR=$PWD/.tmp \
 //   node --test --test-concurrency=1 tests/worker/providers.test.mjs

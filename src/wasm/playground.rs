@@ -1,4 +1,4 @@
-//! The playground's `#[wasm_bindgen]` exports, and the Worker's `GET /`.
+//! The playground page's exports (feature `playground`).
 //!
 //! The Worker answers `GET /` with the page through `WorkerApp.gate`.
 //! These exports are compiled only with the `playground` feature:
@@ -30,8 +30,9 @@ mod page {
 
     use super::object;
     use crate::error::Error;
-    use crate::handler::Options;
+    use crate::options::{OptionKind, OptionValue, Options};
     use crate::playground::{self, Shown};
+    use crate::providers::REGISTRY;
 
     /// `o[k]`, or `undefined` when `o` is not an object or reading throws.
     fn get(o: &JsValue, k: &str) -> JsValue {
@@ -70,45 +71,43 @@ mod page {
             .collect()
     }
 
-    /// The options object the page handed to `new Handler(…)` (already accepted by it).
+    /// The options object the page handed to `new Handler(…)` (already
+    /// accepted by it), read leniently: each provider option by its kind.
     fn options_of(o: &JsValue) -> Options {
         let text = |k: &str| get(o, k).as_string();
-        // A number is a template too (the doors accept `delta: 5`).
-        let template = |k: &str| {
-            let v = get(o, k);
-            v.as_string()
-                .or_else(|| v.as_f64().map(crate::value::js_number))
-        };
-        let pairs = |k: &str| {
-            let v = get(o, k);
-            v.is_object().then(|| {
-                entries(&v)
-                    .into_iter()
-                    .filter_map(|(name, t)| t.as_string().map(|t| (name, t)))
-                    .collect()
-            })
-        };
-        Options {
+        let mut options = Options {
             provider: text("provider"),
             operation: text("operation"),
-            fields: pairs("fields"),
-            identifiers: pairs("identifiers"),
-            pass_type: text("passType"),
-            update_metadata: get(o, "updateMetadata").as_bool(),
-            delta: template("delta"),
-            reason: template("reason"),
-            skip_if_pass_exists: get(o, "skipIfPassExists").as_bool(),
-            dry_run: None,
-            budget_ms: None,
+            ..Options::default()
+        };
+        for spec in REGISTRY.option_specs() {
+            let v = get(o, spec.name);
+            let value = match spec.kind {
+                OptionKind::Text => v.as_string().map(OptionValue::Text),
+                // A number is a template too (the doors accept `delta: 5`).
+                OptionKind::Template => v
+                    .as_string()
+                    .or_else(|| v.as_f64().map(crate::value::js_number))
+                    .map(OptionValue::Text),
+                OptionKind::Flag => v.as_bool().map(OptionValue::Flag),
+                OptionKind::Pairs => v.is_object().then(|| {
+                    OptionValue::Pairs(
+                        entries(&v)
+                            .into_iter()
+                            .filter_map(|(name, t)| t.as_string().map(|t| (name, t)))
+                            .collect(),
+                    )
+                }),
+            };
+            if let Some(value) = value {
+                options.values.push((spec.name, value));
+            }
         }
+        options
     }
 
     fn error_to_js(e: &Error) -> JsValue {
-        let err = js_sys::Error::new(&e.message);
-        err.set_name("PassbridgeError");
-        let v: JsValue = err.into();
-        let _ = Reflect::set(&v, &"code".into(), &e.code.as_str().into());
-        v
+        e.to_js(None)
     }
 
     /// The providers, operations, routes and sample inputs, as JSON text.

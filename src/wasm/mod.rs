@@ -1,0 +1,19 @@
+//! The boundary: every `#[wasm_bindgen]` of the crate lives in this folder,
+//! compiled only for wasm32. One file per exported JS class (`handler.rs`:
+//! `Handler`, `worker_app.rs`: `WorkerApp`), the fetch driver, reading JS
+//! values and options, conversions, the ledger driver and the playground's
+//! exports. No business rule lives here: each file converts and calls the core.
+
+mod convert;
+mod fetch;
+mod handler;
+pub(crate) mod js;
+#[cfg(feature = "playground")]
+mod playground;
+mod read;
+mod worker_app;
+/// The delivery ledger's driver (statements run through the entry's D1 runner).
+mod worker_ledger;
+
+pub use handler::JsHandler;
+pub use worker_app::JsWorkerApp;
