@@ -29,7 +29,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --en
 setup:
 	@bash .ci/setup
 
-build: setup $(DIST) $(PLAYGROUND)
+build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
 
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@mkdir -p $(TMP)
@@ -47,19 +47,37 @@ $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 pkg/passbridge_inline.js: $(WASM) js/build/inline-wasm.mjs
 	node js/build/inline-wasm.mjs $(WASM) $@
 
-$(DIST): pkg/passbridge.js pkg/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/inflate.mjs js/build/banner.txt
+# The Code action's single file carries a wasm built without the Worker
+# (`--no-default-features`: no WorkerApp, no ledger driver), ~60 KB smaller.
+# Its own target dir, so the builds with other features do not undo each other.
+CA_PKG := $(TMP)/code-action
+$(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
+	@mkdir -p $(CA_PKG)
+	cargo build --lib --release --target wasm32-unknown-unknown --quiet --no-default-features --target-dir target/code-action
+	wasm-bindgen --target web --out-dir $(CA_PKG) --out-name passbridge --experimental-reset-state-function \
+	  target/code-action/wasm32-unknown-unknown/release/passbridge.wasm
+	@cp $(CA_PKG)/passbridge_bg.wasm $(TMP)/code-action_bg.unopt.wasm
+	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/code-action_bg.unopt.wasm -o $(CA_PKG)/passbridge_bg.wasm
+	@echo "code action wasm: $$(stat -c %s $(CA_PKG)/passbridge_bg.wasm) bytes after wasm-opt"
+
+$(CA_PKG)/passbridge_inline.js: $(CA_PKG)/passbridge_bg.wasm js/build/inline-wasm.mjs
+	node js/build/inline-wasm.mjs $(CA_PKG)/passbridge_bg.wasm $@
+
+$(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
 	@mkdir -p dist
-	esbuild js/klaviyo.mjs --bundle --format=esm --platform=neutral --minify --legal-comments=none \
-	  --banner:js="$$(cat js/build/banner.txt)" --outfile=$@ --log-level=warning
+	node js/build/bundle-code-action.mjs js/klaviyo.mjs $(CA_PKG) $@ js/build/banner.txt
 	@echo "$(DIST): $$(stat -c %s $@) bytes, $$(gzip -9c $@ | wc -c) gzipped"
 
 # The mapping playground: the same crate compiled with its page exports
 # (feature `playground`, so the doors' wasm does not carry them), then ONE
 # self-contained page (wasm, script, styles inlined), and the same bytes as a
-# module for the Worker's GET /. Ordered after $(WASM): both builds share target/.
+# module for the Worker's GET /. Its own target dir (target/playground).
 PG_PKG := pkg/playground
 $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
-	wasm-pack build --target web --release --mode no-install --out-dir $(PG_PKG) --out-name passbridge --no-pack -- --features playground
+	@mkdir -p $(PG_PKG)
+	cargo build --lib --release --target wasm32-unknown-unknown --quiet --no-default-features --features playground --target-dir target/playground
+	wasm-bindgen --target web --out-dir $(PG_PKG) --out-name passbridge --experimental-reset-state-function \
+	  target/playground/wasm32-unknown-unknown/release/passbridge.wasm
 	@cp $(PG_PKG)/passbridge_bg.wasm $(TMP)/playground_bg.unopt.wasm
 	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/playground_bg.unopt.wasm -o $(PG_PKG)/passbridge_bg.wasm
 
@@ -69,7 +87,7 @@ $(PG_PKG)/passbridge_inline.js: $(PG_PKG)/passbridge_bg.wasm js/build/inline-was
 $(PLAYGROUND) dist/playground-page.mjs &: $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_inline.js js/playground/main.mjs js/inflate.mjs js/playground/index.html js/playground/style.css js/build/playground.mjs
 	@mkdir -p dist $(TMP)
 	esbuild js/playground/main.mjs --bundle --format=esm --platform=browser --minify --legal-comments=none \
-	  --outfile=$(TMP)/playground.js --log-level=error
+	  --outfile=$(TMP)/playground.js --log-level=warning
 	node js/build/playground.mjs $(TMP)/playground.js $(PLAYGROUND) dist/playground-page.mjs
 
 lint: setup
@@ -77,6 +95,7 @@ lint: setup
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features playground -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 
 test-rust: setup
 	cargo test --quiet

@@ -49,4 +49,6 @@ pub use retry::RetryPolicy;
 pub use template::Template;
 pub use value::{js_number, Value};
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{JsHandler, JsWorkerApp};
+pub use wasm::JsHandler;
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+pub use wasm::JsWorkerApp;

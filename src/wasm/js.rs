@@ -91,11 +91,13 @@ extern "C" {
 }
 
 /// A request header's value, or `None` (also when reading it throws).
+#[cfg(feature = "worker")]
 pub(super) fn header(headers: &Headers, name: &str) -> Option<String> {
     headers.get_header(name).ok().flatten()
 }
 
 /// The path and query of a URL (`"/"` and `""` when it does not parse).
+#[cfg(feature = "worker")]
 pub(super) fn path_and_query(url: &str) -> (String, String) {
     match Url::new(url) {
         Ok(u) => (u.pathname(), u.search()),

@@ -11,9 +11,12 @@ pub(crate) mod js;
 #[cfg(feature = "playground")]
 mod playground;
 mod read;
+#[cfg(feature = "worker")]
 mod worker_app;
 /// The delivery ledger's driver (statements run through the entry's D1 runner).
+#[cfg(feature = "worker")]
 mod worker_ledger;
 
 pub use handler::JsHandler;
+#[cfg(feature = "worker")]
 pub use worker_app::JsWorkerApp;
