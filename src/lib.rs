@@ -9,6 +9,7 @@
 //! here. The Worker's, the ledger's and the playground's rules are public
 //! modules (`worker`, `webhook`, `ledger`, `playground`): the boundary drives them.
 
+mod calendar;
 mod dry_run;
 mod env;
 mod error;
@@ -32,6 +33,7 @@ mod wasm;
 pub mod webhook;
 pub mod worker;
 
+pub use calendar::days_from_civil;
 pub use dry_run::DryRun;
 pub use env::{secret_header, Env};
 pub use error::{Code, Error, WorkerCode, INTERNAL_MESSAGE};

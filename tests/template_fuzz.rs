@@ -6,19 +6,9 @@
 use passbridge::Input;
 use passbridge::Template;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const PIECES: &[&str] = &[
     "{{",
@@ -121,13 +111,13 @@ const SEEDS: &[&str] = &[
 fn soup(rng: &mut Rng) -> String {
     let mut s = String::new();
     for _ in 0..rng.below(24) {
-        s.push_str(PIECES[rng.below(PIECES.len())]);
+        s.push_str(rng.pick(PIECES));
     }
     s
 }
 
 fn mutate(rng: &mut Rng) -> String {
-    let mut chars: Vec<char> = SEEDS[rng.below(SEEDS.len())].chars().collect();
+    let mut chars: Vec<char> = rng.pick(SEEDS).chars().collect();
     for _ in 0..=rng.below(4) {
         let at = rng.below(chars.len() + 1);
         match rng.below(3) {
@@ -135,7 +125,7 @@ fn mutate(rng: &mut Rng) -> String {
                 chars.remove(at);
             }
             1 => {
-                let piece = PIECES[rng.below(PIECES.len())];
+                let piece = rng.pick(PIECES);
                 for (k, c) in piece.chars().enumerate() {
                     chars.insert((at + k).min(chars.len()), c);
                 }
