@@ -80,10 +80,22 @@ pub fn base_url(env: &dyn Env, name: &str, default: &str) -> Result<String, Erro
         return Ok(default.to_string());
     };
     let bad = |why: &str| Error::invalid_config(format!("{name} {why}"));
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or_else(|| bad("must start with https:// (or http:// for a local test server)"))?;
+    // The scheme in any letter case, as URL parsers read it.
+    let has = |scheme: &str| {
+        value
+            .get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+    };
+    let plain_http = has("http://");
+    let rest = if has("https://") {
+        value.get(8..).unwrap_or("")
+    } else if plain_http {
+        value.get(7..).unwrap_or("")
+    } else {
+        return Err(bad(
+            "must start with https:// (or http:// for a local test server)",
+        ));
+    };
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(bad("must not contain spaces or control characters"));
     }
@@ -102,8 +114,7 @@ pub fn base_url(env: &dyn Env, name: &str, default: &str) -> Result<String, Erro
         ));
     };
     // Plain http would send the API key unencrypted: only to this machine.
-    if value.starts_with("http://") && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]")
-    {
+    if plain_http && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
         return Err(bad(
             "must use https:// (http:// is allowed only for 127.0.0.1, localhost or [::1])",
         ));
@@ -237,8 +248,14 @@ mod tests {
             ("V6OK", "http://[::1]:8080/base/"),
             ("UPPER", "http://LOCALHOST:1"),
             ("HTTPS", "https://api.passninja.com:443/v1"),
+            ("UPPERSCHEME", "HTTPS://api.passninja.com"),
+            ("UPPERPLAIN", "HTTP://api.passninja.com"),
         ]);
         assert_eq!(base_url(&e, "V6OK", "d").unwrap(), "http://[::1]:8080/base");
+        assert_eq!(
+            base_url(&e, "UPPERSCHEME", "d").unwrap(),
+            "HTTPS://api.passninja.com"
+        );
         assert_eq!(base_url(&e, "UPPER", "d").unwrap(), "http://LOCALHOST:1");
         assert_eq!(
             base_url(&e, "HTTPS", "d").unwrap(),

@@ -533,6 +533,18 @@ pub struct Snippets {
 /// and the page's `#env` (non-secret variables, in order). Fails as the doors
 /// would for these options.
 pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Error> {
+    snippets_for(code, env, None)
+}
+
+/// [`snippets`], with the sample profile and event the page shows: a value
+/// that is a number there goes into the webhook body as a JSON number
+/// (`{{ person.points|default:0 }}`, unquoted), so that the Worker compares
+/// and computes with a number, as the Code action does.
+pub fn snippets_for(
+    code: &Options,
+    env: &[(String, String)],
+    sample: Option<&dyn Resolve>,
+) -> Result<Snippets, Error> {
     if let Some(e) = env_problem(env) {
         return Err(e);
     }
@@ -611,7 +623,7 @@ pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Er
     code_text.push_str("});\nexport default handler;\n");
 
     // The Klaviyo Webhook action and the Worker's variables.
-    let body = webhook_body(&effective, provider)?;
+    let body = webhook_body(&effective, provider, sample)?;
     let mut webhook = format!(
         "POST https://passbridge.<your-subdomain>.workers.dev{}\nAuthorization: Bearer <PASSBRIDGE_WEBHOOK_SECRET>\n\n{body}\n\n# worker.toml\n[vars]\n",
         route.path
@@ -707,13 +719,15 @@ fn paths_read(
     Ok(all)
 }
 
-/// A JSON body tree: a template string, or an object of members in order.
+/// A JSON body tree: a template string, a template written unquoted (it
+/// renders a number), or an object of members in order.
 enum Body {
     Leaf(String),
+    Raw(String),
     Object(Vec<(String, Body)>),
 }
 
-fn insert(members: &mut Vec<(String, Body)>, keys: &[String], leaf: String) {
+fn insert(members: &mut Vec<(String, Body)>, keys: &[String], leaf: Body) {
     let Some((first, rest)) = keys.split_first() else {
         return;
     };
@@ -721,7 +735,7 @@ fn insert(members: &mut Vec<(String, Body)>, keys: &[String], leaf: String) {
     if rest.is_empty() {
         // A value that is also an object elsewhere: the object wins.
         if existing.is_none() {
-            members.push((first.clone(), Body::Leaf(leaf)));
+            members.push((first.clone(), leaf));
         }
         return;
     }
@@ -733,7 +747,7 @@ fn insert(members: &mut Vec<(String, Body)>, keys: &[String], leaf: String) {
         }
     };
     if let Some((_, node)) = members.get_mut(i) {
-        if let Body::Leaf(_) = node {
+        if !matches!(node, Body::Object(_)) {
             *node = Body::Object(Vec::new());
         }
         if let Body::Object(inner) = node {
@@ -751,6 +765,7 @@ fn write_body(members: &[(String, Body)], indent: usize, out: &mut String) {
         out.push_str(": ");
         match v {
             Body::Leaf(t) => push_json_string(out, t),
+            Body::Raw(t) => out.push_str(t),
             Body::Object(m) => write_body(m, indent + 1, out),
         }
     }
@@ -773,8 +788,8 @@ fn is_plain_key(k: &str) -> bool {
     }
 }
 
-/// `{{ person.a.b|default:'' }}`, or with `lookup` once a key needs quoting.
-fn klaviyo_expr(root: &str, keys: &[&String]) -> String {
+/// `person.a.b`, or with `lookup` once a key needs quoting.
+fn klaviyo_path(root: &str, keys: &[&String]) -> String {
     let mut expr = root.to_string();
     let mut looked_up = false;
     for k in keys {
@@ -788,15 +803,36 @@ fn klaviyo_expr(root: &str, keys: &[&String]) -> String {
             expr.push('\'');
         }
     }
-    format!("{{{{ {expr}|default:'' }}}}")
+    expr
+}
+
+/// The body's template for one value: a JSON number (unquoted, `0` when
+/// missing) where the sample holds a number, else a JSON string.
+fn leaf(root: &str, walk: &[&String], numeric: bool) -> Body {
+    let path = klaviyo_path(root, walk);
+    if numeric {
+        Body::Raw(format!("{{{{ {path}|default:0 }}}}"))
+    } else {
+        Body::Leaf(format!("{{{{ {path}|default:'' }}}}"))
+    }
 }
 
 /// The Klaviyo webhook body that hands the Worker every value the operation
 /// reads, each filled in by Klaviyo from the profile or event.
-fn webhook_body(options: &Options, provider: &ProviderInfo) -> Result<String, Error> {
+fn webhook_body(
+    options: &Options,
+    provider: &ProviderInfo,
+    sample: Option<&dyn Resolve>,
+) -> Result<String, Error> {
     let mut person: Vec<(String, Body)> = Vec::new();
     let mut event: Vec<(String, Body)> = Vec::new();
     for (root, keys) in paths_read(options, provider)? {
+        let numeric = sample.is_some_and(|s| {
+            matches!(
+                s.resolve_keys(root, &mut keys.iter().map(String::as_str)),
+                Value::Number(n) if n.is_finite()
+            )
+        });
         match root {
             Root::Person => {
                 // `person.properties.x` and `person.x` are both `person.x` to Klaviyo.
@@ -807,14 +843,14 @@ fn webhook_body(options: &Options, provider: &ProviderInfo) -> Result<String, Er
                 if walk.is_empty() {
                     continue;
                 }
-                insert(&mut person, &keys, klaviyo_expr("person", &walk));
+                insert(&mut person, &keys, leaf("person", &walk, numeric));
             }
             Root::Event => {
                 if keys.is_empty() {
                     continue;
                 }
                 let walk: Vec<&String> = keys.iter().collect();
-                insert(&mut event, &keys, klaviyo_expr("event", &walk));
+                insert(&mut event, &keys, leaf("event", &walk, numeric));
             }
         }
     }
@@ -1085,21 +1121,15 @@ mod tests {
         for r in crate::worker::routes() {
             let p = providers().find(|p| p.id == r.provider).unwrap();
             let code = op_options(r.provider, r.operation);
-            let s = snippets(&code, &sample_env_pairs(p)).unwrap();
             let event = event_for(p.id);
             let input = crate::profile::Input::new(Some(&profile), event.as_ref()).unwrap();
-            fn fill(v: &mut serde_json::Value, input: &dyn Resolve) {
-                match v {
-                    serde_json::Value::String(t) => {
-                        *t = Template::parse(t).unwrap().render(input).unwrap();
-                    }
-                    serde_json::Value::Object(m) => m.values_mut().for_each(|v| fill(v, input)),
-                    _ => unreachable!("the body holds only objects and strings"),
-                }
-            }
-            let mut body: serde_json::Value = serde_json::from_str(&s.webhook_body).unwrap();
-            fill(&mut body, &input);
-            let sent = crate::worker::parse_body(&body.to_string()).unwrap();
+            let s = snippets_for(&code, &sample_env_pairs(p), Some(&input)).unwrap();
+            // Klaviyo renders the whole body text (numbers are unquoted in it).
+            let body = Template::parse(&s.webhook_body)
+                .unwrap()
+                .render(&input)
+                .unwrap();
+            let sent = crate::worker::parse_body(&body).unwrap();
             let (person, event) = crate::worker::person_and_event(&sent).unwrap();
             let env = with_key(p, &sample_env_pairs(p));
             let worker = Handler::new(&code.clone().with_env(&env).unwrap())
@@ -1111,6 +1141,48 @@ mod tests {
                 r.path
             );
         }
+    }
+
+    /// The README's tier example through the Worker: the sample's points are a
+    /// number, so the body carries a number and `>=` compares numbers.
+    #[test]
+    fn a_numeric_sample_value_is_a_number_in_the_webhook_body() {
+        let profile: serde_json::Value = serde_json::from_str(SAMPLE_PROFILE).unwrap();
+        let input = crate::profile::Input::new(Some(&profile), None).unwrap();
+        let p = providers().next().unwrap();
+        let tier = "{% if person.properties.loyalty_points >= 1000 %}Gold{% elif person.properties.loyalty_points >= 500 %}Silver{% else %}Bronze{% endif %}";
+        let code = op_options("passninja", "update").with(
+            "fields",
+            OptionValue::Pairs(vec![("loyalty-tier".into(), tier.into())]),
+        );
+        let s = snippets_for(&code, &sample_env_pairs(p), Some(&input)).unwrap();
+        assert!(
+            s.webhook_body
+                .contains("\"loyalty_points\": {{ person.loyalty_points|default:0 }}"),
+            "{}",
+            s.webhook_body
+        );
+        let body = Template::parse(&s.webhook_body)
+            .unwrap()
+            .render(&input)
+            .unwrap();
+        let sent = crate::worker::parse_body(&body).unwrap();
+        let (person, event) = crate::worker::person_and_event(&sent).unwrap();
+        let env = with_key(p, &sample_env_pairs(p));
+        let plan = Handler::new(&code.clone().with_env(&env).unwrap())
+            .and_then(|h| h.plan(person, event, &env))
+            .unwrap();
+        let Plan::Send(request) = plan else {
+            panic!("expected a request")
+        };
+        assert!(
+            request
+                .body
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"loyalty-tier\":\"Gold\""),
+            "{body}"
+        );
     }
 
     #[test]

@@ -325,7 +325,7 @@ fn is_json_media_type(content_type: Option<&str>) -> bool {
 
 /// `Authorization: Bearer <secret>` (the scheme in any letter case, RFC 7235),
 /// the secret compared in constant time.
-fn bearer_matches(header: Option<&str>, secret: &str) -> bool {
+pub(crate) fn bearer_matches(header: Option<&str>, secret: &str) -> bool {
     let token = header
         .map(str::trim)
         .and_then(|h| h.split_once([' ', '\t']))
@@ -427,7 +427,7 @@ pub fn failure(err: &Error) -> Answer {
         Code::Throttled | Code::UpstreamUnavailable | Code::Network => {
             let secs = err
                 .retry_after_ms
-                .map(|ms| ms.div_ceil(1000).max(1))
+                .map(|ms| ms.div_ceil(1000))
                 .unwrap_or(DEFAULT_RETRY_AFTER_S);
             Answer::problem(code, "Upstream Unavailable", &err.message)
                 .with_header("Retry-After", secs.to_string())

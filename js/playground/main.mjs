@@ -132,7 +132,7 @@ function update() {
     handler.free();
   }
   try {
-    showSnippets(playgroundSnippets(options, parsed.env));
+    showSnippets(playgroundSnippets(options, parsed.env, parsed.profile, parsed.event));
   } catch {
     showSnippets(null);
   }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::error::WorkerCode;
 use crate::json::push_json_string;
-use crate::worker::{constant_time_eq, Answer};
+use crate::worker::Answer;
 
 pub const PREFIX: &str = "/deliveries";
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -93,15 +93,9 @@ pub fn gate(
         )
         .with_header("Allow", allowed.to_string()));
     }
-    let token = authorization
-        .map(str::trim)
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .unwrap_or("");
-    if !constant_time_eq(token.as_bytes(), secret.as_bytes()) {
+    // The same rule as the webhook secret: scheme in any letter case (RFC 7235),
+    // the secret compared in constant time.
+    if !crate::worker::bearer_matches(authorization, secret) {
         return Err(Answer::problem(
             WorkerCode::Unauthorized,
             "Unauthorized",

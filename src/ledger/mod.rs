@@ -208,7 +208,13 @@ pub fn delivery_key<N: Node>(
         }
         return Ok(key);
     }
-    Ok(sha256::hex_of(&[route.as_bytes(), b"\n", raw_body]))
+    Ok(body_key(route, raw_body))
+}
+
+/// The key of a delivery without a header or template: the SHA-256 (hex) of
+/// the route, a newline and the raw body bytes.
+pub fn body_key(route: &str, raw_body: &[u8]) -> String {
+    sha256::hex_of(&[route.as_bytes(), b"\n", raw_body])
 }
 
 /// The public id of a delivery: the first 32 hex characters of

@@ -437,6 +437,13 @@ fn admin_gate() {
         404
     );
     assert_eq!(g("GET", "/deliveries", ok).unwrap(), AdminRoute::List);
+    for scheme in ["BEARER", "bearer", "BeArEr"] {
+        let header = format!("{scheme} adm1n");
+        assert_eq!(
+            g("GET", "/deliveries", Some(&header)).unwrap(),
+            AdminRoute::List
+        );
+    }
     assert_eq!(
         g("GET", &format!("/deliveries/{ID}"), ok).unwrap(),
         AdminRoute::Get(ID.into())

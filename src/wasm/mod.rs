@@ -10,7 +10,7 @@ mod handler;
 pub(crate) mod js;
 #[cfg(feature = "playground")]
 mod playground;
-mod read;
+pub(crate) mod read;
 #[cfg(feature = "worker")]
 mod worker_app;
 /// The delivery ledger's driver (statements run through the entry's D1 runner).

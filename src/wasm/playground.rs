@@ -198,9 +198,25 @@ mod page {
     /// these options (with provider and operation) and `#env`; throws a coded
     /// error where the doors would.
     #[wasm_bindgen(js_name = playgroundSnippets)]
-    pub fn playground_snippets(options: &JsValue, env: &JsValue) -> Result<JsValue, JsValue> {
-        let s = playground::snippets(&options_of(options), &env_pairs(env))
-            .map_err(|e| error_to_js(&e))?;
+    pub fn playground_snippets(
+        options: &JsValue,
+        env: &JsValue,
+        profile: JsValue,
+        event: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        // The sample decides which body values are numbers; a sample that
+        // cannot be read only means every value is written as text.
+        let sample = crate::profile::Input::new(
+            crate::wasm::read::present(profile),
+            crate::wasm::read::present(event),
+        )
+        .ok();
+        let s = playground::snippets_for(
+            &options_of(options),
+            &env_pairs(env),
+            sample.as_ref().map(|i| i as &dyn crate::profile::Resolve),
+        )
+        .map_err(|e| error_to_js(&e))?;
         Ok(object(&[
             ("env", s.env.into()),
             ("webhook", s.webhook.into()),

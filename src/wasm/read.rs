@@ -65,7 +65,7 @@ impl ValueKind {
 
 /// A JavaScript value read lazily, one crossing per path step, with its
 /// kind learned in one more.
-pub(super) struct JsNode {
+pub(crate) struct JsNode {
     value: JsValue,
     kind: ValueKind,
 }
@@ -110,7 +110,7 @@ impl Node for JsNode {
 }
 
 /// Converts `undefined` to `None` for optional arguments.
-pub(super) fn present(v: JsValue) -> Option<JsNode> {
+pub(crate) fn present(v: JsValue) -> Option<JsNode> {
     let node = JsNode::new(v);
     (node.kind != ValueKind::Undefined).then_some(node)
 }

@@ -220,9 +220,11 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
         Ok(Step::Done(_)) => return undo(admin::nothing_to_resend(&claimed)).await,
         Err(a) => return undo(a).await,
     };
-    // Exactly what was sent the first time; only the headers are new.
+    // Exactly what was sent the first time; only the headers are new. A
+    // person asked for exactly one more send: never retried automatically.
     request.url = claimed.row.request_url.clone();
     request.body = claimed.row.request_body.clone();
+    request.idempotent = false;
     let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
         return undo(worker::failure(&Error::invalid_config("no fetch function"))).await;
     };

@@ -53,6 +53,38 @@ describe('worker hardening (issue 11)', () => {
     fake.script({ status: 429, retryAfter: 'Fri, 31 Dec 9999 23:59:59 GMT', body: { error: 'slow down' } });
     const b = await w.call(UPDATE, { json: GOOD });
     assert.equal(b.headers.get('retry-after'), '3600');
+    // A date in the past counts as 0; garbage is ignored (then the Worker's own 30 s).
+    fake.reset();
+    const past = { status: 429, retryAfter: 'Sun, 06 Nov 1994 08:49:37 GMT', body: { error: 'slow down' } };
+    fake.script(past, past, past, past);
+    const c = await w.call(UPDATE, { json: GOOD });
+    assert.equal(c.status, 503);
+    assert.equal(c.headers.get('retry-after'), '0');
+    fake.reset();
+    const garbage = { status: 429, retryAfter: 'whenever', body: { error: 'slow down' } };
+    fake.script(garbage, garbage, garbage, garbage);
+    const d = await w.call(UPDATE, { json: GOOD });
+    assert.equal(d.headers.get('retry-after'), '30');
+  });
+
+  it('1. rendering is bounded in the Worker too: a field over 8192 bytes is 400 invalid_profile, and the next request works', async () => {
+    const t = '{{person.properties.b}}'.repeat(341);
+    const fake2 = await startFakePassNinja();
+    const w2 = await startWorker({ ...fake2.env(), PASSBRIDGE_WEBHOOK_SECRET: SECRET, PASSBRIDGE_FIELDS: JSON.stringify({ a: t }) });
+    try {
+      const big = flatBody({ external_id: SERIAL, properties: { b: 'x'.repeat(60_000) } });
+      const a = await w2.call(UPDATE, { json: big });
+      assert.equal(a.status, 400, a.text);
+      assert.equal(a.json.code, 'invalid_profile');
+      assert.match(a.json.detail, /'a'/);
+      assert.match(a.json.detail, /8192 bytes/);
+      const ok = await w2.call(UPDATE, { json: flatBody({ external_id: SERIAL, properties: { b: 'y' } }) });
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal(fake2.requests.length, 1);
+    } finally {
+      await w2.stop();
+      await fake2.stop();
+    }
   });
 
   it('the Authorization scheme is case-insensitive', async () => {
