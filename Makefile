@@ -8,13 +8,13 @@ TMP       := $(ROOT)/.tmp
 NODE_BIN  := $(ROOT)/node_modules/.bin
 # The npm wasm-opt (binaryen 132) must come first: Debian's breaks the output.
 export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
-# Keep tool state inside the tree (toolchain.md).
+# Keep tool state inside the tree (a fresh machine and CI start from nothing).
 export WASM_PACK_CACHE := $(TMP)/wasm-pack-cache
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
 DEV_HOME := $(TMP)/wrangler-home
-# wrangler, miniflare and workerd keep their state inside the tree (toolchain.md).
+# wrangler, miniflare and workerd keep their state inside the tree, not in $HOME.
 WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
 
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js
