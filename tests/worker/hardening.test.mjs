@@ -68,7 +68,7 @@ describe('worker hardening (issue 11)', () => {
   });
 
   it('1. rendering is bounded in the Worker too: a field over 8192 bytes is 400 invalid_profile, and the next request works', async () => {
-    const t = '{{person.properties.b}}'.repeat(341);
+    const t = '{{person.b}}'.repeat(341);
     const fake2 = await startFakePassNinja();
     const w2 = await startWorker({ ...fake2.env(), PASSBRIDGE_WEBHOOK_SECRET: SECRET, PASSBRIDGE_FIELDS: JSON.stringify({ a: t }) });
     try {
