@@ -508,8 +508,8 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     let d = answer.delivery.as_deref();
     line.push_str(",\"delivery\":");
     match d {
-        Some(d) => push_json_string(&mut line, &d.id),
-        None => line.push_str("null"),
+        Some(d) if !d.id.is_empty() => push_json_string(&mut line, &d.id),
+        _ => line.push_str("null"),
     }
     line.push_str(",\"ledger\":");
     match d.and_then(|d| d.ledger) {

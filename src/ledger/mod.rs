@@ -806,6 +806,23 @@ pub fn finish(
     (tag(answer, id, Some(state.as_str()), false), vec![stmt])
 }
 
+/// With `PASSBRIDGE_LEDGER=off`, every log line of a non-idempotent route
+/// says so, also for answers given before a delivery id was chosen (401,
+/// 413, 415…): `"ledger":"off"` with `"delivery":null`.
+pub fn mark_off(mut answer: Answer, mode: Mode, route: &str) -> Answer {
+    let non_idempotent = crate::providers::REGISTRY
+        .operation(route)
+        .is_some_and(|o| !o.idempotent);
+    if answer.delivery.is_none() && mode == Mode::Off && non_idempotent {
+        answer.delivery = Some(Box::new(crate::worker::DeliveryLog {
+            id: String::new(),
+            ledger: Some("off"),
+            replayed: false,
+        }));
+    }
+    answer
+}
+
 /// Marks an answer of a route that is not recorded.
 pub fn unrecorded(answer: Answer, id: &str, mode: Mode, route: &str) -> Answer {
     let ledger = (mode == Mode::Off && !is_idempotent(route)).then_some("off");

@@ -382,6 +382,21 @@ fn unrecorded_routes_log_off_for_non_idempotent_ones() {
     assert_eq!(v["delivery"], ID);
     assert_eq!(v["ledger"], serde_json::Value::Null);
     assert_eq!(v["replayed"], false);
+    // Answers given before a delivery id exists (a 401…) say "off" too.
+    let unauthorized =
+        || crate::worker::Answer::problem(crate::WorkerCode::Unauthorized, "Unauthorized", "x");
+    let a = mark_off(unauthorized(), Mode::Off, "/passninja/create");
+    let v: serde_json::Value =
+        serde_json::from_str(&crate::worker::log_line("/passninja/create", &a, 1, None)).unwrap();
+    assert_eq!(v["ledger"], "off");
+    assert_eq!(v["delivery"], serde_json::Value::Null);
+    for (mode, route) in [
+        (Mode::Auto, "/passninja/create"),
+        (Mode::Off, "/passninja/update"),
+        (Mode::Off, "/nope"),
+    ] {
+        assert!(mark_off(unauthorized(), mode, route).delivery.is_none());
+    }
 }
 
 #[test]

@@ -129,7 +129,7 @@ impl JsWorkerApp {
         };
         match early {
             Some(a) => {
-                let answer = asked.answer(&a, started_ms);
+                let answer = self.early_answer(&asked, a, started_ms);
                 let drain = worker::drain_before_early_answer(incoming.content_length);
                 set(&answer, "drainBody", &JsValue::from_bool(drain));
                 answer
@@ -141,13 +141,17 @@ impl JsWorkerApp {
     /// The 413 answer for a body that turned out larger than `maxBodyBytes`.
     #[wasm_bindgen(js_name = tooLarge)]
     pub fn too_large(&self, request: &Request, started_ms: f64) -> JsValue {
-        Asked::of(request).answer(&worker::too_large().authenticated(), started_ms)
+        self.early_answer(
+            &Asked::of(request),
+            worker::too_large().authenticated(),
+            started_ms,
+        )
     }
 
     /// The answer (and log line) when the client went away mid-body.
     #[wasm_bindgen(js_name = clientClosed)]
     pub fn client_closed(&self, request: &Request, started_ms: f64) -> JsValue {
-        Asked::of(request).answer(&worker::client_closed(), started_ms)
+        self.early_answer(&Asked::of(request), worker::client_closed(), started_ms)
     }
 
     /// The answer (and log line) for a failure of the Worker itself (the
@@ -248,6 +252,16 @@ impl JsWorkerApp {
         let c = worker_ledger::configure(&self.env, route);
         self.configured.borrow_mut().push((route.path, c.clone()));
         c
+    }
+
+    /// An answer given before the body was handled, with the ledger's log
+    /// mark for a non-idempotent route when the ledger is off.
+    fn early_answer(&self, asked: &Asked, a: Answer, started_ms: f64) -> JsValue {
+        let a = match self.ledger_config() {
+            Ok(c) => crate::ledger::mark_off(a, c.mode, &asked.path),
+            Err(_) => a,
+        };
+        asked.answer(&a, started_ms)
     }
 
     /// The ledger settings, read once (or the error every route request reports).
