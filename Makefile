@@ -31,37 +31,35 @@ setup:
 
 build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
 
-$(WASM) pkg/passbridge.js &: $(RUST_SRC)
-	@mkdir -p $(TMP)
-	@# A fresh pkg/: no stale snippet directory or ignore file can reach the npm tarball.
-	@rm -rf pkg
-	cargo build --lib --release --target wasm32-unknown-unknown --quiet
-	@# wasm-bindgen directly (the pinned CLI), for the flag wasm-pack cannot pass:
-	@# __wbg_reset_state lets a door replace an instance that trapped.
-	wasm-bindgen --target web --out-dir pkg --out-name passbridge --experimental-reset-state-function \
-	  target/wasm32-unknown-unknown/release/passbridge.wasm
-	@cp $(WASM) $(TMP)/passbridge_bg.unopt.wasm
-	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/passbridge_bg.unopt.wasm -o $(WASM)
-	@echo "wasm: $$(stat -c %s $(TMP)/passbridge_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(WASM)) after"
+# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME): cargo, then the pinned
+# wasm-bindgen CLI directly (for the flag wasm-pack cannot pass: __wbg_reset_state
+# lets a door replace an instance that trapped), then the npm wasm-opt. Each
+# feature set has its own target dir, so the builds do not undo each other.
+define wasm_build
+	@mkdir -p $(1) $(TMP)
+	cargo build --lib --release --target wasm32-unknown-unknown --quiet --target-dir $(2) $(3)
+	wasm-bindgen --target web --out-dir $(1) --out-name passbridge --experimental-reset-state-function \
+	  $(2)/wasm32-unknown-unknown/release/passbridge.wasm
+	@cp $(1)/passbridge_bg.wasm $(TMP)/$(4)_bg.unopt.wasm
+	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/$(4)_bg.unopt.wasm -o $(1)/passbridge_bg.wasm
+	@echo "$(4) wasm: $$(stat -c %s $(TMP)/$(4)_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(1)/passbridge_bg.wasm) after"
+endef
 
-pkg/passbridge_inline.js: $(WASM) js/build/inline-wasm.mjs
-	node js/build/inline-wasm.mjs $(WASM) $@
+# The package's wasm (every class). A fresh pkg/: no stale snippet directory or
+# ignore file can reach the npm tarball.
+$(WASM) pkg/passbridge.js &: $(RUST_SRC)
+	@rm -rf pkg
+	$(call wasm_build,pkg,target,,passbridge)
+
+# Any build's wasm as one deflated base64 string (the doors that inline it).
+%/passbridge_inline.js: %/passbridge_bg.wasm js/build/inline-wasm.mjs
+	node js/build/inline-wasm.mjs $< $@
 
 # The Code action's single file carries a wasm built without the Worker
 # (`--no-default-features`: no WorkerApp, no ledger driver), ~60 KB smaller.
-# Its own target dir, so the builds with other features do not undo each other.
 CA_PKG := $(TMP)/code-action
 $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
-	@mkdir -p $(CA_PKG)
-	cargo build --lib --release --target wasm32-unknown-unknown --quiet --no-default-features --target-dir target/code-action
-	wasm-bindgen --target web --out-dir $(CA_PKG) --out-name passbridge --experimental-reset-state-function \
-	  target/code-action/wasm32-unknown-unknown/release/passbridge.wasm
-	@cp $(CA_PKG)/passbridge_bg.wasm $(TMP)/code-action_bg.unopt.wasm
-	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/code-action_bg.unopt.wasm -o $(CA_PKG)/passbridge_bg.wasm
-	@echo "code action wasm: $$(stat -c %s $(CA_PKG)/passbridge_bg.wasm) bytes after wasm-opt"
-
-$(CA_PKG)/passbridge_inline.js: $(CA_PKG)/passbridge_bg.wasm js/build/inline-wasm.mjs
-	node js/build/inline-wasm.mjs $(CA_PKG)/passbridge_bg.wasm $@
+	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action)
 
 $(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
 	@mkdir -p dist
@@ -71,18 +69,10 @@ $(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs j
 # The mapping playground: the same crate compiled with its page exports
 # (feature `playground`, so the doors' wasm does not carry them), then ONE
 # self-contained page (wasm, script, styles inlined), and the same bytes as a
-# module for the Worker's GET /. Its own target dir (target/playground).
+# module for the Worker's GET /.
 PG_PKG := pkg/playground
 $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
-	@mkdir -p $(PG_PKG)
-	cargo build --lib --release --target wasm32-unknown-unknown --quiet --no-default-features --features playground --target-dir target/playground
-	wasm-bindgen --target web --out-dir $(PG_PKG) --out-name passbridge --experimental-reset-state-function \
-	  target/playground/wasm32-unknown-unknown/release/passbridge.wasm
-	@cp $(PG_PKG)/passbridge_bg.wasm $(TMP)/playground_bg.unopt.wasm
-	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/playground_bg.unopt.wasm -o $(PG_PKG)/passbridge_bg.wasm
-
-$(PG_PKG)/passbridge_inline.js: $(PG_PKG)/passbridge_bg.wasm js/build/inline-wasm.mjs
-	node js/build/inline-wasm.mjs $(PG_PKG)/passbridge_bg.wasm $@
+	$(call wasm_build,$(PG_PKG),target/playground,--no-default-features --features playground,playground)
 
 $(PLAYGROUND) dist/playground-page.mjs &: $(PG_PKG)/passbridge.js $(PG_PKG)/passbridge_inline.js js/playground/main.mjs js/inflate.mjs js/playground/index.html js/playground/style.css js/build/playground.mjs
 	@mkdir -p dist $(TMP)
@@ -94,7 +84,7 @@ lint: setup
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib --features playground -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features playground -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 
 test-rust: setup

@@ -69,7 +69,8 @@ pub struct Answer {
 /// request (`None`: not recorded), and whether the answer was replayed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryLog {
-    pub id: String,
+    /// `None` before a delivery id was chosen (an early answer).
+    pub id: Option<String>,
     pub ledger: Option<&'static str>,
     pub replayed: bool,
 }
@@ -507,9 +508,9 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     }
     let d = answer.delivery.as_deref();
     line.push_str(",\"delivery\":");
-    match d {
-        Some(d) if !d.id.is_empty() => push_json_string(&mut line, &d.id),
-        _ => line.push_str("null"),
+    match d.and_then(|d| d.id.as_deref()) {
+        Some(id) => push_json_string(&mut line, id),
+        None => line.push_str("null"),
     }
     line.push_str(",\"ledger\":");
     match d.and_then(|d| d.ledger) {

@@ -519,7 +519,7 @@ fn known_outcome(outcome: &str) -> &'static str {
 pub fn tag(answer: Answer, id: &str, ledger: Option<&'static str>, replayed: bool) -> Answer {
     let mut a = answer.with_header("Passbridge-Delivery", id.to_string());
     a.delivery = Some(Box::new(crate::worker::DeliveryLog {
-        id: id.to_string(),
+        id: Some(id.to_string()),
         ledger,
         replayed,
     }));
@@ -815,7 +815,7 @@ pub fn mark_off(mut answer: Answer, mode: Mode, route: &str) -> Answer {
         .is_some_and(|o| !o.idempotent);
     if answer.delivery.is_none() && mode == Mode::Off && non_idempotent {
         answer.delivery = Some(Box::new(crate::worker::DeliveryLog {
-            id: String::new(),
+            id: None,
             ledger: Some("off"),
             replayed: false,
         }));

@@ -29,6 +29,15 @@ pub const REGISTRY: Registry = Registry::new(PROVIDERS);
 /// The message prefix of errors that belong to no provider.
 pub const GENERIC_PREFIX: &str = "passbridge error: ";
 
+/// `fields` (pass field → template, `PASSBRIDGE_FIELDS`): the same option for
+/// every provider that sends pass fields.
+pub const FIELDS_OPTION: OptionSpec = OptionSpec {
+    name: "fields",
+    kind: crate::options::OptionKind::Pairs,
+    variable: "PASSBRIDGE_FIELDS",
+    what: "field",
+};
+
 /// A provider, declared once in its file: everything the doors, the Worker,
 /// the playground and the docs need to know about it.
 pub struct Provider {

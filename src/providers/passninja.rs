@@ -76,12 +76,7 @@ pub const PROVIDER: Provider = Provider {
         },
     ],
     options: &[
-        OptionSpec {
-            name: "fields",
-            kind: OptionKind::Pairs,
-            variable: "PASSBRIDGE_FIELDS",
-            what: "field",
-        },
+        super::FIELDS_OPTION,
         OptionSpec {
             name: "skipIfPassExists",
             kind: OptionKind::Flag,

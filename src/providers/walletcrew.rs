@@ -71,12 +71,7 @@ pub const PROVIDER: Provider = Provider {
             variable: "PASSBRIDGE_IDENTIFIERS",
             what: "identifier",
         },
-        OptionSpec {
-            name: "fields",
-            kind: OptionKind::Pairs,
-            variable: "PASSBRIDGE_FIELDS",
-            what: "field",
-        },
+        super::FIELDS_OPTION,
         OptionSpec {
             name: "passType",
             kind: OptionKind::Text,
