@@ -9,6 +9,7 @@
 //! here. The Worker's, the ledger's and the playground's rules are public
 //! modules (`worker`, `webhook`, `ledger`, `playground`): the boundary drives them.
 
+mod answer;
 mod calendar;
 mod dry_run;
 mod env;

@@ -7,9 +7,9 @@ use super::{
     is_delivery_id, route_of, tag, Param, Row, State, Statement, StmtResult, SQL_LIST,
     SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
+use crate::answer::Answer;
 use crate::error::WorkerCode;
 use crate::json::push_json_string;
-use crate::worker::Answer;
 
 pub const PREFIX: &str = "/deliveries";
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -95,7 +95,7 @@ pub fn gate(
     }
     // The same rule as the webhook secret: scheme in any letter case (RFC 7235),
     // the secret compared in constant time.
-    if !crate::worker::bearer_matches(authorization, secret) {
+    if !crate::answer::bearer_matches(authorization, secret) {
         return Err(Answer::problem(
             WorkerCode::Unauthorized,
             "Unauthorized",
@@ -151,6 +151,7 @@ fn ok_json(body: String) -> Answer {
         code: None,
         upstream_status: None,
         delivery: None,
+        page: false,
         authenticated: false,
     }
 }

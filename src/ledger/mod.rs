@@ -14,13 +14,14 @@
 pub mod admin;
 pub mod sha256;
 
+use crate::answer::{failure, success, Answer};
 use crate::error::{Code, Error, WorkerCode};
 use crate::http::HttpRequest;
 use crate::json::push_json_string;
 use crate::outcome::Outcome;
 use crate::profile::{Input, Node};
+use crate::providers::Route;
 use crate::template::Template;
-use crate::worker::{failure, success, Answer, Route};
 
 /// The D1 binding's name in `worker.toml`.
 pub const BINDING: &str = "LEDGER";
@@ -518,7 +519,7 @@ fn known_outcome(outcome: &str) -> &'static str {
 /// the log fields (`ledger`: the state after the request, when recorded).
 pub fn tag(answer: Answer, id: &str, ledger: Option<&'static str>, replayed: bool) -> Answer {
     let mut a = answer.with_header("Passbridge-Delivery", id.to_string());
-    a.delivery = Some(Box::new(crate::worker::DeliveryLog {
+    a.delivery = Some(Box::new(crate::answer::DeliveryLog {
         id: Some(id.to_string()),
         ledger,
         replayed,
@@ -552,6 +553,7 @@ pub fn replay(row: &Row) -> Answer {
             .map(WorkerCode::Op),
         upstream_status: row.upstream_status,
         delivery: None,
+        page: false,
         authenticated: false,
     };
     tag(answer, &row.id, Some(row.state.as_str()), true)
@@ -604,6 +606,7 @@ fn ambiguous_answer(id: &str, code: Code, upstream_status: Option<u16>) -> Answe
         code: Some(WorkerCode::Op(code)),
         upstream_status,
         delivery: None,
+        page: false,
         authenticated: false,
     }
 }
@@ -814,7 +817,7 @@ pub fn mark_off(mut answer: Answer, mode: Mode, route: &str) -> Answer {
         .operation(route)
         .is_some_and(|o| !o.idempotent);
     if answer.delivery.is_none() && mode == Mode::Off && non_idempotent {
-        answer.delivery = Some(Box::new(crate::worker::DeliveryLog {
+        answer.delivery = Some(Box::new(crate::answer::DeliveryLog {
             id: None,
             ledger: Some("off"),
             replayed: false,
@@ -862,7 +865,7 @@ pub fn retention_log(deleted: Option<u64>, days: u64, error: Option<&str>) -> St
 
 /// The route a stored row belongs to.
 pub fn route_of(path: &str) -> Option<Route> {
-    crate::worker::route(path)
+    crate::providers::REGISTRY.route(path)
 }
 
 #[cfg(test)]

@@ -77,6 +77,14 @@ pub struct OperationSpec {
     pub idempotent: bool,
 }
 
+/// One Worker webhook route: a provider operation at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub path: &'static str,
+    pub provider: &'static str,
+    pub operation: &'static str,
+}
+
 /// A list of providers and everything derived from it: routes, secret
 /// variables, the option vocabulary and the "known: …" messages.
 pub struct Registry {
@@ -139,12 +147,17 @@ impl Registry {
             .map_err(|e| e.prefixed(provider.prefix))
     }
 
+    /// The Worker route at `path`, if any.
+    pub fn route(&self, path: &str) -> Option<Route> {
+        self.routes().find(|r| r.path == path)
+    }
+
     /// Every Worker route, provider by provider.
-    pub fn routes(&self) -> std::vec::IntoIter<crate::worker::Route> {
+    pub fn routes(&self) -> std::vec::IntoIter<Route> {
         let mut routes = Vec::new();
         for p in self.providers {
             for o in p.operations {
-                routes.push(crate::worker::Route {
+                routes.push(Route {
                     path: o.route,
                     provider: p.id,
                     operation: o.name,
