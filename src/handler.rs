@@ -6,23 +6,9 @@ use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::options::Options;
 use crate::outcome::{Outcome, Plan};
-use crate::profile::{Input, Node, Resolve};
-use crate::providers::{Registry, REGISTRY};
+use crate::profile::{Input, Node};
+use crate::providers::{Operation, Registry, REGISTRY};
 use crate::retry::RetryPolicy;
-
-/// One provider operation: builds requests and classifies answers.
-/// Implementations live one per provider file in `providers/`.
-pub trait Operation {
-    /// Decides to skip or which request to send. Never performs I/O.
-    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error>;
-    /// Turns the provider's answer into an outcome or a typed error.
-    fn outcome(
-        &self,
-        request: &HttpRequest,
-        response: &HttpResponse,
-        now_ms: f64,
-    ) -> Result<Outcome, Error>;
-}
 
 /// A configured operation with its provider's message prefix.
 pub struct Handler {

@@ -39,15 +39,15 @@ pub use dry_run::DryRun;
 pub use env::{secret_header, Env};
 pub use error::{Code, Error, WorkerCode, INTERNAL_MESSAGE};
 pub use filters::names as filter_names;
-pub use handler::{Configured, Door, Handler, Operation, Step};
+pub use handler::{Configured, Door, Handler, Step};
 pub use http::{encode_segment, Header, HttpRequest, HttpResponse};
 pub use mapping::pairs_from_json;
-pub use options::{
-    option_names, Given, OptionKind, OptionSource, OptionSpec, OptionValue, Options,
-};
+pub use options::{Given, OptionKind, OptionSource, OptionSpec, OptionValue, Options};
 pub use outcome::{OutValue, Outcome, Plan};
 pub use profile::{Input, Node, Resolve, Root};
-pub use providers::{OperationSpec, Provider, Registry, PROVIDERS, REGISTRY};
+pub use providers::{
+    option_names, Operation, OperationSpec, Provider, Registry, PROVIDERS, REGISTRY,
+};
 pub use retry::RetryPolicy;
 pub use template::Template;
 pub use value::{js_number, Value};

@@ -5,10 +5,10 @@
 //! direction. A balance change is NOT idempotent: the request is marked so,
 //! and no driver retries it automatically.
 
+use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::Operation;
 use crate::http::{encode_segment, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;

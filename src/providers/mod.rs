@@ -4,14 +4,17 @@
 
 pub mod jericommerce;
 pub mod passninja;
+mod vocabulary;
 pub mod walletcrew;
+
+pub use vocabulary::option_names;
 
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::Operation;
-use crate::http::Header;
+use crate::http::{Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::options::{OptionSpec, Options};
+use crate::outcome::{Outcome, Plan};
 use crate::profile::{Resolve, Root};
 use crate::value::Value;
 
@@ -59,6 +62,20 @@ pub struct Provider {
     /// Builds the configured operation, reading its own options; `Err` for
     /// an option that does not parse (without prefix: the registry adds it).
     pub build: BuildFn,
+}
+
+/// One provider operation: builds requests and classifies answers.
+/// Implementations live one per provider file in `providers/`.
+pub trait Operation {
+    /// Decides to skip or which request to send. Never performs I/O.
+    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error>;
+    /// Turns the provider's answer into an outcome or a typed error.
+    fn outcome(
+        &self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        now_ms: f64,
+    ) -> Result<Outcome, Error>;
 }
 
 /// How a provider builds a configured operation from its options.

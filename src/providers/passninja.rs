@@ -3,10 +3,10 @@
 //! Contract: `docs/providers.md` (PassNinja). Fields are merged with `PATCH`
 //! (never `PUT`, which clears omitted fields); every value is a string.
 
+use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::Operation;
 use crate::http::{encode_segment, Header, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;

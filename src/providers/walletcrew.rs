@@ -4,10 +4,10 @@
 //! push-update body allows exactly `identifiers`, `passType`, `additionalData`
 //! and `updateMetadata` (`additionalProperties: false`): nothing else is sent.
 
+use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::Operation;
 use crate::http::{encode_segment, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;
