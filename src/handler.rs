@@ -3,9 +3,10 @@
 use crate::dry_run::DryRun;
 use crate::env::Env;
 use crate::error::Error;
+use crate::http::Plan;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::options::Options;
-use crate::outcome::{Outcome, Plan};
+use crate::outcome::Outcome;
 use crate::profile::{Input, Node};
 use crate::providers::{Operation, Registry, REGISTRY};
 use crate::retry::RetryPolicy;

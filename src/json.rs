@@ -1,7 +1,8 @@
 //! The JSON writer: string literals and objects of strings, written directly
 //! (every body, answer and log line passbridge builds goes through it).
 
-use crate::http::HEX;
+/// Upper-case hex digits (percent-encoding; `\u` escapes lower-case them).
+pub(crate) const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends `s` to `out` as a JSON string literal.
 pub fn push_json_string(out: &mut String, s: &str) {

@@ -40,10 +40,11 @@ pub use env::{secret_header, Env};
 pub use error::{Code, Error, WorkerCode, INTERNAL_MESSAGE};
 pub use filters::names as filter_names;
 pub use handler::{Configured, Door, Handler, Step};
+pub use http::Plan;
 pub use http::{encode_segment, Header, HttpRequest, HttpResponse};
 pub use mapping::pairs_from_json;
 pub use options::{Given, OptionKind, OptionSource, OptionSpec, OptionValue, Options};
-pub use outcome::{OutValue, Outcome, Plan};
+pub use outcome::{OutValue, Outcome};
 pub use profile::{Input, Node, Resolve, Root};
 pub use providers::{
     option_names, Operation, OperationSpec, Provider, Registry, PROVIDERS, REGISTRY,

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::http::HttpRequest;
-use crate::outcome::Plan;
+use crate::http::Plan;
 
 /// A dry-run result as the page and `make demo` print it.
 #[derive(Debug, Clone, PartialEq)]

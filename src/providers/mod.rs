@@ -11,10 +11,11 @@ pub use vocabulary::option_names;
 
 use crate::env::{self, Env};
 use crate::error::Error;
+use crate::http::Plan;
 use crate::http::{Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::options::{OptionSpec, Options};
-use crate::outcome::{Outcome, Plan};
+use crate::outcome::Outcome;
 use crate::profile::{Resolve, Root};
 use crate::value::Value;
 

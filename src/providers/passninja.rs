@@ -7,11 +7,12 @@ use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::{self, Env};
 use crate::error::Error;
+use crate::http::Plan;
 use crate::http::{encode_segment, Header, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{OutValue, Outcome, Plan};
+use crate::outcome::{OutValue, Outcome};
 use crate::profile::Resolve;
 use crate::status::{check_status, json_message};
 

@@ -8,11 +8,12 @@ use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
+use crate::http::Plan;
 use crate::http::{encode_segment, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{Outcome, Plan};
+use crate::outcome::Outcome;
 use crate::profile::Resolve;
 use crate::status::check_status;
 

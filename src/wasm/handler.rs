@@ -85,7 +85,7 @@ impl JsHandler {
 /// The error a door reports after a trap replaced the wasm instance.
 #[wasm_bindgen(js_name = internalError)]
 pub fn internal_error() -> JsValue {
-    crate::error::internal_to_js()
+    super::convert::internal_to_js()
 }
 
 impl JsHandler {
