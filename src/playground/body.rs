@@ -4,7 +4,7 @@
 use super::catalog::ProviderInfo;
 use super::{Vars, PLACEHOLDER_API_KEY};
 use crate::error::Error;
-use crate::json::push_json_string;
+use crate::json::{push_json_string, push_pretty_object};
 use crate::options::Options;
 use crate::profile::{Resolve, Root};
 use crate::providers::REGISTRY;
@@ -97,23 +97,17 @@ fn insert(members: &mut Vec<(String, Body)>, keys: &[String], leaf: Body) {
 }
 
 fn write_body(members: &[(String, Body)], indent: usize, out: &mut String) {
-    out.push('{');
-    for (i, (k, v)) in members.iter().enumerate() {
-        out.push_str(if i > 0 { ",\n" } else { "\n" });
-        out.push_str(&"  ".repeat(indent + 1));
-        push_json_string(out, k);
-        out.push_str(": ");
-        match v {
+    let pad = "  ".repeat(indent);
+    push_pretty_object(
+        out,
+        &pad,
+        members.iter().map(|(k, v)| (k, v)),
+        |out, v| match v {
             Body::Leaf(t) => push_json_string(out, t),
             Body::Raw(t) => out.push_str(t),
             Body::Object(m) => write_body(m, indent + 1, out),
-        }
-    }
-    if !members.is_empty() {
-        out.push('\n');
-        out.push_str(&"  ".repeat(indent));
-    }
-    out.push('}');
+        },
+    );
 }
 
 /// A key Klaviyo's template language can write after a dot.

@@ -2,7 +2,7 @@
 //! events and variables, as the page builds its selects from them.
 
 use super::{PLACEHOLDER_API_KEY, SAMPLE_PROFILE};
-use crate::json::push_json_string;
+use crate::json::{push_json_array, push_json_string, push_json_strings, push_pretty_object};
 use crate::options::{OptionValue, Options};
 use crate::providers::REGISTRY;
 
@@ -42,22 +42,18 @@ pub(super) fn sample_options(provider: &str, operation: &str) -> Options {
     };
     let mut o = Options::default();
     match (provider, operation) {
-        ("passninja", "update") => o.set(
-            "fields",
-            pairs(&crate::providers::passninja::DEFAULT_FIELDS),
-        ),
+        ("passninja", "update") => {
+            o.set("fields", pairs(REGISTRY.default_pairs(provider, "fields")))
+        }
         ("passninja", "create") => {
-            o.set(
-                "fields",
-                pairs(&crate::providers::passninja::DEFAULT_FIELDS),
-            );
+            o.set("fields", pairs(REGISTRY.default_pairs(provider, "fields")));
             // The sample profile has a pass: show the request, not the guard.
             o.set("skipIfPassExists", OptionValue::Flag(false));
         }
         ("walletcrew", "pushUpdate") => {
             o.set(
                 "identifiers",
-                pairs(&crate::providers::walletcrew::DEFAULT_IDENTIFIERS),
+                pairs(REGISTRY.default_pairs(provider, "identifiers")),
             );
             o.set(
                 "fields",
@@ -86,18 +82,10 @@ pub(super) fn sample_event(provider: &str) -> &'static str {
 
 /// `{"A": "x", …}` over several lines, as the page shows JSON.
 fn pretty_object(pairs: &[(&str, String)]) -> String {
-    if pairs.is_empty() {
-        return "{}".into();
-    }
-    let mut out = String::from("{\n");
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        out.push_str("  ");
-        push_json_string(&mut out, k);
-        out.push_str(": ");
-        out.push_str(v);
-        out.push_str(if i + 1 < pairs.len() { ",\n" } else { "\n" });
-    }
-    out.push('}');
+    let mut out = String::new();
+    push_pretty_object(&mut out, "", pairs.iter().map(|(k, v)| (k, v)), |o, v| {
+        o.push_str(v)
+    });
     out
 }
 
@@ -109,17 +97,13 @@ fn json_string(s: &str) -> String {
 
 /// `{ "a": "…", … }` for pairs nested one level deeper.
 fn pretty_pairs(pairs: &[(String, String)], indent: &str) -> String {
-    let mut out = String::from("{\n");
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        out.push_str(indent);
-        out.push_str("  ");
-        push_json_string(&mut out, k);
-        out.push_str(": ");
-        push_json_string(&mut out, v);
-        out.push_str(if i + 1 < pairs.len() { ",\n" } else { "\n" });
-    }
-    out.push_str(indent);
-    out.push('}');
+    let mut out = String::new();
+    push_pretty_object(
+        &mut out,
+        indent,
+        pairs.iter().map(|(k, v)| (k, v)),
+        |o, v| push_json_string(o, v),
+    );
     out
 }
 
@@ -158,44 +142,33 @@ pub fn catalog_json() -> String {
     push_json_string(&mut out, PLACEHOLDER_API_KEY);
     out.push_str(",\"sampleProfile\":");
     push_json_string(&mut out, SAMPLE_PROFILE.trim_end());
-    out.push_str(",\"providers\":[");
-    for (i, p) in providers().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+    out.push_str(",\"providers\":");
+    push_json_array(&mut out, providers(), |out, p| {
         out.push_str("{\"id\":");
-        push_json_string(&mut out, p.id);
+        push_json_string(out, p.id);
         out.push_str(",\"name\":");
-        push_json_string(&mut out, p.name);
+        push_json_string(out, p.name);
         out.push_str(",\"keyVariable\":");
-        push_json_string(&mut out, p.key_variable);
+        push_json_string(out, p.key_variable);
         out.push_str(",\"sampleEnv\":");
-        push_json_string(&mut out, &sample_env(p));
-        out.push_str(",\"operations\":[");
+        push_json_string(out, &sample_env(p));
+        out.push_str(",\"operations\":");
         let routes = REGISTRY.routes().filter(|r| r.provider == p.id);
-        for (j, r) in routes.enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
+        push_json_array(out, routes, |out, r| {
             out.push_str("{\"id\":");
-            push_json_string(&mut out, r.operation);
+            push_json_string(out, r.operation);
             out.push_str(",\"route\":");
-            push_json_string(&mut out, r.path);
-            out.push_str(",\"options\":[");
-            for (k, name) in operation_options(p.id, r.operation).iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                push_json_string(&mut out, name);
-            }
-            out.push_str("],\"sampleOptions\":");
-            push_json_string(&mut out, &options_json(&sample_options(p.id, r.operation)));
+            push_json_string(out, r.path);
+            out.push_str(",\"options\":");
+            push_json_strings(out, operation_options(p.id, r.operation).iter().copied());
+            out.push_str(",\"sampleOptions\":");
+            push_json_string(out, &options_json(&sample_options(p.id, r.operation)));
             out.push_str(",\"sampleEvent\":");
-            push_json_string(&mut out, sample_event(p.id));
+            push_json_string(out, sample_event(p.id));
             out.push('}');
-        }
-        out.push_str("]}");
-    }
-    out.push_str("]}");
+        });
+        out.push('}');
+    });
+    out.push('}');
     out
 }

@@ -37,6 +37,7 @@ pub const PROVIDER: Provider = Provider {
     prefix: PREFIX,
     key_variable: "JERICOMMERCE_API_KEY",
     variables: &[("JERICOMMERCE_PROGRAM_SLUG", "demo-program")],
+    defaults: &[],
     operations: &[OperationSpec {
         name: "balance",
         route: "/jericommerce/balance",

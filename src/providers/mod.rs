@@ -56,6 +56,10 @@ pub struct Provider {
     /// The required non-secret variables (account ids), each with the
     /// placeholder the playground starts with.
     pub variables: &'static [(&'static str, &'static str)],
+    /// What a pairs option stands for when it is unset, by option name
+    /// (PassNinja's `fields`): the provider's own default, which the
+    /// playground shows as its sample.
+    pub defaults: &'static [(&'static str, Pairs)],
     /// Its operations; the first is the default.
     pub operations: &'static [OperationSpec],
     /// The options its operations read (names, kinds, variables).
@@ -78,6 +82,9 @@ pub trait Operation {
         now_ms: f64,
     ) -> Result<Outcome, Error>;
 }
+
+/// A fixed list of name → template pairs.
+pub type Pairs = &'static [(&'static str, &'static str)];
 
 /// How a provider builds a configured operation from its options.
 pub type BuildFn = fn(&OperationSpec, &Options) -> Result<Box<dyn Operation>, Error>;
@@ -124,6 +131,14 @@ impl Registry {
             None => self.providers.first().copied(),
             Some(id) => self.providers().find(|p| p.id == id),
         }
+    }
+
+    /// The pairs `option` of `provider` stands for when unset (empty when
+    /// there is no such default).
+    pub fn default_pairs(&self, provider: &str, option: &str) -> Pairs {
+        self.find(Some(provider))
+            .and_then(|p| p.defaults.iter().find(|(name, _)| *name == option))
+            .map_or(&[], |(_, pairs)| *pairs)
     }
 
     /// The message prefix of a provider's errors; unknown providers get

@@ -56,6 +56,7 @@ pub const PROVIDER: Provider = Provider {
         ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
         ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
     ],
+    defaults: &[("fields", &DEFAULT_FIELDS)],
     operations: &[
         OperationSpec {
             name: "update",

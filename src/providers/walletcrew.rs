@@ -51,6 +51,7 @@ pub const PROVIDER: Provider = Provider {
     prefix: PREFIX,
     key_variable: "WALLETCREW_API_KEY",
     variables: &[("WALLETCREW_TENANT_ID", "demo-tenant")],
+    defaults: &[("identifiers", &DEFAULT_IDENTIFIERS)],
     operations: &[
         OperationSpec {
             name: "pushUpdate",
