@@ -220,6 +220,10 @@ impl Error {
     }
 
     /// Puts `prefix` (such as `PassNinja error: `) in front of the message once.
+    /// Each public entry (`Options::read`, `Options::with_env`,
+    /// `Options::check_templates`, `Registry::build`, `Handler::own` for a
+    /// run) adds it at its exit, in one place; it stays idempotent because
+    /// entries nest (`Configured::new` reads variables, then builds).
     pub fn prefixed(mut self, prefix: &str) -> Error {
         if !self.message.starts_with(prefix) {
             self.message.insert_str(0, prefix);

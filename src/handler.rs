@@ -50,7 +50,7 @@ impl Handler {
         Input::new(profile, event)
             .and_then(|input| self.op.plan(&input, env))
             .and_then(check_body_size)
-            .map_err(|e| self.registry.redact_secrets(e, env).prefixed(self.prefix))
+            .map_err(|e| self.own(self.registry.redact_secrets(e, env)))
     }
 
     /// Classifies the answer to a request this handler planned.
@@ -64,17 +64,22 @@ impl Handler {
         // (`check_status`); the rest of each message is our own words.
         self.op
             .outcome(request, response, now_ms)
-            .map_err(|e| e.prefixed(self.prefix))
+            .map_err(|e| self.own(e))
     }
 
     /// The error for a transport failure or timeout of `request`.
     pub fn network_error(&self, request: &HttpRequest, detail: &str) -> Error {
         let secrets = request.secrets();
-        Error::network(crate::http::excerpt(
+        self.own(Error::network(crate::http::excerpt(
             &crate::error::scrub_foreign(detail, &secrets),
             200,
-        ))
-        .prefixed(self.prefix)
+        )))
+    }
+
+    /// An error of this handler's run, with its provider's prefix: the one
+    /// place a handler's errors get it (providers and the doors never add it).
+    pub fn own(&self, e: Error) -> Error {
+        e.prefixed(self.prefix)
     }
 }
 

@@ -148,8 +148,16 @@ impl Registry {
     }
 
     /// The operation named by `options.provider` / `options.operation`, with
-    /// its provider (errors carry their prefix).
+    /// its provider (errors carry their prefix, added here once).
     pub fn build(
+        &self,
+        options: &Options,
+    ) -> Result<(&'static Provider, Box<dyn Operation>), Error> {
+        self.build_unprefixed(options)
+            .map_err(|e| e.prefixed(self.prefix(options.provider.as_deref())))
+    }
+
+    fn build_unprefixed(
         &self,
         options: &Options,
     ) -> Result<(&'static Provider, Box<dyn Operation>), Error> {
@@ -159,8 +167,7 @@ impl Registry {
                 "unknown provider '{}' (known: {})",
                 crate::http::excerpt(options.provider.as_deref().unwrap_or(""), 40),
                 known.join(", ")
-            ))
-            .prefixed(GENERIC_PREFIX));
+            )));
         };
         let operation = match options.operation.as_deref() {
             None => provider.operations.first(),
@@ -172,12 +179,9 @@ impl Registry {
                 "unknown operation '{}' (known: {})",
                 crate::http::excerpt(options.operation.as_deref().unwrap_or(""), 40),
                 known.join(", ")
-            ))
-            .prefixed(provider.prefix));
+            )));
         };
-        (provider.build)(operation, options)
-            .map(|op| (provider, op))
-            .map_err(|e| e.prefixed(provider.prefix))
+        (provider.build)(operation, options).map(|op| (provider, op))
     }
 
     /// The Worker route at `path`, if any.
