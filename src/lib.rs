@@ -5,10 +5,14 @@
 //! the answer it returns an [`Outcome`] or a typed [`Error`] — plus one
 //! boundary folder, `wasm/` (wasm32 only), that drives it from JavaScript.
 //!
-//! The building blocks are private modules; their public API is re-exported
-//! here. The Worker's, the ledger's and the playground's rules are public
-//! modules (`worker`, `webhook`, `ledger`, `playground`): the boundary drives them.
+//! Every module is private; the public API is re-exported here. The
+//! Worker's, the ledger's and the playground's rules (`worker`, `webhook`,
+//! `ledger`, `playground`, `answer`) are driven only by the boundary, which
+//! lives in this crate.
 
+// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
+// elsewhere only their unit tests run them.
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "worker")), allow(dead_code))]
 mod answer;
 mod calendar;
 mod dry_run;
@@ -18,11 +22,20 @@ mod filters;
 mod handler;
 mod http;
 mod json;
-pub mod ledger;
+// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
+// elsewhere only their unit tests run them.
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "worker")), allow(dead_code))]
+mod ledger;
 mod mapping;
 mod options;
 mod outcome;
-pub mod playground;
+// The playground's rules: driven only by its exports in `wasm/` (feature
+// `playground`; the Worker reads PAGE_CSP); elsewhere only unit tests run them.
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "playground")),
+    allow(dead_code, unused_imports)
+)]
+mod playground;
 mod profile;
 mod providers;
 mod retry;
@@ -31,8 +44,17 @@ mod template;
 mod value;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
-pub mod webhook;
-pub mod worker;
+// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
+// elsewhere only their unit tests run them.
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "worker")), allow(dead_code))]
+mod webhook;
+// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
+// elsewhere only their unit tests run them.
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod worker;
 
 pub use calendar::days_from_civil;
 pub use dry_run::DryRun;

@@ -20,16 +20,10 @@ mod snippets;
 #[cfg(test)]
 mod tests;
 
-pub use catalog::{
-    catalog_json, default_operation, operation_options, options_json, providers, sample_env,
-    ProviderInfo,
-};
-pub use problems::{
-    env_problem, error_text, json_problem, json_problem_text, template_problem, JsonProblem,
-    TemplateProblem,
-};
+pub use catalog::catalog_json;
+pub use problems::{env_problem, error_text, json_problem_text};
 pub use shown::Shown;
-pub use snippets::{snippets, snippets_for, Snippets};
+pub use snippets::snippets_for;
 
 use crate::env::Env;
 

@@ -103,7 +103,9 @@ impl TemplateProblem {
     }
 
     /// The option, the field, the position and what is wrong, then the
-    /// template's line with a caret under the position.
+    /// template's line with a caret under the position. (The page shows
+    /// [`TemplateProblem::place`] under the error; the tests read this.)
+    #[cfg(test)]
     pub fn text(&self) -> String {
         let (what, caret) = self.location();
         format!(

@@ -1,7 +1,10 @@
 //! The request text: a dry-run result as the page and `make demo` print it.
 
+#[cfg(test)]
 use crate::error::Error;
+#[cfg(test)]
 use crate::http::HttpRequest;
+#[cfg(test)]
 use crate::http::Plan;
 
 /// A dry-run result as the page and `make demo` print it.
@@ -22,7 +25,9 @@ pub enum Shown<'a> {
 }
 
 impl<'a> Shown<'a> {
-    /// A planned request, secrets as `***`.
+    /// A planned request, secrets as `***`. (The page shows the doors' own
+    /// dry-run result; the tests show a native plan to compare with it.)
+    #[cfg(test)]
     pub fn request(request: &'a HttpRequest) -> Shown<'a> {
         Shown::Request {
             method: request.method,
@@ -33,6 +38,7 @@ impl<'a> Shown<'a> {
     }
 
     /// The outcome of a plan.
+    #[cfg(test)]
     pub fn plan(plan: &'a Result<Plan, Error>) -> Shown<'a> {
         match plan {
             Ok(Plan::Send(r)) => Shown::request(r),

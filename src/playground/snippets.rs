@@ -45,6 +45,7 @@ pub struct Snippets {
 /// The snippets for options given in code (provider and operation included)
 /// and the page's `#env` (non-secret variables, in order). Fails as the doors
 /// would for these options.
+#[cfg(test)]
 pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Error> {
     snippets_for(code, env, None)
 }

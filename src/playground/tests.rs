@@ -1,5 +1,10 @@
-use super::catalog::{sample_event, sample_options};
+use super::catalog::{
+    default_operation, operation_options, options_json, providers, sample_env, sample_event,
+    sample_options, ProviderInfo,
+};
+use super::problems::{json_problem, template_problem, JsonProblem, TemplateProblem};
 use super::snippets::toml_string;
+use super::snippets::{snippets, Snippets};
 use super::*;
 use crate::error::Code;
 use crate::handler::Handler;

@@ -8,14 +8,11 @@ mod routes;
 #[cfg(test)]
 mod tests;
 
-pub use crate::answer::{
-    client_closed, constant_time_eq, dry_run, failure, internal_error, success, Answer,
-    DeliveryLog, DEFAULT_RETRY_AFTER_S,
-};
+pub use crate::answer::{client_closed, dry_run, failure, internal_error, success, Answer};
 pub use crate::providers::Route;
 pub use body::{
     drain_before_early_answer, parse_body, person_and_event, sends_body, too_large, DRAIN_MS,
     MAX_BODY_BYTES,
 };
 pub use log::{log_line, FLOW_ID_HEADER};
-pub use routes::{gate, home_page, is_page, route, routes, Gate, Incoming, HEALTH_PATH, HOME_PATH};
+pub use routes::{gate, is_page, route, Gate, Incoming, HEALTH_PATH};

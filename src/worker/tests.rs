@@ -1,4 +1,6 @@
+use super::routes::{home_page, routes};
 use super::*;
+use crate::answer::{constant_time_eq, DEFAULT_RETRY_AFTER_S};
 use crate::error::{Code, Error};
 
 #[test]
