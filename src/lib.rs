@@ -10,10 +10,6 @@
 //! `ledger`, `playground`, `answer`) are driven only by the boundary, which
 //! lives in this crate.
 
-// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
-// elsewhere only their unit tests run them.
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "worker")), allow(dead_code))]
-mod answer;
 mod calendar;
 mod dry_run;
 mod env;
@@ -22,13 +18,39 @@ mod filters;
 mod handler;
 mod http;
 mod json;
-// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
-// elsewhere only their unit tests run them.
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "worker")), allow(dead_code))]
-mod ledger;
 mod mapping;
 mod options;
 mod outcome;
+mod profile;
+mod providers;
+mod retry;
+mod status;
+mod template;
+mod value;
+
+// The Worker's rules (its answers, routes, ledger and step): driven only by
+// its class in `wasm/` (feature `worker`); elsewhere only their unit tests
+// run them, so unused code there is not a finding.
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod answer;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod ledger;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod webhook;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod worker;
 // The playground's rules: driven only by its exports in `wasm/` (feature
 // `playground`; the Worker reads PAGE_CSP); elsewhere only unit tests run them.
 #[cfg_attr(
@@ -36,25 +58,9 @@ mod outcome;
     allow(dead_code, unused_imports)
 )]
 mod playground;
-mod profile;
-mod providers;
-mod retry;
-mod status;
-mod template;
-mod value;
+
 #[cfg(target_arch = "wasm32")]
 mod wasm;
-// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
-// elsewhere only their unit tests run them.
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "worker")), allow(dead_code))]
-mod webhook;
-// The Worker's rules: driven only by its class in `wasm/` (feature `worker`);
-// elsewhere only their unit tests run them.
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "worker")),
-    allow(dead_code, unused_imports)
-)]
-mod worker;
 
 pub use calendar::days_from_civil;
 pub use dry_run::DryRun;

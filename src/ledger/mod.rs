@@ -14,6 +14,7 @@
 pub mod admin;
 mod config;
 mod keys;
+mod list;
 mod machine;
 mod rows;
 pub mod sha256;
