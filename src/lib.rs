@@ -17,6 +17,7 @@ mod filters;
 mod handler;
 mod http;
 mod json;
+pub mod klaviyo;
 pub mod ledger;
 mod mapping;
 mod options;

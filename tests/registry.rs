@@ -167,6 +167,8 @@ static ECHO: Provider = Provider {
         route: "/echo/ping",
         options: &["greeting"],
         idempotent: true,
+        result_fields: &["updated", "status"],
+        write_back: &[],
     }],
     options: &[OptionSpec {
         name: "greeting",
