@@ -89,6 +89,7 @@ pub(super) async fn deliver(
         id,
         mode,
         request,
+        pass,
         ..
     } = delivery;
     let Some(runner) = runner else {
@@ -98,15 +99,16 @@ pub(super) async fn deliver(
         };
         return ledger::unrecorded(answer, &id, mode, route.path);
     };
-    let claim = ledger::claim(
-        &NewDelivery {
-            id: &id,
-            route,
-            request: &request,
-            input: &input,
-        },
-        started_ms,
-    );
+    let new = NewDelivery {
+        id: &id,
+        route,
+        request: &request,
+        input: &input,
+    };
+    let claim = match pass.as_deref() {
+        Some(pass) => ledger::claim_ordered(&new, pass, started_ms),
+        None => ledger::claim(&new, started_ms),
+    };
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
@@ -132,7 +134,10 @@ pub(super) async fn deliver(
     let result = drive(&configured, &request, &fetch)
         .await
         .map_err(|(e, _)| e);
-    let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
+    let (answer, stmts) = match pass {
+        Some(_) => ledger::finish_ordered(&id, route.path, &result, now()),
+        None => ledger::finish(&id, route.path, &result, now(), None),
+    };
     // If this write fails the row stays pending: after 120 s a redelivery
     // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
     let _ = runner.run(&stmts).await;
@@ -231,7 +236,12 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
     let result = drive(&configured, &request, &fetch)
         .await
         .map_err(|(e, _)| e);
-    let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
+    let at = now();
+    let (answer, mut stmts) = ledger::finish(&id, route.path, &result, at, Some(claimed.row.state));
+    if result.is_ok() {
+        // A pass's mark moves only forward; a row without a pass has none.
+        stmts.push(ledger::mark(&id, at));
+    }
     let _ = runner.run(&stmts).await;
     answer
 }
