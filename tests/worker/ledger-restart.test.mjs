@@ -2,7 +2,8 @@
 // state directory, `wrangler dev --local --config worker.toml --persist-to`
 // that directory, deliver a balance change, stop wrangler, start it again on
 // the same state, redeliver → the stored answer is replayed and nothing
-// reaches the (fake) provider.
+// reaches the (fake) provider. And ordering (issue 15): a PassNinja update
+// first seen before the restart is superseded after it by a newer one.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
