@@ -28,7 +28,7 @@ mod tag;
 pub use config::*;
 pub use keys::*;
 pub use machine::*;
-pub use order::{claim_ordered, finish_ordered, mark, pass_key, superseded};
+pub use order::{claim_ordered, finish_ordered, mark, pass_key};
 pub use rows::*;
 pub use sql::*;
 pub use tag::*;
