@@ -157,6 +157,7 @@ bench: build
 	node bench/inflate.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
+	$(WRANGLER_ENV) node bench/d1-cost.mjs
 
 clean:
 	rm -rf pkg dist .tmp target
