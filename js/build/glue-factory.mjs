@@ -1,0 +1,83 @@
+// Rewrites wasm-bindgen's `--target web` glue (passbridge.js, in place) so one
+// module can run several independent wasm instances: the glue's body (its
+// `wasm` variable, heap, caches and classes) moves into a function, and
+//
+//   - the module's own exports stay what wasm-bindgen made them: the classes
+//     and functions of ONE instance, created at import and initialised by
+//     `initSync` / the default export as before;
+//   - `newGlue()` returns another, independent copy of those exports (its own
+//     instance once its `initSync` runs).
+//
+// js/instances.mjs uses `newGlue` to give new calls a fresh instance after a
+// trap while the calls already running finish on the old one (wasm-bindgen's
+// `__wbg_reset_state` replaced the instance under every call in flight).
+// The .d.ts next to it gains `newGlue`.
+//   node js/build/glue-factory.mjs <out dir>/passbridge.js
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+
+const MARK = "// passbridge: glue factory (js/build/glue-factory.mjs)";
+const [path] = process.argv.slice(2);
+const source = readFileSync(path, "utf8");
+if (source.includes(MARK)) process.exit(0);
+
+const imports = [];
+const body = [];
+const exported = new Map(); // exported name → local name
+// A multi-line `import { a, b } from "…";` is kept whole.
+let inImport = false;
+for (const line of source.split("\n")) {
+  if (inImport || /^import\s/.test(line)) {
+    imports.push(line);
+    inImport = !/;\s*$/.test(line) && !/from\s+["'][^"']+["']\s*;?\s*$/.test(line);
+    continue;
+  }
+  let m;
+  if ((m = /^export (class|function|async function|const|let) (\w+)/.exec(line))) {
+    exported.set(m[2], m[2]);
+    body.push(line.slice("export ".length));
+  } else if ((m = /^export \{([^}]*)\};?\s*$/.exec(line))) {
+    for (const spec of m[1].split(",").map((s) => s.trim()).filter(Boolean)) {
+      const [local, name = local] = spec.split(/\s+as\s+/);
+      exported.set(name, local);
+    }
+  } else if ((m = /^export default (\w+);?\s*$/.exec(line))) {
+    exported.set("default", m[1]);
+  } else if (/^export\b/.test(line)) {
+    throw new Error(`${path}: an export this rewrite does not know: ${line}`);
+  } else {
+    body.push(line);
+  }
+}
+if (exported.size === 0) throw new Error(`${path}: no exports found (not wasm-bindgen glue?)`);
+if (exported.has("newGlue")) throw new Error(`${path}: the glue already exports newGlue`);
+
+const named = [...exported].filter(([name]) => name !== "default");
+const entries = [...exported].map(([name, local]) => (name === local ? local : `${JSON.stringify(name)}: ${local}`));
+const out = [
+  MARK,
+  ...imports,
+  "",
+  "function passbridgeGlue() {",
+  ...body,
+  `return { ${entries.join(", ")} };`,
+  "}",
+  "",
+  "const glue = passbridgeGlue();",
+  `export const { ${named.map(([name]) => name).join(", ")} } = glue;`,
+  ...(exported.has("default") ? ["export default glue.default;"] : []),
+  "/** Another, independent copy of this module's exports: its own wasm instance once its initSync runs. */",
+  "export const newGlue = passbridgeGlue;",
+  "",
+];
+writeFileSync(path, out.join("\n"));
+
+const dts = path.replace(/\.js$/, ".d.ts");
+if (existsSync(dts)) {
+  const text = readFileSync(dts, "utf8");
+  if (!text.includes("newGlue")) {
+    writeFileSync(
+      dts,
+      `${text.trimEnd()}\n\n/** Another, independent copy of this module's exports: its own wasm instance once its initSync runs. */\nexport function newGlue(): typeof import("./passbridge.js");\n`,
+    );
+  }
+}

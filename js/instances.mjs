@@ -1,0 +1,91 @@
+// Which wasm instance a call runs on, shared by every door (js/door.mjs,
+// js/worker.mjs). A trap (`WebAssembly.RuntimeError`: a panic, memory
+// exhausted) costs only the call that trapped:
+//
+//   - new calls go to a fresh instance (its own memory, so memory does not
+//     stay at the trapped one's peak);
+//   - the calls already running on the trapped instance finish on it, with
+//     their true answers (replacing the instance under them lost every one);
+//   - the trapped instance is forgotten when its last call ends (its objects
+//     with it, for the garbage collector).
+//
+// No rule about requests lives here: only "which instance".
+
+// One set per glue module, whichever doors share it (the first door's load wins).
+const sets = new WeakMap();
+
+/**
+ * The instances of `glue`: the module-level exports of pkg/passbridge.js (the
+ * first instance, initialised here) whose `newGlue()` makes another copy of
+ * them (js/build/glue-factory.mjs). `load()` returns the compiled
+ * `WebAssembly.Module`, called once, on first use (importing a door never throws).
+ */
+export function instancesOf(glue, load) {
+  let set = sets.get(glue);
+  if (set === undefined) {
+    set = makeInstances(glue, load);
+    sets.set(glue, set);
+  }
+  return set;
+}
+
+function makeInstances(glue, load) {
+  let module = null;
+  let current = null;
+  let made = 0;
+
+  function start() {
+    if (module === null) module = load();
+    const g = made === 0 ? glue : glue.newGlue();
+    g.initSync({ module });
+    made++;
+    return { glue: g, calls: 0, trapped: false, objects: new WeakMap() };
+  }
+
+  return {
+    /** The instance new calls run on (started on first use, or after a trap). */
+    current() {
+      current ??= start();
+      return current;
+    },
+
+    /** The current instance, counted as busy until `release(instance)`. */
+    acquire() {
+      const instance = this.current();
+      instance.calls++;
+      return instance;
+    },
+
+    /** One call on `instance` ended; a trapped instance is forgotten after its last. */
+    release(instance) {
+      instance.calls--;
+      if (instance.trapped && instance.calls === 0) instance.objects = new WeakMap();
+    },
+
+    /**
+     * The object `make(glue)` built on `instance` for `key` (a handler's token,
+     * the Worker's env): built once per instance, gone with the instance.
+     */
+    memo(instance, key, make) {
+      let object = instance.objects.get(key);
+      if (object === undefined) {
+        object = make(instance.glue);
+        instance.objects.set(key, object);
+      }
+      return object;
+    },
+
+    /** `error` came from `instance`: after a trap, new calls get a fresh instance. */
+    failed(instance, error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) return false;
+      instance.trapped = true;
+      if (current === instance) current = null;
+      return true;
+    },
+
+    /** How many instances were started (the first, then one per trap). */
+    get started() {
+      return made;
+    },
+  };
+}
