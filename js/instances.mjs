@@ -11,20 +11,25 @@
 //
 // No rule about requests lives here: only "which instance".
 
-// One set per glue module, whichever doors share it (the first door's load wins).
+// One set per glue module (keyed by its initSync), whichever doors share it;
+// the first door's `load` wins.
 const sets = new WeakMap();
 
 /**
- * The instances of `glue`: the module-level exports of pkg/passbridge.js (the
- * first instance, initialised here) whose `newGlue()` makes another copy of
- * them (js/build/glue-factory.mjs). `load()` returns the compiled
+ * The instances of one glue module. `glue`: the module-level exports of
+ * pkg/passbridge.js a door uses, with `initSync` and `newGlue` (the first
+ * instance is theirs, initialised here; `newGlue()` makes another copy of
+ * them, js/build/glue-factory.mjs). `load()` returns the compiled
  * `WebAssembly.Module`, called once, on first use (importing a door never throws).
  */
 export function instancesOf(glue, load) {
-  let set = sets.get(glue);
+  let set = sets.get(glue.initSync);
   if (set === undefined) {
-    set = makeInstances(glue, load);
-    sets.set(glue, set);
+    set = makeInstances({ ...glue }, load);
+    sets.set(glue.initSync, set);
+  } else {
+    // Another door on the same module: the first instance carries its exports too.
+    set.share(glue);
   }
   return set;
 }
@@ -43,6 +48,10 @@ function makeInstances(glue, load) {
   }
 
   return {
+    share(exports) {
+      for (const [name, value] of Object.entries(exports)) glue[name] ??= value;
+    },
+
     /** The instance new calls run on (started on first use, or after a trap). */
     current() {
       current ??= start();

@@ -8,6 +8,11 @@
 //   - `newGlue()` returns another, independent copy of those exports (its own
 //     instance once its `initSync` runs).
 //
+// `import.meta.url` (the default wasm path of the async default export) is
+// read only by a top-level wrapper of that export, so a bundle that does not
+// use it (the Code action's single file) drops it and stays free of
+// `import.meta`.
+//
 // js/instances.mjs uses `newGlue` to give new calls a fresh instance after a
 // trap while the calls already running finish on the old one (wasm-bindgen's
 // `__wbg_reset_state` replaced the instance under every call in flight).
@@ -26,7 +31,7 @@ const exported = new Map(); // exported name → local name
 // A multi-line `import { a, b } from "…";` is kept whole.
 let inImport = false;
 for (const line of source.split("\n")) {
-  if (inImport || /^import\s/.test(line)) {
+  if (inImport || /^import\s/.test(line) || /^\/\* @ts-self-types=/.test(line)) {
     imports.push(line);
     inImport = !/;\s*$/.test(line) && !/from\s+["'][^"']+["']\s*;?\s*$/.test(line);
     continue;
@@ -45,7 +50,7 @@ for (const line of source.split("\n")) {
   } else if (/^export\b/.test(line)) {
     throw new Error(`${path}: an export this rewrite does not know: ${line}`);
   } else {
-    body.push(line);
+    body.push(line.replaceAll("import.meta.url", "base.url"));
   }
 }
 if (exported.size === 0) throw new Error(`${path}: no exports found (not wasm-bindgen glue?)`);
@@ -57,16 +62,20 @@ const out = [
   MARK,
   ...imports,
   "",
-  "function passbridgeGlue() {",
+  "// `base.url`: this module's URL, set when the default export runs.",
+  "function passbridgeGlue(base) {",
   ...body,
   `return { ${entries.join(", ")} };`,
   "}",
   "",
-  "const glue = passbridgeGlue();",
-  `export const { ${named.map(([name]) => name).join(", ")} } = glue;`,
-  ...(exported.has("default") ? ["export default glue.default;"] : []),
+  "const base = { url: undefined };",
+  "const glue = passbridgeGlue(base);",
+  ...named.map(([name]) => `export const ${name} = glue.${name};`),
+  ...(exported.has("default")
+    ? ["export default function init(...args) {", "  base.url ??= import.meta.url;", "  return glue.default(...args);", "}"]
+    : []),
   "/** Another, independent copy of this module's exports: its own wasm instance once its initSync runs. */",
-  "export const newGlue = passbridgeGlue;",
+  "export const newGlue = () => passbridgeGlue(base);",
   "",
 ];
 writeFileSync(path, out.join("\n"));
