@@ -31,17 +31,18 @@ setup:
 
 build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
 
-# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME): cargo, then the pinned
-# wasm-bindgen CLI directly, its glue rewritten into a factory (newGlue: a door
-# starts a fresh instance after a trap while the calls in flight finish on the
-# old one, js/instances.mjs), then the npm wasm-opt. Each feature set has its
-# own target dir, so the builds do not undo each other.
+# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME[,factory]): cargo, then the
+# pinned wasm-bindgen CLI directly, for the doors' builds (`factory`) its glue
+# rewritten into a factory (newGlue: a door starts a fresh instance after a trap
+# while the calls in flight finish on the old one, js/instances.mjs), then the
+# npm wasm-opt. Each feature set has its own target dir, so the builds do not
+# undo each other.
 define wasm_build
 	@mkdir -p $(1) $(TMP)
 	cargo build --lib --release --target wasm32-unknown-unknown --quiet --target-dir $(2) $(3)
 	wasm-bindgen --target web --out-dir $(1) --out-name passbridge \
 	  $(2)/wasm32-unknown-unknown/release/passbridge.wasm
-	node js/build/glue-factory.mjs $(1)/passbridge.js
+	$(if $(5),node js/build/glue-factory.mjs $(1)/passbridge.js)
 	@cp $(1)/passbridge_bg.wasm $(TMP)/$(4)_bg.unopt.wasm
 	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/$(4)_bg.unopt.wasm -o $(1)/passbridge_bg.wasm
 	@echo "$(4) wasm: $$(stat -c %s $(TMP)/$(4)_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(1)/passbridge_bg.wasm) after"
@@ -51,7 +52,7 @@ endef
 # ignore file can reach the npm tarball.
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@rm -rf pkg
-	$(call wasm_build,pkg,target,,passbridge)
+	$(call wasm_build,pkg,target,,passbridge,factory)
 
 # Any build's wasm as one deflated base64 string (the doors that inline it).
 %/passbridge_inline.js: %/passbridge_bg.wasm js/build/inline-wasm.mjs
@@ -61,7 +62,7 @@ $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 # (`--no-default-features`: no WorkerApp, no ledger driver), ~60 KB smaller.
 CA_PKG := $(TMP)/code-action
 $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
-	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action)
+	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action,factory)
 
 $(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/instances.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
 	@mkdir -p dist
