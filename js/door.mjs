@@ -53,28 +53,15 @@ export function makeCreateHandler(loadModule) {
       }
     }
     return function handler(event, profile, context) {
-      let instance;
+      let instance = null;
       try {
-        instance = instances.acquire();
+        instance = instances.current();
+        // The boundary's promise as is: a trap surfaces synchronously (below);
+        // rejections from the boundary are already coded errors.
+        return coreOn(instance).run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(instance === null ? error : recover(instance, error));
       }
-      let running;
-      try {
-        running = coreOn(instance).run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
-      } catch (error) {
-        running = Promise.reject(error);
-      }
-      return running.then(
-        (result) => {
-          instances.release(instance);
-          return result;
-        },
-        (error) => {
-          instances.release(instance);
-          throw recover(instance, error);
-        },
-      );
     };
   };
 }

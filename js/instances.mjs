@@ -6,8 +6,11 @@
 //     stay at the trapped one's peak);
 //   - the calls already running on the trapped instance finish on it, with
 //     their true answers (replacing the instance under them lost every one);
-//   - the trapped instance is forgotten when its last call ends (its objects
-//     with it, for the garbage collector).
+//   - the trapped instance is retired: nothing here refers to it any more,
+//     only the calls still running on it do (their closures), so it and its
+//     objects (a handler's core, the Worker's app) are garbage once the last
+//     of them ends. No count to keep: the door returns the boundary's promise
+//     as is (BENCHMARKS.md, "A trap costs one call").
 //
 // No rule about requests lives here: only "which instance".
 
@@ -44,7 +47,7 @@ function makeInstances(glue, load) {
     const g = made === 0 ? glue : glue.newGlue();
     g.initSync({ module });
     made++;
-    return { glue: g, calls: 0, trapped: false, objects: new WeakMap() };
+    return { glue: g, objects: new WeakMap() };
   }
 
   return {
@@ -56,19 +59,6 @@ function makeInstances(glue, load) {
     current() {
       current ??= start();
       return current;
-    },
-
-    /** The current instance, counted as busy until `release(instance)`. */
-    acquire() {
-      const instance = this.current();
-      instance.calls++;
-      return instance;
-    },
-
-    /** One call on `instance` ended; a trapped instance is forgotten after its last. */
-    release(instance) {
-      instance.calls--;
-      if (instance.trapped && instance.calls === 0) instance.objects = new WeakMap();
     },
 
     /**
@@ -87,7 +77,6 @@ function makeInstances(glue, load) {
     /** `error` came from `instance`: after a trap, new calls get a fresh instance. */
     failed(instance, error) {
       if (!(error instanceof WebAssembly.RuntimeError)) return false;
-      instance.trapped = true;
       if (current === instance) current = null;
       return true;
     },

@@ -94,7 +94,7 @@ export default {
     const started = Date.now();
     let instance = null;
     try {
-      instance = instances.acquire();
+      instance = instances.current();
       const app = appFor(instance, env);
       // GET / is the playground page; the core decides (src/worker.rs home_page).
       let answer = app.gate(request, started);
@@ -128,24 +128,20 @@ export default {
           headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
         });
       }
-    } finally {
-      if (instance !== null) instances.release(instance);
     }
   },
 
   // The ledger's clean-up (worker.toml [triggers] crons): what to delete is the core's rule.
   async scheduled(controller, env, ctx) {
     const started = Date.now();
-    const instance = instances.acquire();
-    const run = Promise.resolve()
-      .then(() => appFor(instance, env).retention(started, ledgerRunner(env)))
+    const instance = instances.current();
+    const run = appFor(instance, env)
+      .retention(started, ledgerRunner(env))
       .then((line) => console.log(line))
       .catch((error) => {
-        instances.failed(instance, error);
         const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";
         console.log(JSON.stringify({ outcome: "retention", error: name, durationMs: Date.now() - started }));
-      })
-      .finally(() => instances.release(instance));
+      });
     ctx.waitUntil(run);
     await run;
   },
