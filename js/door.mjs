@@ -5,7 +5,7 @@
 // fetch, calls the boundary on the instance js/instances.mjs picks, and turns
 // a trap into the core's coded error.
 
-import { initSync, newGlue, Handler, internalError } from "../pkg/passbridge.js";
+import { initSync, newGlue, setTrapHandler, startCall, pollingCall, Handler, internalError } from "../pkg/passbridge.js";
 import { instancesOf } from "./instances.mjs";
 
 const processEnv = () => globalThis.process?.env ?? {};
@@ -16,7 +16,7 @@ const defaultFetch = () => (typeof globalThis.fetch === "function" ? globalFetch
 
 /** Builds `createHandler` for a door whose `loadModule()` returns the compiled wasm module. */
 export function makeCreateHandler(loadModule) {
-  const instances = instancesOf({ initSync, newGlue, Handler, internalError }, loadModule);
+  const instances = instancesOf({ initSync, newGlue, setTrapHandler, startCall, pollingCall, Handler, internalError }, loadModule);
 
   /**
    * A trap (`RuntimeError`) on `instance` costs only this call: new calls get
@@ -25,6 +25,11 @@ export function makeCreateHandler(loadModule) {
    */
   function recover(instance, error) {
     if (!instances.failed(instance, error)) return error;
+    return internalErrorOr(error);
+  }
+
+  /** The core's internal_error, from the current (fresh) instance. */
+  function internalErrorOr(error) {
     try {
       // The error itself is the core's (src/error.rs INTERNAL_MESSAGE).
       return instances.current().glue.internalError();
@@ -56,9 +61,12 @@ export function makeCreateHandler(loadModule) {
       let instance = null;
       try {
         instance = instances.current();
-        // The boundary's promise as is: a trap surfaces synchronously (below);
-        // rejections from the boundary are already coded errors.
-        return coreOn(instance).run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
+        // A trap in the call itself surfaces here (below); one in its later
+        // steps rejects it through `instances.call`. Rejections from the
+        // boundary are already coded errors.
+        const core = coreOn(instance);
+        const run = () => core.run(event, profile, options?.env ?? processEnv(), options?.fetch ?? defaultFetch());
+        return instances.call(instance, run, internalErrorOr);
       } catch (error) {
         return Promise.reject(instance === null ? error : recover(instance, error));
       }

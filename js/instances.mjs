@@ -9,8 +9,13 @@
 //   - the trapped instance is retired: nothing here refers to it any more,
 //     only the calls still running on it do (their closures), so it and its
 //     objects (a handler's core, the Worker's app) are garbage once the last
-//     of them ends. No count to keep: the door returns the boundary's promise
-//     as is (BENCHMARKS.md, "A trap costs one call").
+//     of them ends.
+//
+// A trap in the boundary call itself throws where the door catches it. A trap
+// in a call's later steps (after its first await) happens in wasm-bindgen's
+// task queue: the glue hands it to this instance's trap handler instead of
+// the host (js/build/glue-factory.mjs), the core says which numbered call was
+// being polled (src/wasm/calls.rs), and `call()` rejects that one alone.
 //
 // No rule about requests lives here: only "which instance".
 
@@ -47,7 +52,22 @@ function makeInstances(glue, load) {
     const g = made === 0 ? glue : glue.newGlue();
     g.initSync({ module });
     made++;
-    return { glue: g, objects: new WeakMap() };
+    const instance = { glue: g, objects: new WeakMap(), calls: new Map() };
+    // A trap in a call's later steps (run from wasm-bindgen's task queue, out
+    // of the door's reach): the glue hands it here; that call alone fails.
+    g.setTrapHandler((error) => {
+      if (current === instance) current = null;
+      let call = 0;
+      try {
+        call = g.pollingCall();
+      } catch {
+        // Nothing more to learn from this instance.
+      }
+      const settle = instance.calls.get(call);
+      instance.calls.delete(call);
+      settle?.(error);
+    });
+    return instance;
   }
 
   return {
@@ -72,6 +92,29 @@ function makeInstances(glue, load) {
         instance.objects.set(key, object);
       }
       return object;
+    },
+
+    /**
+     * `run()` (a boundary call returning a promise) as one numbered call on
+     * `instance`: settles as that promise does, or, when a trap stops the call
+     * in its later steps, rejects with `trapped(error)`.
+     */
+    call(instance, run, trapped = (error) => error) {
+      const id = instance.glue.startCall();
+      const running = run();
+      return new Promise((resolve, reject) => {
+        instance.calls.set(id, (error) => reject(trapped(error)));
+        running.then(
+          (value) => {
+            instance.calls.delete(id);
+            resolve(value);
+          },
+          (error) => {
+            instance.calls.delete(id);
+            reject(error);
+          },
+        );
+      });
     },
 
     /** `error` came from `instance`: after a trap, new calls get a fresh instance. */

@@ -6,7 +6,7 @@
 // (bounded), calls the boundary, prints its one log line, and sends the
 // answer. Configure with worker.toml and secrets.
 
-import { initSync, newGlue, WorkerApp } from "../pkg/passbridge.js";
+import { initSync, newGlue, setTrapHandler, startCall, pollingCall, WorkerApp } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
 import { instancesOf } from "./instances.mjs";
 // GET / answers the mapping playground page (built by `make build`).
@@ -14,7 +14,7 @@ import playgroundPage from "../dist/playground-page.mjs";
 
 // Which wasm instance a request runs on: after a trap, new requests get a
 // fresh one while those in flight finish on theirs (js/instances.mjs).
-const instances = instancesOf({ initSync, newGlue, WorkerApp }, () => wasmModule);
+const instances = instancesOf({ initSync, newGlue, setTrapHandler, startCall, pollingCall, WorkerApp }, () => wasmModule);
 instances.current();
 
 /** Thrown by readBounded when the client goes away mid-body. */
@@ -112,7 +112,8 @@ export default {
         throw error;
       }
       if (body === null) return send(app.tooLarge(request, started));
-      return send(await app.handle(request, body, (url, init) => fetch(url, init), started, ledgerRunner(env)));
+      const handled = () => app.handle(request, body, (url, init) => fetch(url, init), started, ledgerRunner(env));
+      return send(await instances.call(instance, handled));
     } catch (error) {
       // A trap (a panic, memory exhausted) costs only this request: new
       // requests get a fresh instance (which answers this one), and the
@@ -135,8 +136,9 @@ export default {
   async scheduled(controller, env, ctx) {
     const started = Date.now();
     const instance = instances.current();
-    const run = appFor(instance, env)
-      .retention(started, ledgerRunner(env))
+    const app = appFor(instance, env);
+    const run = instances
+      .call(instance, () => app.retention(started, ledgerRunner(env)))
       .then((line) => console.log(line))
       .catch((error) => {
         const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";

@@ -16,7 +16,12 @@
 // js/instances.mjs uses `newGlue` to give new calls a fresh instance after a
 // trap while the calls already running finish on the old one (wasm-bindgen's
 // `__wbg_reset_state` replaced the instance under every call in flight).
-// The .d.ts next to it gains `newGlue`.
+//
+// Each copy also gets `setTrapHandler(fn)`: a trap in wasm-bindgen's task
+// queue (a call's steps after its first await, run from a microtask the door
+// cannot catch) goes to `fn` instead of escaping to the host, and the queue
+// runs again for the tasks that trap left waiting in it.
+// The .d.ts next to it gains `newGlue` and `setTrapHandler`.
 //   node js/build/glue-factory.mjs <out dir>/passbridge.js
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 
@@ -54,7 +59,26 @@ for (const line of source.split("\n")) {
   }
 }
 if (exported.size === 0) throw new Error(`${path}: no exports found (not wasm-bindgen glue?)`);
-if (exported.has("newGlue")) throw new Error(`${path}: the glue already exports newGlue`);
+for (const name of ["newGlue", "setTrapHandler"]) {
+  if (exported.has(name)) throw new Error(`${path}: the glue already exports ${name}`);
+}
+exported.set("setTrapHandler", "setTrapHandler");
+// The one place the glue schedules wasm-bindgen's task queue.
+const GUARD = `
+let trapHandler = null;
+function setTrapHandler(handler) {
+  trapHandler = handler;
+}
+const queueMicrotask = (task) =>
+  globalThis.queueMicrotask(function guarded() {
+    try {
+      task();
+    } catch (error) {
+      if (trapHandler === null || !(error instanceof WebAssembly.RuntimeError)) throw error;
+      trapHandler(error);
+      globalThis.queueMicrotask(guarded);
+    }
+  });`;
 
 const named = [...exported].filter(([name]) => name !== "default");
 const entries = [...exported].map(([name, local]) => (name === local ? local : `${JSON.stringify(name)}: ${local}`));
@@ -64,6 +88,7 @@ const out = [
   "",
   "// `base.url`: this module's URL, set when the default export runs.",
   "function passbridgeGlue(base) {",
+  GUARD,
   ...body,
   `return { ${entries.join(", ")} };`,
   "}",
@@ -86,7 +111,8 @@ if (existsSync(dts)) {
   if (!text.includes("newGlue")) {
     writeFileSync(
       dts,
-      `${text.trimEnd()}\n\n/** Another, independent copy of this module's exports: its own wasm instance once its initSync runs. */\nexport function newGlue(): typeof import("./passbridge.js");\n`,
+      `${text.trimEnd()}\n\n/** Another, independent copy of this module's exports: its own wasm instance once its initSync runs. */\nexport function newGlue(): typeof import("./passbridge.js");\n` +
+        `/** Where a trap in the task queue (a call's steps after its first await) goes instead of the host. */\nexport function setTrapHandler(handler: ((error: WebAssembly.RuntimeError) => void) | null): void;\n`,
     );
   }
 }

@@ -49,7 +49,7 @@ describe('a wasm trap with calls in flight — js/klaviyo.mjs', () => {
     await jc?.stop();
   });
 
-  it('the calls in flight answer their real results, the trapped one internal_error, and later calls work', async () => {
+  it('the calls in flight answer their real results, the trapped one internal_error, and later calls work', { timeout: 30_000 }, async () => {
     const h = api.createHandler({
       provider: 'jericommerce', operation: 'balance', delta: '{{ event.points }}', reason: 'trap test', env: jc.env(),
     });

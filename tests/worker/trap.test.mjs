@@ -8,37 +8,110 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { startFakeJeriCommerce } from '../js/fake-jericommerce.mjs';
-import { startWorker, assertProblem, assertCleanLogs, SECRET } from './helpers.mjs';
+import { startWorker, assertProblem, assertCleanLogs, SECRET, ROOT } from './helpers.mjs';
 
 const BALANCE = '/jericommerce/balance';
 const IN_FLIGHT = 19;
 const member = (i) => `member${i}@example.com`;
 const body = (email, points) => ({ person: { email }, event: { points, reason: 'trap test' } });
 
+/**
+ * js/worker.mjs with a trap in a request's LATER steps (generated: the
+ * boundary's snippet path carries a build hash): reading the body of a
+ * provider answer that carries `x-test-trap: 1` (the core does it from
+ * wasm-bindgen's task queue, after its fetch resolved) makes the instance
+ * trap, by a call into it with a pointer it does not own. Installed before
+ * js/worker.mjs starts its instance (the glue binds its imports then).
+ */
+function asyncTrapWorker() {
+  const [snippet] = readdirSync(`${ROOT}pkg/snippets`);
+  const dir = `${ROOT}.tmp/trap-worker`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    `${dir}/inject.mjs`,
+    `import { pb } from "../../pkg/snippets/${snippet}/js/boundary.js";
+import { WorkerApp } from "../../pkg/passbridge.js";
+const real = pb.readText;
+pb.readText = function (res, limit) {
+  if (res?.headers?.get?.("x-test-trap") === "1") {
+    const bogus = Object.create(WorkerApp.prototype);
+    Object.defineProperty(bogus, "__wbg_ptr", { value: 0x7ffffff0 });
+    WorkerApp.prototype.gate.call(bogus, undefined, 0);
+  }
+  return real.call(this, res, limit);
+};
+`,
+  );
+  writeFileSync(`${dir}/worker.mjs`, 'import "./inject.mjs";\nexport { default } from "../../js/worker.mjs";\n');
+  return '.tmp/trap-worker/worker.mjs';
+}
+
+const bindings = (jc) => ({
+  ...jc.env(),
+  PASSBRIDGE_WEBHOOK_SECRET: SECRET,
+  PASSBRIDGE_DELTA: '{{ event.points }}',
+  PASSBRIDGE_REASON: '{{ event.reason }}',
+});
+
 describe('a wasm trap with requests in flight (workerd)', () => {
   let jc;
   let w;
+  let late;
 
   before(async () => {
     jc = await startFakeJeriCommerce();
-    w = await startWorker(
-      {
-        ...jc.env(),
-        PASSBRIDGE_WEBHOOK_SECRET: SECRET,
-        PASSBRIDGE_DELTA: '{{ event.points }}',
-        PASSBRIDGE_REASON: '{{ event.reason }}',
-      },
-      { scriptPath: 'tests/worker/fixtures/trap-worker.mjs' },
-    );
+    w = await startWorker(bindings(jc), { scriptPath: 'tests/worker/fixtures/trap-worker.mjs' });
+    late = await startWorker(bindings(jc), { scriptPath: asyncTrapWorker() });
   });
 
   after(async () => {
     await w?.stop();
+    await late?.stop();
     await jc?.stop();
   });
 
+  it('a trap in the later steps of one of 20 requests: the 19 others answer true answers with done rows', async () => {
+    jc.reset();
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    const TRAP = 'trap@example.com';
+    const step = (rec) => (rec.json?.[0]?.email === TRAP ? { until: held, apply: true, headers: { 'x-test-trap': '1' } } : { until: held });
+    jc.script(...Array.from({ length: IN_FLIGHT + 1 }, () => step));
+    const send = (email, points) => late.call(BALANCE, { json: body(email, points) }).then((answer) => ({ answer }), (error) => ({ error }));
+    const calls = Array.from({ length: IN_FLIGHT }, (_, i) => send(member(i), i + 1));
+    const trapping = send(TRAP, 99);
+    await jc.waitForRequests(IN_FLIGHT + 1, 20_000);
+    release();
+    const [settled, trapped] = await Promise.all([Promise.all(calls), trapping]);
+
+    assert.equal(trapped.error, undefined, trapped.error?.message);
+    assertProblem(trapped.answer, 500, 'internal_error');
+    assert.equal(trapped.answer.log.code, 'internal_error');
+    settled.forEach(({ answer, error }, i) => {
+      assert.equal(error, undefined, `request ${i}: ${error?.message}`);
+      assert.equal(answer.status, 200, `request ${i}: ${answer.text}`);
+      assert.equal(answer.json.amount, i + 1, answer.text);
+      assert.equal(answer.log.ledger, 'done', JSON.stringify(answer.log));
+      assert.equal(jc.balanceOf(member(i)), i + 1);
+    });
+    // The provider applied the trapped one too; its row was claimed and its
+    // result never written: `pending`, then `ambiguous` after the stale limit.
+    assert.equal(jc.balanceOf(TRAP), 99);
+    const rows = await late.db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state ORDER BY state').all();
+    assert.deepEqual(rows.results, [{ state: 'done', n: IN_FLIGHT }, { state: 'pending', n: 1 }]);
+
+    const later = await late.call(BALANCE, { json: body('later@example.com', 5) });
+    assert.equal(later.status, 200, later.text);
+    assert.equal(later.log.ledger, 'done');
+    assertCleanLogs(late.logs, [jc.apiKey, SECRET]);
+  });
+
   it('the 19 in flight answer their true answers with log lines and done rows; the trapped one 500 internal_error', async () => {
+    jc.reset();
     let release;
     const held = new Promise((resolve) => {
       release = resolve;
