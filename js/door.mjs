@@ -5,7 +5,7 @@
 // fetch, calls the boundary on the instance js/instances.mjs picks, and turns
 // a trap into the core's coded error.
 
-import { initSync, newGlue, setTrapHandler, startCall, pollingCall, Handler, internalError } from "../pkg/passbridge.js";
+import { initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, Handler, internalError } from "../pkg/passbridge.js";
 import { instancesOf } from "./instances.mjs";
 
 const processEnv = () => globalThis.process?.env ?? {};
@@ -16,7 +16,7 @@ const defaultFetch = () => (typeof globalThis.fetch === "function" ? globalFetch
 
 /** Builds `createHandler` for a door whose `loadModule()` returns the compiled wasm module. */
 export function makeCreateHandler(loadModule) {
-  const instances = instancesOf({ initSync, newGlue, setTrapHandler, startCall, pollingCall, Handler, internalError }, loadModule);
+  const instances = instancesOf({ initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, Handler, internalError }, loadModule);
 
   /**
    * A trap (`RuntimeError`) on `instance` costs only this call: new calls get

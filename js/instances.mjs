@@ -100,8 +100,10 @@ function makeInstances(glue, load) {
      * in its later steps, rejects with `trapped(error)`.
      */
     call(instance, run, trapped = (error) => error) {
-      const id = instance.glue.startCall();
       const running = run();
+      const id = instance.glue.takeSpawnedCall();
+      // Settled already (no later steps, e.g. a dry run): nothing to watch.
+      if (id === 0) return running;
       return new Promise((resolve, reject) => {
         instance.calls.set(id, (error) => reject(trapped(error)));
         running.then(

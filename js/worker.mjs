@@ -6,7 +6,7 @@
 // (bounded), calls the boundary, prints its one log line, and sends the
 // answer. Configure with worker.toml and secrets.
 
-import { initSync, newGlue, setTrapHandler, startCall, pollingCall, WorkerApp } from "../pkg/passbridge.js";
+import { initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, WorkerApp } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
 import { instancesOf } from "./instances.mjs";
 // GET / answers the mapping playground page (built by `make build`).
@@ -14,7 +14,7 @@ import playgroundPage from "../dist/playground-page.mjs";
 
 // Which wasm instance a request runs on: after a trap, new requests get a
 // fresh one while those in flight finish on theirs (js/instances.mjs).
-const instances = instancesOf({ initSync, newGlue, setTrapHandler, startCall, pollingCall, WorkerApp }, () => wasmModule);
+const instances = instancesOf({ initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, WorkerApp }, () => wasmModule);
 instances.current();
 
 /** Thrown by readBounded when the client goes away mid-body. */
