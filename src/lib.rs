@@ -27,6 +27,7 @@ mod profile;
 mod providers;
 mod retry;
 mod status;
+pub mod sync;
 mod template;
 mod value;
 #[cfg(target_arch = "wasm32")]
