@@ -54,5 +54,7 @@ pub use template::Template;
 pub use value::{js_number, Value};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::JsHandler;
+#[cfg(all(target_arch = "wasm32", feature = "sync"))]
+pub use wasm::JsSync;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub use wasm::JsWorkerApp;

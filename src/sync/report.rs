@@ -14,8 +14,16 @@ pub fn head(source: &str, operation: &str, counts: &BTreeMap<&'static str, u64>)
     push_json_string(&mut out, source);
     out.push_str(",\"operation\":");
     push_json_string(&mut out, operation);
-    out.push_str(",\"counts\":{");
-    for (i, (k, v)) in counts.iter().enumerate() {
+    out.push_str(",\"counts\":");
+    out.push_str(&counts_json(counts.iter().map(|(k, v)| (*k, *v))));
+    out.push_str(",\"profiles\":[");
+    out
+}
+
+/// `{"name": n, …}`.
+pub fn counts_json<'a>(counts: impl Iterator<Item = (&'a str, u64)>) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in counts.enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -23,8 +31,18 @@ pub fn head(source: &str, operation: &str, counts: &BTreeMap<&'static str, u64>)
         out.push(':');
         out.push_str(&v.to_string());
     }
-    out.push_str("},\"profiles\":[");
+    out.push('}');
     out
+}
+
+/// The run's summary for the Node side: `{"counts", "codes", "exit"}`.
+pub fn summary(checkpoint: &super::checkpoint::Checkpoint) -> String {
+    format!(
+        r#"{{"counts":{},"codes":{},"exit":{}}}"#,
+        counts_json(checkpoint.counts().iter().map(|(k, v)| (*k, *v))),
+        counts_json(checkpoint.codes().iter().map(|(k, v)| (k.as_str(), *v))),
+        checkpoint.exit_code()
+    )
 }
 
 /// What closes the report after the last entry.
