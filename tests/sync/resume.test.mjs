@@ -85,3 +85,24 @@ test("JeriCommerce balance: SIGKILL at random points, then --resume: every chang
   checkReport(report, sent, "updated");
   assert.ok(fs.existsSync(path.join(dir, ".passbridge")));
 });
+
+test("Ctrl-C stops cleanly: in-flight requests finish, the checkpoint is flushed, --resume completes the run", async () => {
+  const dir = tempDir();
+  const env = { ...klaviyo.env(), ...passninja.env(), PASSBRIDGE_FIELDS: JSON.stringify({ "points-balance": "{{ person.email }}" }) };
+  passninja.reset();
+  const args = ["--segment", "S1", "--provider", "passninja", "--operation", "create", "--rate", "100", "--concurrency", "4", "--report", "r.json"];
+  const p = start(args, { env, cwd: dir });
+  setTimeout(() => p.child.kill("SIGINT"), 1200);
+  const r = await p.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /stopped; --resume continues from \.passbridge\/segment-S1--passninja-create\.jsonl/);
+  assert.match(r.stderr, /created\s+\d+/);
+  const first = readJson(path.join(dir, "r.json"));
+  assert.equal(first.counts.ambiguous, 0, "nothing was left in flight");
+  assert.ok(first.counts.created > 0 && first.counts.created < N);
+  const r2 = await run([...args, "--resume"], { env, cwd: dir });
+  assert.equal(r2.code, 0, r2.stderr);
+  const rep = readJson(path.join(dir, "r.json"));
+  assert.equal(rep.counts.created, N);
+  assert.equal(passninja.requests.filter((q) => q.method === "POST").length, N);
+});
