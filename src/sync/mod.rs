@@ -12,7 +12,9 @@ pub mod checkpoint;
 pub mod decide;
 pub mod pace;
 pub mod report;
+pub mod run;
 pub mod source;
+pub mod wire;
 
 use crate::env::Env;
 use crate::error::Error;

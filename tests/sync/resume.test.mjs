@@ -58,9 +58,9 @@ const idByEmail = new Map(profiles.map((p) => [p.attributes.email, p.id]));
 test("PassNinja create: SIGKILL at random points, then --resume: every pass created at most once", async () => {
   const dir = tempDir();
   const env = { ...klaviyo.env(), ...passninja.env(), PASSBRIDGE_FIELDS: JSON.stringify({ "points-balance": "{{ person.email }}" }) };
-  const args = ["--segment", "S1", "--provider", "passninja", "--operation", "create", "--rate", "150", "--concurrency", "4"];
+  const args = ["--segment", "S1", "--provider", "passninja", "--operation", "create", "--rate", "80", "--concurrency", "4"];
   const { report, kills } = await killAndResume(args, env, dir);
-  assert.ok(kills >= 3, `killed ${kills} times`);
+  assert.ok(kills >= 2, `killed ${kills} times`);
   const sent = new Map();
   for (const q of passninja.requests.filter((q) => q.method === "POST")) {
     const id = idByEmail.get(q.json.pass["points-balance"]);
@@ -74,9 +74,9 @@ test("PassNinja create: SIGKILL at random points, then --resume: every pass crea
 test("JeriCommerce balance: SIGKILL at random points, then --resume: every change applied at most once", async () => {
   const dir = tempDir();
   const env = { ...klaviyo.env(), ...jeri.env(), PASSBRIDGE_DELTA: "{{ person.properties.points }}", PASSBRIDGE_REASON: "migration" };
-  const args = ["--segment", "S1", "--provider", "jericommerce", "--operation", "balance", "--rate", "150", "--concurrency", "4"];
+  const args = ["--segment", "S1", "--provider", "jericommerce", "--operation", "balance", "--rate", "80", "--concurrency", "4"];
   const { report, kills } = await killAndResume(args, env, dir);
-  assert.ok(kills >= 3, `killed ${kills} times`);
+  assert.ok(kills >= 2, `killed ${kills} times`);
   const sent = new Map();
   for (const q of jeri.requests.filter((q) => q.method === "POST")) {
     const id = idByEmail.get(q.json[0].email);
