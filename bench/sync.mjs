@@ -2,7 +2,8 @@
 // profiles per second, and the peak memory (RSS) of the sync process for a
 // 10,000- and a 100,000-profile segment (flat: it must not grow with the
 // segment). The fake provider answers at once with keep-alive, so what is
-// measured is the sync's own cost.
+// measured is the sync's own cost; a --dry-run row shows it without the
+// provider's HTTP (Klaviyo pages + the handler's planning + NDJSON out).
 //   node bench/sync.mjs [profiles…]
 import http from "node:http";
 import fs from "node:fs";
@@ -36,9 +37,10 @@ function rssKb(pid) {
   }
 }
 
-console.log("| profiles | wall time | profiles/s | peak RSS of the sync process |");
-console.log("|---|---|---|---|");
-for (const n of runs) {
+console.log("| run | profiles | wall time | profiles/s | peak RSS of the sync process |");
+console.log("|---|---|---|---|---|");
+const plan = [...runs.map((n) => [n, false]), [runs[runs.length - 1], true]];
+for (const [n, dry] of plan) {
   const klaviyo = await startFakeKlaviyo({ segments: { S1: makeProfiles(n) }, limits: { burst: 10_000, steady: 1_000_000 } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "passbridge-bench-"));
   const env = {
@@ -51,7 +53,7 @@ for (const n of runs) {
     PASSBRIDGE_FIELDS: JSON.stringify({ "points-balance": "{{ person.properties.points }}" }),
   };
   const t = performance.now();
-  const child = spawn(process.execPath, [BIN, "sync", "--segment", "S1", "--operation", "update", "--rate", "0", "--concurrency", "32"], { env, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "sync", "--segment", "S1", "--operation", "update", "--rate", "0", "--concurrency", "32", ...(dry ? ["--dry-run"] : [])], { env, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   let peak = 0;
@@ -60,7 +62,7 @@ for (const n of runs) {
   clearInterval(sampler);
   const ms = performance.now() - t;
   if (code !== 0) throw new Error(`sync exited ${code}: ${stderr}`);
-  console.log(`| ${n.toLocaleString("en")} | ${(ms / 1000).toFixed(1)} s | ${Math.round((n * 1000) / ms)} | ${(peak / 1024).toFixed(0)} MB |`);
+  console.log(`| ${dry ? "--dry-run (no provider HTTP)" : "update, provider answering at once"} | ${n.toLocaleString("en")} | ${(ms / 1000).toFixed(1)} s | ${Math.round((n * 1000) / ms)} | ${(peak / 1024).toFixed(0)} MB |`);
   await klaviyo.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }
