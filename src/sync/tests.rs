@@ -190,3 +190,85 @@ fn a_provider_429_pauses_everything() {
     );
     assert_eq!(p.wait_ms(2000.0), 0);
 }
+
+#[test]
+fn a_run_answers_the_node_side_in_json() {
+    use super::run::Run;
+    let mut run = Run::new("segment:S1", options("create"), &env(&[]), true, 5).unwrap();
+    let h = run.header_line();
+    assert!(h.starts_with(
+        r#"{"passbridgeSync":1,"source":"segment:S1","operation":"passninja/create""#
+    ));
+    let cursor = run.cursor();
+    let req: serde_json::Value = serde_json::from_str(&run.page_request(&cursor).unwrap()).unwrap();
+    assert_eq!(req["headers"]["revision"], crate::klaviyo::REVISION);
+    assert_eq!(
+        run.page_answer(0.0, 429, None, None, Some("2".into()), String::new())
+            .unwrap(),
+        r#"{"retry":2000}"#
+    );
+    assert_eq!(run.klaviyo_wait("page", 1000.0), 1000.0);
+    let body = r#"{"data":[{"type":"profile","id":"P1","attributes":{"email":"a@x.io"}}],"links":{"next":null}}"#;
+    let page: serde_json::Value = serde_json::from_str(
+        &run.page_answer(
+            5000.0,
+            200,
+            Some("3".into()),
+            Some("9".into()),
+            None,
+            body.into(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(page["profiles"][0][0], "P1");
+    assert_eq!(page["next"], serde_json::Value::Null);
+    let err = run
+        .page_answer(6000.0, 401, None, None, None, String::new())
+        .unwrap_err();
+    assert_eq!(err.code, Code::InvalidConfig);
+    assert_eq!(Run::stop_exit(err.code.as_str()), 2);
+
+    assert_eq!(run.decide("P1"), "send");
+    assert_eq!(run.start_line("P1").unwrap(), r#"{"start":"P1"}"#);
+    let done: serde_json::Value = serde_json::from_str(&run.done_line(
+        "P1",
+        r#"{"created":true,"serial":"S1","url":"https://x/p/S1","status":200}"#,
+    ))
+    .unwrap();
+    assert_eq!(done["outcome"], "created");
+    assert_eq!(done["writeBack"], true);
+    let wb: serde_json::Value = serde_json::from_str(&run.write_back_request(
+        r#"{"data":{"id":"P1","attributes":{}}}"#,
+        r#"{"created":true,"serial":"S1","url":"https://x/p/S1"}"#,
+        true,
+    ))
+    .unwrap();
+    assert_eq!(wb["request"]["headers"]["Authorization"], "***");
+    assert_eq!(
+        wb["request"]["body"],
+        r#"{"data":{"type":"profile","id":"P1","attributes":{"external_id":"S1","properties":{"passbridge_pass_url":"https://x/p/S1"}}}}"#
+    );
+    assert_eq!(
+        run.write_back_answer(0.0, 201, None, None, None, String::new()),
+        r#"{"ok":true}"#
+    );
+    let rejected: serde_json::Value =
+        serde_json::from_str(&run.write_back_answer(0.0, 400, None, None, None, "{}".into()))
+            .unwrap();
+    assert_eq!(rejected["code"], "write_back_rejected");
+    run.write_back_line("P1", None);
+    // A create that met a 503 is ambiguous; a 429 is retried and pauses the provider.
+    let d: serde_json::Value =
+        serde_json::from_str(&run.error_line(0.0, "P2", "upstream_unavailable", -1.0, 1)).unwrap();
+    assert_eq!(d["outcome"], "ambiguous");
+    assert_eq!(
+        run.error_line(0.0, "P3", "throttled", 1500.0, 1),
+        r#"{"retry":1500}"#
+    );
+    assert_eq!(run.provider_wait(500.0), 1000.0);
+    let summary: serde_json::Value = serde_json::from_str(&run.summary()).unwrap();
+    assert_eq!(summary["counts"]["created"], 1);
+    assert_eq!(summary["counts"]["ambiguous"], 1);
+    assert_eq!(summary["exit"], 1);
+}
