@@ -18,13 +18,14 @@ after(() => Promise.all([klaviyo.stop(), passninja.stop()]));
 test("a 10,000-profile segment: every profile once, Klaviyo's windows and every Retry-After respected", async () => {
   klaviyo.inject("page", 5, { status: 429, retryAfter: 1 });
   klaviyo.inject("page", 12, { status: 500 });
-  // The provider: a 429 (Retry-After 1 s), a 503 and a 502 among the first answers.
-  passninja.script("ok", "ok", { status: 429, retryAfter: 1 }, "ok", 503, "ok", 502);
+  // The provider: a 429 (Retry-After 1 s), a 503, a 502 and a request that never
+  // answers (a timeout: the 3 s budget) among the first answers.
+  passninja.script("ok", "ok", { status: 429, retryAfter: 1 }, "ok", 503, "ok", 502, "ok", "hang");
   const dir = tempDir();
   const report = path.join(dir, "report.json");
   const r = await run(
     ["--segment", "S1", "--provider", "passninja", "--operation", "update", "--rate", "0", "--concurrency", "16", "--report", report],
-    { env: { ...klaviyo.env(), ...passninja.env(), PASSBRIDGE_FIELDS: FIELDS }, cwd: dir },
+    { env: { ...klaviyo.env(), ...passninja.env(), PASSBRIDGE_FIELDS: FIELDS, PASSBRIDGE_BUDGET_MS: "3000" }, cwd: dir },
   );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "", "stdout holds only a dry run's NDJSON");
