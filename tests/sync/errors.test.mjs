@@ -147,13 +147,13 @@ test("a create that times out is ambiguous and never sent again, even on --resum
   const dir = tempDir();
   passninja.script("ok", "hang");
   const args = ["--segment", "NEW", "--provider", "passninja", "--operation", "create", "--rate", "0", "--concurrency", "1", "--report", "r.json", "--checkpoint", "cp.jsonl"];
-  const r = await run(args, { env: env({ PASSBRIDGE_BUDGET_MS: "800" }), cwd: dir });
+  const r = await run(args, { env: env({ PASSBRIDGE_BUDGET_MS: "2000" }), cwd: dir });
   assert.equal(r.code, 1, r.stderr);
   let rep = readJson(path.join(dir, "r.json"));
   assert.deepEqual(rep.profiles.find((p) => p.id === "N000002"), { id: "N000002", outcome: "ambiguous", code: "network" });
   assert.equal(rep.counts.created, 4);
   const before = passninja.requests.length;
-  const r2 = await run([...args, "--resume"], { env: env({ PASSBRIDGE_BUDGET_MS: "800" }), cwd: dir });
+  const r2 = await run([...args, "--resume"], { env: env({ PASSBRIDGE_BUDGET_MS: "2000" }), cwd: dir });
   assert.equal(r2.code, 1);
   assert.equal(passninja.requests.length, before);
   rep = readJson(path.join(dir, "r.json"));
