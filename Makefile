@@ -24,7 +24,7 @@ PLAYGROUND := dist/playground.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package
+.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package test-sync
 
 setup:
 	@bash .ci/setup
@@ -96,6 +96,11 @@ test-wasm: build
 test-node: build
 	node --test --test-reporter=spec tests/js/
 
+# `npx passbridge sync` as a child process against fake Klaviyo and providers
+# on 127.0.0.1 (tests/sync/): pages, pacing, SIGKILL + --resume, report.
+test-sync: build
+	node --test --test-concurrency=1 --test-reporter=spec tests/sync/
+
 # Every Worker suite runs on a local D1 migrated from migrations/ (tests/worker/helpers.mjs
 # applies them to each Miniflare database; ledger-restart.test.mjs runs
 # `wrangler d1 migrations apply passbridge-ledger --local` itself).
@@ -147,7 +152,7 @@ SCREENSHOT_SUITES := test-playground
 screenshots:
 	PASSBRIDGE_SCREENSHOTS=1 $(MAKE) --no-print-directory $(SCREENSHOT_SUITES)
 
-test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-package
+test: lint test-rust test-types test-django test-wasm test-node test-sync test-worker test-playground test-package
 
 demo: build
 	node js/demo.mjs
@@ -157,6 +162,7 @@ bench: build
 	node bench/inflate.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
+	node bench/sync.mjs
 
 clean:
 	rm -rf pkg dist .tmp target

@@ -28,6 +28,7 @@ mod profile;
 mod providers;
 mod retry;
 mod status;
+pub mod sync;
 mod template;
 mod value;
 
@@ -85,5 +86,7 @@ pub use template::Template;
 pub use value::{js_number, Value};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::JsHandler;
+#[cfg(all(target_arch = "wasm32", feature = "sync"))]
+pub use wasm::JsSync;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub use wasm::JsWorkerApp;
