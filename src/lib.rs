@@ -18,8 +18,6 @@ mod filters;
 mod handler;
 mod http;
 mod json;
-// Klaviyo's own API (write-back, bulk sync): its doors land with issues 15 and 17.
-#[allow(dead_code)]
 mod klaviyo;
 mod mapping;
 mod options;
