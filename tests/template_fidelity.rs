@@ -8,8 +8,10 @@ use serde_json::{json, Value};
 
 fn render_with(tpl: &str, profile: &Value) -> Result<String, String> {
     let input = Input::new(Some(profile), None).map_err(|e| format!("{e:?}"))?;
-    let t = Template::parse(tpl).map_err(|e| format!("parse error at {}: {}", e.position, e.message))?;
-    t.render(&input).map_err(|e| format!("render error: {}", e.message))
+    let t = Template::parse(tpl)
+        .map_err(|e| format!("parse error at {}: {}", e.position, e.message))?;
+    t.render(&input)
+        .map_err(|e| format!("render error: {}", e.message))
 }
 
 fn profile() -> Value {
@@ -34,21 +36,52 @@ fn parse_error(tpl: &str) -> (usize, String) {
 #[test]
 fn item3_tags_that_take_nothing_refuse_words_after_their_name() {
     let cases = [
-        ("{% if person.a %}x{% else if person.b %}y{% endif %}", 19, "'{% else %}' takes nothing"),
-        ("{% if person.a %}x{% endif junk %}", 19, "'{% endif %}' takes nothing"),
-        ("{% if person.a %}x{% else %}y{% endif junk %}", 30, "'{% endif %}' takes nothing"),
-        ("{% if person.a %}x{% elif person.b %}y{% endif junk %}", 39, "'{% endif %}'"),
-        ("{% for x in person.l %}x{% empty junk %}y{% endfor %}", 25, "'{% empty %}' takes nothing"),
-        ("{% if person.a %}x{% else junk %}y{% endif %}", 19, "'{% else %}' takes nothing"),
+        (
+            "{% if person.a %}x{% else if person.b %}y{% endif %}",
+            19,
+            "'{% else %}' takes nothing",
+        ),
+        (
+            "{% if person.a %}x{% endif junk %}",
+            19,
+            "'{% endif %}' takes nothing",
+        ),
+        (
+            "{% if person.a %}x{% else %}y{% endif junk %}",
+            30,
+            "'{% endif %}' takes nothing",
+        ),
+        (
+            "{% if person.a %}x{% elif person.b %}y{% endif junk %}",
+            39,
+            "'{% endif %}'",
+        ),
+        (
+            "{% for x in person.l %}x{% empty junk %}y{% endfor %}",
+            25,
+            "'{% empty %}' takes nothing",
+        ),
+        (
+            "{% if person.a %}x{% else junk %}y{% endif %}",
+            19,
+            "'{% else %}' takes nothing",
+        ),
     ];
     for (tpl, pos, want) in cases {
         let (at, msg) = parse_error(tpl);
         assert!(msg.contains(want), "{tpl}: {msg}");
         assert_eq!(at, pos, "{tpl}: {msg}");
     }
-    assert!(parse_error("{% if person.a %}x{% else if person.b %}y{% endif %}").1.contains("elif"));
+    assert!(
+        parse_error("{% if person.a %}x{% else if person.b %}y{% endif %}")
+            .1
+            .contains("elif")
+    );
     // Django accepts words after endfor (and `{% endif %}` with spaces only).
-    assert_eq!(render("{% for x in person.properties.l1 %}{{ x }}{% endfor junk %}"), "1x");
+    assert_eq!(
+        render("{% for x in person.properties.l1 %}{{ x }}{% endfor junk %}"),
+        "1x"
+    );
     assert_eq!(render("{% if person.properties.t %}y{%  endif  %}"), "y");
 }
 
@@ -62,7 +95,10 @@ fn item4_names_starting_with_an_underscore_are_refused() {
         ("{% for _x in person.l %}{{ _x }}{% endfor %}", 28),
     ] {
         let (at, msg) = parse_error(tpl);
-        assert!(msg.contains("may not begin with an underscore"), "{tpl}: {msg}");
+        assert!(
+            msg.contains("may not begin with an underscore"),
+            "{tpl}: {msg}"
+        );
         assert_eq!(at, pos, "{tpl}");
     }
     // A quoted key is text, not a name: lookup reaches it.
@@ -75,7 +111,63 @@ fn item4_names_starting_with_an_underscore_are_refused() {
 #[test]
 fn item9_a_variable_tag_spanning_lines_is_printed_verbatim() {
     assert_eq!(render("a{{ person.email\n}}b"), "a{{ person.email\n}}b");
-    assert_eq!(render("{{\nperson.email }}{{ 'x' }}"), "{{\nperson.email }}x");
+    assert_eq!(
+        render("{{\nperson.email }}{{ 'x' }}"),
+        "{{\nperson.email }}x"
+    );
     // An unclosed `{{` stays an error.
     assert!(parse_error("{{ person.email").1.contains("unclosed tag"));
+}
+
+#[test]
+fn item5_floatformat_follows_django_for_every_input() {
+    let million = "9".repeat(1_000_001);
+    let p = json!({"properties": {"big": million}});
+    assert_eq!(
+        render_with("{{ person.properties.big|floatformat|length }}", &p).unwrap(),
+        "1000001"
+    );
+    let cases = [
+        ("{{ 'inf'|floatformat }}", "inf"),
+        ("{{ 'NaN'|floatformat }}", "NaN"),
+        ("{{ '-inf'|floatformat:2 }}", "-inf"),
+        ("{{ 'nan'|floatformat:'2g' }}", "nan"),
+        ("{{ ' Infinity '|floatformat }}", " Infinity "),
+        (
+            "{{ '1E10000000000000000'|floatformat }}",
+            "1E10000000000000000",
+        ),
+        ("{{ '1e200'|floatformat }}", "1e200"),
+        ("{{ '1e200'|floatformat:2 }}", "1e200"),
+        ("{{ '1e20'|floatformat }}", "100000000000000000000"),
+        ("{{ '1e199'|floatformat|length }}", "200"),
+        ("{{ '1e99999999999999999999'|floatformat }}", "1e99999999999999999999"),
+        ("{{ '-1e-1999999999999999998'|floatformat:2 }}", "0.00"),
+        ("{{ '1e-1999999999999999997'|floatformat:2 }}", "1e-1999999999999999997"),
+        ("{{ 1234567.5|floatformat:'2gu' }}", "1234567.50"),
+        ("{{ 1234567.5|floatformat:'gu' }}", "1234567.5"),
+        ("{{ 1234567.5|floatformat:'ug' }}", "1234567.5"),
+        ("{{ 1234567.5|floatformat:'u' }}", "1234567.5"),
+        ("{{ 1234567.5|floatformat:'g' }}", "1,234,567.5"),
+        ("{{ 1234.5678|floatformat:True }}", "1234.6"),
+        ("{{ 1234.5678|floatformat:False }}", "1235"),
+        ("{{ '١٢٣'|floatformat }}", "123"),
+        ("{{ '١٢٣.٥٦'|floatformat:1 }}", "123.6"),
+        ("{{ '1_000'|floatformat }}", "1000"),
+        ("{{ '1_0.5'|floatformat }}", "10.5"),
+        ("{{ ' 1.5 '|floatformat }}", "1.5"),
+        ("{{ '1.5e3'|floatformat }}", "1500"),
+        ("{{ 'x'|floatformat }}", ""),
+        ("{{ 1.5|floatformat:'x' }}", "1.5"),
+        ("{{ '١٢٣'|add:1 }}", "124"),
+        ("{{ '1_000'|add:1 }}", "1001"),
+        ("{{ 1|add:'١٢' }}", "13"),
+        ("{{ '1__000'|add:1 }}", ""),
+        ("{{ '1_000'|divisibleby:10 }}", "true"),
+        ("{{ '١٢'|divisibleby:5 }}", "false"),
+        ("{{ 12|divisibleby:'١٢' }}", "true"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
 }

@@ -117,6 +117,12 @@ fn push_titlecase(c: char, out: &mut Vec<char>) {
 
 /// Python's `\d` in a `str` pattern: Unicode decimal digits (the common blocks).
 pub fn is_decimal_digit(c: char) -> bool {
+    decimal_value(c).is_some()
+}
+
+/// The value of a Unicode decimal digit (`7`, Arabic-Indic `٧`, fullwidth
+/// `７`, …), as Python's `int()` and `Decimal()` read it (the common blocks).
+pub fn decimal_value(c: char) -> Option<u8> {
     const ZEROS: [u32; 37] = [
         0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
         0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
@@ -124,7 +130,10 @@ pub fn is_decimal_digit(c: char) -> bool {
         0xFF10,
     ];
     let code = c as u32;
-    ZEROS.iter().any(|z| (*z..*z + 10).contains(&code))
+    ZEROS
+        .iter()
+        .find(|z| (**z..**z + 10).contains(&code))
+        .map(|z| (code - z) as u8)
 }
 
 /// Python's `str.isspace()`: Unicode White_Space plus the four ASCII

@@ -277,10 +277,12 @@ impl<'a> Builder<'a> {
         self.scope.pop();
         let (body, empty) = match end {
             None => return self.unclosed(&open, "endfor"),
-            Some(end) if end.name == "empty" => match self.bare(&end).and(self.body(&["endfor"]))? {
-                (empty, Some(_)) => (body, empty),
-                (_, None) => return self.unclosed(&open, "endfor"),
-            },
+            Some(end) if end.name == "empty" => {
+                match self.bare(&end).and(self.body(&["endfor"]))? {
+                    (empty, Some(_)) => (body, empty),
+                    (_, None) => return self.unclosed(&open, "endfor"),
+                }
+            }
             Some(_) => (body, Vec::new()),
         };
         self.open.pop();
