@@ -141,9 +141,15 @@ fn item5_floatformat_follows_django_for_every_input() {
         ("{{ '1e200'|floatformat:2 }}", "1e200"),
         ("{{ '1e20'|floatformat }}", "100000000000000000000"),
         ("{{ '1e199'|floatformat|length }}", "200"),
-        ("{{ '1e99999999999999999999'|floatformat }}", "1e99999999999999999999"),
+        (
+            "{{ '1e99999999999999999999'|floatformat }}",
+            "1e99999999999999999999",
+        ),
         ("{{ '-1e-1999999999999999998'|floatformat:2 }}", "0.00"),
-        ("{{ '1e-1999999999999999997'|floatformat:2 }}", "1e-1999999999999999997"),
+        (
+            "{{ '1e-1999999999999999997'|floatformat:2 }}",
+            "1e-1999999999999999997",
+        ),
         ("{{ 1234567.5|floatformat:'2gu' }}", "1234567.50"),
         ("{{ 1234567.5|floatformat:'gu' }}", "1234567.5"),
         ("{{ 1234567.5|floatformat:'ug' }}", "1234567.5"),
@@ -166,6 +172,32 @@ fn item5_floatformat_follows_django_for_every_input() {
         ("{{ '1_000'|divisibleby:10 }}", "true"),
         ("{{ '١٢'|divisibleby:5 }}", "false"),
         ("{{ 12|divisibleby:'١٢' }}", "true"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+}
+
+#[test]
+fn item6_slugify_folds_what_django_folds_with_nfkd() {
+    let cases = [
+        (
+            "{{ 'Nguyễn Thị Minh Khai'|slugify }}",
+            "nguyen-thi-minh-khai",
+        ),
+        ("{{ 'Ștefan Țiriac'|slugify }}", "stefan-tiriac"),
+        ("{{ 'Đỗ Văn Hưng'|slugify }}", "o-van-hung"),
+        ("{{ 'ǅemal'|slugify }}", "dzemal"),
+        ("{{ 'ℌ ① Ⅻ'|slugify }}", "h-1-xii"),
+        (
+            "{{ 'Ærøskøbing Łódź Œuvre ĳssel ﬁne Ｆｕｌｌ'|slugify }}",
+            "rskbing-odz-uvre-ijssel-fine-full",
+        ),
+        ("{{ '¼ ½ ¾ ² ª º ㎏ ㈱ ﷺ'|slugify }}", "14-12-34-2-a-o-kg"),
+        (
+            "{{ 'Crème Brûlée à la carte'|slugify }}",
+            "creme-brulee-a-la-carte",
+        ),
     ];
     for (tpl, want) in cases {
         assert_eq!(render(tpl), want, "{tpl}");

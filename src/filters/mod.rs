@@ -3,6 +3,8 @@
 
 mod date;
 mod list;
+#[rustfmt::skip]
+mod nfkd_ascii;
 mod number;
 mod text;
 

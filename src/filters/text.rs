@@ -206,58 +206,27 @@ pub fn capfirst(s: &str) -> String {
     }
 }
 
-/// NFKD then ASCII-only, as Django's `slugify` does, for Latin-1 (U+00A0 to
-/// U+00FF): two characters per code point, `.` for "nothing".
-const LATIN1: &str = " ............... ...a......... .....2.3. ....... .1.o...141234..A.A.A.A.A.A...C.E.E.E.E.I.I.I.I...N.O.O.O.O.O.....U.U.U.U.Y.....a.a.a.a.a.a...c.e.e.e.e.i.i.i.i...n.o.o.o.o.o.....u.u.u.u.y...y.";
-/// The same for Latin Extended-A (U+0100 to U+017F), one character each, `_`
-/// for "nothing", `*` for the three with two-letter forms.
-const LATIN_EXT_A: &str = "AaAaAaCcCcCcCcDd__EeEeEeEeEeGgGgGgGgHh__IiIiIiIiI_**JjKk_LlLlLlLl__NnNnNn*__OoOoOo__RrRrRrSsSsSsSsTtTt__UuUuUuUuUuUuWwYyYZzZzZzs";
-
-fn ascii_fold(c: char, out: &mut String) {
-    let code = c as u32;
-    match code {
-        0..=0x7F => out.push(c),
-        0xA0..=0xFF => {
-            let at = 2 * (code - 0xA0) as usize;
-            out.extend(
-                LATIN1
-                    .get(at..at + 2)
-                    .unwrap_or("")
-                    .chars()
-                    .filter(|c| *c != '.'),
-            );
+/// Appends the ASCII characters of `c`'s NFKD decomposition (ASCII has
+/// combining class 0, so canonical reordering never moves it).
+fn nfkd_ascii(c: char, out: &mut String) {
+    use super::nfkd_ascii::{ASCII, CODES, OFFSETS};
+    if c.is_ascii() {
+        out.push(c);
+    } else if let Ok(i) = CODES.binary_search(&(c as u32)) {
+        let span = OFFSETS.get(i).zip(OFFSETS.get(i + 1));
+        if let Some(part) = span.and_then(|(a, b)| ASCII.get(usize::from(*a)..usize::from(*b))) {
+            out.push_str(part);
         }
-        0x100..=0x17F => match code {
-            0x132 => out.push_str("IJ"),
-            0x133 => out.push_str("ij"),
-            0x149 => out.push('n'),
-            _ => {
-                let b = LATIN_EXT_A.as_bytes()[(code - 0x100) as usize];
-                if b != b'_' {
-                    out.push(char::from(b));
-                }
-            }
-        },
-        // Fullwidth ASCII and the compatibility spaces.
-        0xFF01..=0xFF5E => out.extend(char::from_u32(code - 0xFEE0)),
-        0x2000..=0x200A | 0x3000 => out.push(' '),
-        0xFB00 => out.push_str("ff"),
-        0xFB01 => out.push_str("fi"),
-        0xFB02 => out.push_str("fl"),
-        0xFB03 => out.push_str("ffi"),
-        0xFB04 => out.push_str("ffl"),
-        0xFB05 | 0xFB06 => out.push_str("st"),
-        _ => {}
     }
 }
 
-/// Django's `slugify` (without `allow_unicode`): ASCII-fold, lower, drop
-/// everything but letters, digits, `_`, `-` and spaces, then runs of spaces
-/// and dashes become one `-`, and leading/trailing `-`/`_` go.
+/// Django's `slugify` (without `allow_unicode`): Unicode NFKD, keep ASCII,
+/// lower, drop everything but letters, digits, `_`, `-` and spaces, then runs
+/// of spaces and dashes become one `-`, and leading/trailing `-`/`_` go.
 pub fn slugify(s: &str) -> String {
     let mut folded = String::with_capacity(s.len());
     for c in s.chars() {
-        ascii_fold(c, &mut folded);
+        nfkd_ascii(c, &mut folded);
     }
     let mut out = String::with_capacity(folded.len());
     let mut dash = false;
