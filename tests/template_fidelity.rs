@@ -203,3 +203,16 @@ fn item6_slugify_folds_what_django_folds_with_nfkd() {
         assert_eq!(render(tpl), want, "{tpl}");
     }
 }
+
+#[test]
+fn item7_truncatechars_does_not_count_combining_marks() {
+    let cases = [
+        ("{{ 'प्रियंका'|truncatechars:6 }}", "प्रियं…"),
+        ("{{ 'สุนทรภู่'|truncatechars:4 }}", "สุนท…"),
+        ("{{ 'שְׁמוּאֵל'|truncatechars:3 }}", "שְׁמ…"),
+        ("{{ 'x\u{301}y\u{301}z'|truncatechars:2 }}", "x\u{301}…"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+}

@@ -3,10 +3,10 @@
 
 mod date;
 mod list;
-#[rustfmt::skip]
-mod nfkd_ascii;
 mod number;
 mod text;
+#[rustfmt::skip]
+mod unicode_data;
 
 use crate::template::{cat, Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};

@@ -142,12 +142,21 @@ pub fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
-/// `unicodedata.combining(c) != 0` for the combining-mark blocks.
+/// `unicodedata.combining(c) != 0`: a non-zero canonical combining class.
 fn is_combining(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0487}' | '\u{0591}'..='\u{05BD}'
-        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{1AB0}'..='\u{1AFF}'
-        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20F0}' | '\u{FE20}'..='\u{FE2F}')
+    let code = c as u32;
+    code >= 0x300
+        && super::unicode_data::COMBINING
+            .binary_search_by(|(lo, hi)| {
+                if *hi < code {
+                    std::cmp::Ordering::Less
+                } else if *lo > code {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
 }
 
 /// Django's `truncatechars`: at most `n` characters counting the `…` it adds;
@@ -209,7 +218,7 @@ pub fn capfirst(s: &str) -> String {
 /// Appends the ASCII characters of `c`'s NFKD decomposition (ASCII has
 /// combining class 0, so canonical reordering never moves it).
 fn nfkd_ascii(c: char, out: &mut String) {
-    use super::nfkd_ascii::{ASCII, CODES, OFFSETS};
+    use super::unicode_data::{ASCII, CODES, OFFSETS};
     if c.is_ascii() {
         out.push(c);
     } else if let Ok(i) = CODES.binary_search(&(c as u32)) {
