@@ -216,3 +216,27 @@ fn item7_truncatechars_does_not_count_combining_marks() {
         assert_eq!(render(tpl), want, "{tpl}");
     }
 }
+
+#[test]
+fn item10_striptags_reads_quoted_attributes_as_django() {
+    let cases = [
+        ("{{ '<a title=\"a > b\">link</a>'|striptags }}", "link"),
+        (
+            "{{ \"<a title='a > b' x=\\\"c>d\\\">link</a> <b>x</b>\"|striptags }}",
+            "link x",
+        ),
+        ("{{ '<a href=\"x>y>link'|striptags }}", "<a href=\"x>y>link"),
+        (
+            "{{ '<p>a<br/>b</p><!-- c > d --> e < f'|striptags }}",
+            "ab e < f",
+        ),
+        ("{{ '<<b>>x<</b>>'|striptags }}", "<>x<>"),
+        (
+            "{{ '<scr<script>ipt>alert(1)</script>'|striptags }}",
+            "ipt>alert(1)",
+        ),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+}

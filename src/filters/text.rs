@@ -291,6 +291,8 @@ pub fn striptags(s: &str) -> String {
             .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         let end = if after.starts_with("!--") {
             after.find("-->").map(|e| e + 3)
+        } else if after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            start_tag_end(after)
         } else {
             after.find('>').map(|e| e + 1)
         };
@@ -304,6 +306,31 @@ pub fn striptags(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Where a start tag's `>` is (after it), as Python's HTMLParser finds it:
+/// a `>` inside a quoted attribute value (`title="a > b"`) does not end it.
+fn start_tag_end(after: &str) -> Option<usize> {
+    let mut chars = after.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '>' => return Some(i + 1),
+            '=' => {
+                while chars
+                    .peek()
+                    .is_some_and(|(_, n)| n.is_whitespace() || *n == '=')
+                {
+                    chars.next();
+                }
+                if let Some(&(_, q @ ('"' | '\''))) = chars.peek() {
+                    chars.next();
+                    chars.find(|(_, n)| *n == q)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
