@@ -240,3 +240,23 @@ fn item10_striptags_reads_quoted_attributes_as_django() {
         assert_eq!(render(tpl), want, "{tpl}");
     }
 }
+
+#[test]
+fn item11_date_escapes_and_empty_format_as_django() {
+    let cases = [
+        ("{{ '2024-03-05'|date:'\\\\Y' }}", "Y"),
+        ("{{ '2024-03-05'|date:'\\\\\\\\Y' }}", "\\Y"),
+        ("{{ '2024-03-05'|date:'\\\\\\\\\\\\Y' }}", "\\Y"),
+        ("{{ '2024-03-05'|date:'\\\\\\\\\\\\\\\\' }}", "\\\\"),
+        ("{{ '2024-03-05'|date:'a\\\\' }}", "a.m.\\"),
+        (
+            "{{ '2024-03-05'|date:'\\\\jS \\\\o\\\\f F' }}",
+            "jth of March",
+        ),
+        ("{{ '2024-03-05'|date:'' }}", "March 5, 2024"),
+        ("{{ '2024-03-05'|date:0 }}", "March 5, 2024"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+}

@@ -275,9 +275,11 @@ impl Filter {
                 None => return Err(needs("wordcount", "text", &value)),
             },
             Kind::Date => {
-                let format = argv
-                    .as_ref()
-                    .map_or_else(|| "DATE_FORMAT".to_string(), |_| arg_text());
+                // Django: a falsy format (`''`, a missing variable) is DATE_FORMAT.
+                let format = match &argv {
+                    Some(a) if a.is_truthy() => arg_text(),
+                    _ => "DATE_FORMAT".to_string(),
+                };
                 match &value {
                     Value::Str(s) => Val::str(
                         date::parse(s)
