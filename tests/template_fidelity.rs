@@ -260,3 +260,26 @@ fn item11_date_escapes_and_empty_format_as_django() {
         assert_eq!(render(tpl), want, "{tpl}");
     }
 }
+
+#[test]
+fn item12_add_of_two_lists_concatenates() {
+    let cases = [
+        (
+            "{{ person.properties.l1|add:person.properties.l2|join:',' }}",
+            "1,x,2,",
+        ),
+        (
+            "{{ person.properties.l1|add:person.properties.l2|length }}",
+            "4",
+        ),
+        ("{{ person.properties.l1|add:'x' }}", ""),
+        ("{{ person.properties.l1|add:1 }}", ""),
+        (
+            "{% for x in person.properties.l2|add:person.properties.l1 %}{{ x }};{% endfor %}",
+            "2;;1;x;",
+        ),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+}

@@ -163,6 +163,10 @@ impl Filter {
             Kind::Slugify => map_text(v, self.kind, &|s| text::slugify(&s))?,
             Kind::StripTags => map_text(v, self.kind, &|s| text::striptags(&s))?,
             Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
+            // Django's `add` of two lists is Python's `+`: one list.
+            Kind::Add if v.is_list() && arg.as_ref().is_some_and(Val::is_list) => {
+                list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?
+            }
             Kind::Add => checked(Val::V(number::add(value, argv.unwrap_or(Value::Missing))))?,
             Kind::Abs => number_or_empty(value.to_number().map(f64::abs)),
             Kind::Ceil => number_or_empty(value.to_number().map(f64::ceil)),
