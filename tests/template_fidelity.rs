@@ -283,3 +283,52 @@ fn item12_add_of_two_lists_concatenates() {
         assert_eq!(render(tpl), want, "{tpl}");
     }
 }
+
+#[test]
+fn item8_objects_compare_by_value() {
+    let cases = [
+        (
+            "{% if person.properties.a == person.properties.b %}eq{% else %}ne{% endif %}",
+            "eq",
+        ),
+        (
+            "{% if person.properties.a == person.properties.a %}eq{% else %}ne{% endif %}",
+            "eq",
+        ),
+        (
+            "{% if person.properties.a != person.properties.b %}ne{% else %}eq{% endif %}",
+            "eq",
+        ),
+        (
+            "{% if person.properties.a == person.properties.c %}eq{% else %}ne{% endif %}",
+            "ne",
+        ),
+        (
+            "{% if person.properties.a.n == person.properties.b.n %}eq{% endif %}",
+            "eq",
+        ),
+        (
+            "{% if person.properties.c in person.properties.objs %}in{% else %}out{% endif %}",
+            "in",
+        ),
+        (
+            "{% if person.properties.a in person.properties.objs %}in{% else %}out{% endif %}",
+            "out",
+        ),
+        (
+            "{% if person.properties.c not in person.properties.objs %}out{% else %}in{% endif %}",
+            "in",
+        ),
+        (
+            "{% if person.properties.nums.1 in person.properties.nums %}in{% endif %}",
+            "in",
+        ),
+        (
+            "{% if person.properties.a == person.properties.l1 %}eq{% else %}ne{% endif %}",
+            "ne",
+        ),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+}
