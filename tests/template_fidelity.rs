@@ -18,7 +18,8 @@ fn profile() -> Value {
     json!({"properties": {
         "a": {"k": 1, "n": [1, 2]}, "b": {"n": [1, 2], "k": 1}, "c": {"k": 2},
         "objs": [{"k": 1}, {"k": 2}], "l1": [1, "x"], "l2": [2, null], "t": true,
-        "when": "2024-03-05T10:07:09Z", "nums": [1, {"k": [1]}]
+        "when": "2024-03-05T10:07:09Z", "nums": [1, {"k": [1]}],
+        "nl": "a\nb\r\nc\rd", "html": "<a href=\"x\">Tom & Jerry's</a>"
     }})
 }
 
@@ -330,5 +331,80 @@ fn item8_objects_compare_by_value() {
     ];
     for (tpl, want) in cases {
         assert_eq!(render(tpl), want, "{tpl}");
+    }
+}
+
+#[test]
+fn filters_added_follow_django() {
+    let cases = [
+        ("{{ 'abcdef'|slice:':2' }}", "ab"),
+        ("{{ 'abcdef'|slice:'2:' }}", "cdef"),
+        ("{{ 'abcdef'|slice:'-2:' }}", "ef"),
+        ("{{ 'abcdef'|slice:'::-2' }}", "fdb"),
+        ("{{ 'abcdef'|slice:'1:-1:2' }}", "bd"),
+        ("{{ 'abcdef'|slice:'5:1:-1' }}", "fedc"),
+        ("{{ 'abcdef'|slice:'-10:10' }}", "abcdef"),
+        ("{{ 'abcdef'|slice:'::0' }}", "abcdef"),
+        ("{{ 'abcdef'|slice:'x' }}", "abcdef"),
+        ("{{ 'abcdef'|slice:'1:2:3:4' }}", "abcdef"),
+        ("{{ 'abcdef'|slice:2 }}", "ab"),
+        ("{{ 'héllo'|slice:' 1 : 3 ' }}", "él"),
+        ("{{ 12345|slice:':2' }}", "12345"),
+        ("{{ person.properties.l1|slice:'1:'|join:',' }}", "x"),
+        (
+            "{{ person.properties.objs|slice:'::-1'|first|length }}",
+            "1",
+        ),
+        (
+            "{% for o in person.properties.objs|slice:':1' %}{{ o.k }}{% endfor %}",
+            "1",
+        ),
+        (
+            "{{ person.properties.html|escape }}",
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#x27;s&lt;/a&gt;",
+        ),
+        ("{{ 12|escape }}", "12"),
+        (
+            "{{ person.properties.nl|linebreaksbr }}",
+            "a<br>b<br>c<br>d",
+        ),
+        ("{{ 'abc'|make_list|join:'-' }}", "a-b-c"),
+        ("{{ 123|make_list|length }}", "3"),
+        ("{{ 'héé'|make_list|last }}", "é"),
+        ("[{{ 'ab'|center:5 }}]", "[  ab ]"),
+        ("[{{ 'ab'|center:6 }}]", "[  ab  ]"),
+        ("[{{ 'abc'|center:6 }}]", "[ abc  ]"),
+        ("[{{ 'abc'|center:'7' }}]", "[  abc  ]"),
+        ("[{{ 'abc'|center:2 }}]", "[abc]"),
+        ("[{{ 'é'|ljust:3 }}]", "[é  ]"),
+        ("[{{ 'é'|rjust:3 }}]", "[  é]"),
+        ("[{{ 7|rjust:3 }}]", "[  7]"),
+        ("{{ 123|get_digit:1 }}", "3"),
+        ("{{ 123|get_digit:3 }}", "1"),
+        ("{{ 123|get_digit:4 }}", "0"),
+        ("{{ 123|get_digit:0 }}", "123"),
+        ("{{ '123'|get_digit:2 }}", "2"),
+        ("{{ 'abc'|get_digit:2 }}", "abc"),
+        ("{{ 123|get_digit:'x' }}", "123"),
+        ("{{ 12.7|get_digit:1 }}", "2"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+    for tpl in [
+        "{{ 'x'|center:70000 }}",
+        "{{ 'x'|ljust:70000 }}",
+        "{{ 'x'|center:'abc' }}",
+        "{{ -123|get_digit:4 }}",
+    ] {
+        assert!(render_with(tpl, &profile()).is_err(), "{tpl}");
+    }
+    let big = json!({"properties": {"s": "<".repeat(20_000), "n": "\n".repeat(20_000)}});
+    for tpl in [
+        "{{ person.properties.s|escape|length }}",
+        "{{ person.properties.n|linebreaksbr|length }}",
+    ] {
+        let e = render_with(tpl, &big).unwrap_err();
+        assert!(e.contains("longer than 65536 bytes"), "{tpl}: {e}");
     }
 }

@@ -2,6 +2,7 @@
 //! semantics, and Klaviyo's own, per its filter glossary.
 
 mod date;
+mod layout;
 mod list;
 mod number;
 mod text;
@@ -51,6 +52,14 @@ pub enum Kind {
     StripTags,
     WordCount,
     Date,
+    Slice,
+    Escape,
+    LineBreaksBr,
+    MakeList,
+    Center,
+    Ljust,
+    Rjust,
+    GetDigit,
 }
 
 /// Whether a filter takes an argument.
@@ -63,7 +72,7 @@ enum Arg {
 
 /// Name, kind and argument rule of every filter (`lookup` is folded into paths
 /// by the parser).
-const FILTERS: [(&str, Kind, Arg); 38] = [
+const FILTERS: [(&str, Kind, Arg); 46] = [
     ("default", Kind::Default, Arg::Required),
     ("default_if_none", Kind::DefaultIfNone, Arg::Required),
     ("lower", Kind::Lower, Arg::None),
@@ -102,11 +111,19 @@ const FILTERS: [(&str, Kind, Arg); 38] = [
     ("striptags", Kind::StripTags, Arg::None),
     ("wordcount", Kind::WordCount, Arg::None),
     ("date", Kind::Date, Arg::Optional),
+    ("slice", Kind::Slice, Arg::Required),
+    ("escape", Kind::Escape, Arg::None),
+    ("linebreaksbr", Kind::LineBreaksBr, Arg::None),
+    ("make_list", Kind::MakeList, Arg::None),
+    ("center", Kind::Center, Arg::Required),
+    ("ljust", Kind::Ljust, Arg::Required),
+    ("rjust", Kind::Rjust, Arg::Required),
+    ("get_digit", Kind::GetDigit, Arg::Required),
 ];
 
 /// Django's built-in filters that passbridge does not implement (Django 5.2),
 /// space-separated.
-pub const DJANGO_ONLY: &str = "addslashes center dictsort dictsortreversed escape escapejs escapeseq filesizeformat force_escape get_digit iriencode json_script linebreaks linebreaksbr linenumbers ljust make_list phone2numeric pprint random rjust safe safeseq slice stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
+pub const DJANGO_ONLY: &str = "addslashes dictsort dictsortreversed escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
 
 /// The names passbridge implements, for messages and the README.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -278,6 +295,16 @@ impl Filter {
                 Some(s) => Val::num(text::wordcount(&s) as f64),
                 None => return Err(needs("wordcount", "text", &value)),
             },
+            Kind::Slice => layout::slice(v, argv.as_ref(), scope)?,
+            Kind::Escape => Val::str(layout::escape(&text_of(&value, self.kind)?)?),
+            Kind::LineBreaksBr => Val::str(layout::linebreaksbr(&text_of(&value, self.kind)?)?),
+            Kind::MakeList => layout::make_list(&text_of(&value, self.kind)?)?,
+            Kind::Center | Kind::Ljust | Kind::Rjust => Val::str(layout::justify(
+                name_of(self.kind),
+                &text_of(&value, self.kind)?,
+                argv.as_ref(),
+            )?),
+            Kind::GetDigit => layout::get_digit(v, argv.as_ref())?,
             Kind::Date => {
                 // Django: a falsy format (`''`, a missing variable) is DATE_FORMAT.
                 let format = match &argv {
@@ -305,6 +332,13 @@ fn map_text(v: Val, kind: Kind, f: &dyn Fn(String) -> String) -> Result<Val, Ren
         Some(t) => Ok(Val::str(f(t))),
         None => Err(needs(name_of(kind), "text", &value)),
     }
+}
+
+/// The text of a scalar for a text filter; a list or object is an error.
+fn text_of(value: &Value, kind: Kind) -> Result<String, RenderError> {
+    value
+        .to_text()
+        .ok_or_else(|| needs(name_of(kind), "text", value))
 }
 
 /// The name of a filter, for messages.

@@ -5,7 +5,7 @@ use super::expr::ExprParser;
 use super::{cat, Block, ForBlock, ParseError, MAX_NESTING};
 
 /// Django's built-in tags that passbridge does not implement, space-separated.
-const DJANGO_TAGS: &str = "autoescape csrf_token cycle debug filter firstof ifchanged load lorem now querystring regroup resetcycle spaceless templatetag url verbatim widthratio with";
+const DJANGO_TAGS: &str = "autoescape block csrf_token cycle debug extends filter firstof ifchanged include load lorem now querystring regroup resetcycle spaceless templatetag url verbatim widthratio with";
 
 pub(super) fn err<T>(at: usize, message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError {

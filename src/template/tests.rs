@@ -489,7 +489,11 @@ fn structural_mistakes_fail_at_parse_with_positions() {
             "without a matching '{% endcomment %}'",
         ),
         ("{% if person.a %}\n%}", 1, "unclosed tag"),
-        ("{{ person.a|escape }}", 13, "unsupported filter 'escape'"),
+        (
+            "{{ person.a|escapejs }}",
+            13,
+            "unsupported filter 'escapejs'",
+        ),
         ("{{ forloop.counter }}", 4, "unknown variable 'forloop'"),
         (
             "{% for x in person.l %}{{ forloop.parentloop.counter }}{% endfor %}",

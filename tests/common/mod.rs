@@ -313,11 +313,11 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "a Django filter passbridge lacks is invalid_template at creation",
-            options: r#"{"fields":{"tier":"{% if person.x %}{{ person.tier|escape }}{% endif %}"}}"#,
+            options: r#"{"fields":{"tier":"{% if person.x %}{{ person.tier|escapejs }}{% endif %}"}}"#,
             env: ENV,
             event: "null",
             profile: r#"{"external_id":"s1"}"#,
-            expect: r#"{"error":{"code":"invalid_template","message":"PassNinja error: invalid template for field 'tier' at position 33: unsupported filter 'escape' (a Django filter passbridge does not implement; see the README for the supported ones)"}}"#,
+            expect: r#"{"error":{"code":"invalid_template","message":"PassNinja error: invalid template for field 'tier' at position 33: unsupported filter 'escapejs' (a Django filter passbridge does not implement; see the README for the supported ones)"}}"#,
         },
         Case {
             name: "a structural mistake is invalid_template at creation",
