@@ -19,6 +19,9 @@ fn profile() -> Value {
         "a": {"k": 1, "n": [1, 2]}, "b": {"n": [1, 2], "k": 1}, "c": {"k": 2},
         "objs": [{"k": 1}, {"k": 2}], "l1": [1, "x"], "l2": [2, null], "t": true,
         "when": "2024-03-05T10:07:09Z", "nums": [1, {"k": [1]}],
+        "items": [{"n": "b", "p": 2, "o": {"x": 3}}, {"n": "a", "p": 10, "o": {"x": 1}}, {"n": "c", "p": 2, "o": {"x": 2}}],
+        "mixed": [{"p": 1}, {"p": "a"}], "lists": [[2, "b"], [1, "a"], [3, "c"]], "miss": [{"p": 1}, {"q": 2}],
+        "nul": [{"p": null}, {"p": 1}], "one": [{"p": null}], "numk": [{"1": "b"}, {"1": "a"}],
         "nl": "a\nb\r\nc\rd", "html": "<a href=\"x\">Tom & Jerry's</a>"
     }})
 }
@@ -406,5 +409,63 @@ fn filters_added_follow_django() {
     ] {
         let e = render_with(tpl, &big).unwrap_err();
         assert!(e.contains("longer than 65536 bytes"), "{tpl}: {e}");
+    }
+}
+
+#[test]
+fn dictsort_follows_django() {
+    let cases = [
+        (
+            "{% for i in person.properties.items|dictsort:'n' %}{{ i.n }}{% endfor %}",
+            "abc",
+        ),
+        (
+            "{% for i in person.properties.items|dictsort:'p' %}{{ i.n }}{% endfor %}",
+            "bca",
+        ),
+        (
+            "{% for i in person.properties.items|dictsortreversed:'p' %}{{ i.n }}{% endfor %}",
+            "abc",
+        ),
+        (
+            "{% for i in person.properties.items|dictsortreversed:'n' %}{{ i.n }}{% endfor %}",
+            "cba",
+        ),
+        (
+            "{% for i in person.properties.items|dictsort:'o.x' %}{{ i.n }}{% endfor %}",
+            "acb",
+        ),
+        ("{{ person.properties.mixed|dictsort:'p'|length }}", "0"),
+        (
+            "{% for i in person.properties.lists|dictsort:0 %}{{ i.1 }}{% endfor %}",
+            "abc",
+        ),
+        (
+            "{% for i in person.properties.lists|dictsort:-1 %}{{ i.1 }}{% endfor %}",
+            "abc",
+        ),
+        (
+            "{% for i in person.properties.lists|dictsort:'0' %}{{ i.1 }}{% endfor %}",
+            "",
+        ),
+        ("{{ person.properties.miss|dictsort:'p'|length }}", "0"),
+        ("{{ person.properties.nul|dictsort:'p'|length }}", "0"),
+        ("{{ person.properties.one|dictsort:'p'|length }}", "1"),
+        (
+            "{% for i in person.properties.numk|dictsort:'1' %}{{ i|lookup:'1' }}{% endfor %}",
+            "ab",
+        ),
+        ("{{ person.properties.items|dictsort:'_n'|length }}", "0"),
+        ("{{ 'abc'|dictsort:'n'|length }}", "0"),
+        ("{{ 5|dictsort:'n'|length }}", "0"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+    for tpl in [
+        "{% for i in person.properties.lists|dictsort:5 %}{% endfor %}",
+        "{% for i in person.properties.items|dictsort:0 %}{% endfor %}",
+    ] {
+        assert!(render_with(tpl, &profile()).is_err(), "{tpl}");
     }
 }

@@ -60,6 +60,8 @@ pub enum Kind {
     Ljust,
     Rjust,
     GetDigit,
+    DictSort,
+    DictSortReversed,
 }
 
 /// Whether a filter takes an argument.
@@ -72,7 +74,7 @@ enum Arg {
 
 /// Name, kind and argument rule of every filter (`lookup` is folded into paths
 /// by the parser).
-const FILTERS: [(&str, Kind, Arg); 46] = [
+const FILTERS: [(&str, Kind, Arg); 48] = [
     ("default", Kind::Default, Arg::Required),
     ("default_if_none", Kind::DefaultIfNone, Arg::Required),
     ("lower", Kind::Lower, Arg::None),
@@ -119,11 +121,13 @@ const FILTERS: [(&str, Kind, Arg); 46] = [
     ("ljust", Kind::Ljust, Arg::Required),
     ("rjust", Kind::Rjust, Arg::Required),
     ("get_digit", Kind::GetDigit, Arg::Required),
+    ("dictsort", Kind::DictSort, Arg::Required),
+    ("dictsortreversed", Kind::DictSortReversed, Arg::Required),
 ];
 
 /// Django's built-in filters that passbridge does not implement (Django 5.2),
 /// space-separated.
-pub const DJANGO_ONLY: &str = "addslashes dictsort dictsortreversed escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
+pub const DJANGO_ONLY: &str = "addslashes escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
 
 /// The names passbridge implements, for messages and the README.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -305,6 +309,9 @@ impl Filter {
                 argv.as_ref(),
             )?),
             Kind::GetDigit => layout::get_digit(v, argv.as_ref())?,
+            Kind::DictSort | Kind::DictSortReversed => {
+                list::dictsort(v, argv.as_ref(), self.kind == Kind::DictSortReversed, scope)?
+            }
             Kind::Date => {
                 // Django: a falsy format (`''`, a missing variable) is DATE_FORMAT.
                 let format = match &argv {

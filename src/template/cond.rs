@@ -310,7 +310,12 @@ pub fn py_eq(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<bool, Rend
 }
 
 /// Python's ordering; `None` when Python raises TypeError (or for NaN).
-fn py_cmp(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<Option<Ordering>, RenderError> {
+pub(crate) fn py_cmp(
+    a: &Val,
+    b: &Val,
+    scope: &Scope,
+    depth: usize,
+) -> Result<Option<Ordering>, RenderError> {
     let (va, vb) = (a.value(), b.value());
     Ok(match (va.as_ref(), vb.as_ref()) {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
