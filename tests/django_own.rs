@@ -67,7 +67,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "stringformat",
         "Python's % formatting: floatformat covers numbers",
     ),
-    ("wordwrap", "Python's textwrap: not yet"),
 ];
 
 /// Django test cases (by template name) where passbridge differs on purpose,

@@ -22,7 +22,8 @@ fn profile() -> Value {
         "items": [{"n": "b", "p": 2, "o": {"x": 3}}, {"n": "a", "p": 10, "o": {"x": 1}}, {"n": "c", "p": 2, "o": {"x": 2}}],
         "mixed": [{"p": 1}, {"p": "a"}], "lists": [[2, "b"], [1, "a"], [3, "c"]], "miss": [{"p": 1}, {"q": 2}],
         "nul": [{"p": null}, {"p": 1}], "one": [{"p": null}], "numk": [{"1": "b"}, {"1": "a"}],
-        "nl": "a\nb\r\nc\rd", "html": "<a href=\"x\">Tom & Jerry's</a>"
+        "nl": "a\nb\r\nc\rd",
+        "para": "Joe's   house is\tnice and  big and very very far away\n\n  spaced   line here\r\nlast line with a verylongwordthatdoesnotfit end \n", "html": "<a href=\"x\">Tom & Jerry's</a>"
     }})
 }
 
@@ -468,4 +469,20 @@ fn dictsort_follows_django() {
     ] {
         assert!(render_with(tpl, &profile()).is_err(), "{tpl}");
     }
+}
+
+#[test]
+fn wordwrap_follows_django() {
+    let cases = [
+        ("{{ person.properties.para|wordwrap:10 }}", "Joe's\nhouse is\nnice and\nbig and\nvery very\nfar away\n\n  spaced\nline here\nlast line\nwith a\nverylongwordthatdoesnotfit\nend\n"),
+        ("{{ person.properties.para|wordwrap:1 }}", "Joe's\nhouse\nis\nnice\nand\nbig\nand\nvery\nvery\nfar\naway\n\nspaced\nline\nhere\nlast\nline\nwith\na\nverylongwordthatdoesnotfit\nend\n"),
+        ("{{ person.properties.para|wordwrap:30 }}", "Joe's   house is        nice\nand  big and very very far\naway\n\n  spaced   line here\nlast line with a\nverylongwordthatdoesnotfit end\n"),
+        ("{{ 'this is a long paragraph of text that really needs to be wrapped I\\'m afraid'|wordwrap:14 }}", "this is a long\nparagraph of\ntext that\nreally needs\nto be wrapped\nI'm afraid"),
+        ("{{ ''|wordwrap:0 }}", ""),
+        ("{{ '   '|wordwrap:2 }}", "   "),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+    assert!(render_with("{{ 'a'|wordwrap:0 }}", &profile()).is_err());
 }

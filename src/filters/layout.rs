@@ -225,3 +225,124 @@ pub fn get_digit(v: Val, arg: Option<&Value>) -> Result<Val, RenderError> {
             .ok_or_else(fails),
     }
 }
+
+/// Python's `str.splitlines()` (without the line ends).
+fn splitlines(s: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(
+            c,
+            '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        ) {
+            lines.push(&s[start..i]);
+            start = i + c.len_utf8();
+            if c == '\r' && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                chars.next();
+                start += 1;
+            }
+        }
+    }
+    if start < s.len() {
+        lines.push(&s[start..]);
+    }
+    lines
+}
+
+/// Python's `textwrap.TextWrapper(width, break_long_words=False,
+/// break_on_hyphens=False, replace_whitespace=False).wrap(line)`: tabs
+/// expanded, chunks split at runs of ASCII whitespace, whitespace dropped at
+/// line ends and (after the first line) at line starts; a long word stays whole.
+fn wrap_line(line: &str, width: usize) -> Vec<String> {
+    let mut expanded = String::with_capacity(line.len());
+    let mut col = 0;
+    for c in line.chars() {
+        match c {
+            '\t' => {
+                let n = 8 - col % 8;
+                expanded.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' | '\r' => {
+                expanded.push(c);
+                col = 0;
+            }
+            _ => {
+                expanded.push(c);
+                col += 1;
+            }
+        }
+    }
+    let is_ws = |c: char| matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ');
+    let mut chunks: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in expanded.char_indices() {
+        let prev_ws = expanded[..i].chars().next_back().is_some_and(is_ws);
+        if i > 0 && is_ws(c) != prev_ws {
+            chunks.push(&expanded[start..i]);
+            start = i;
+        }
+    }
+    if start < expanded.len() {
+        chunks.push(&expanded[start..]);
+    }
+    let blank = |s: &str| s.chars().all(super::text::is_py_space);
+    let mut lines: Vec<String> = Vec::new();
+    let mut rest = chunks.into_iter().peekable();
+    while rest.peek().is_some() {
+        if !lines.is_empty() && rest.peek().is_some_and(|c| blank(c)) {
+            rest.next();
+        }
+        let mut cur: Vec<&str> = Vec::new();
+        let mut len = 0;
+        while let Some(c) = rest.peek() {
+            let l = c.chars().count();
+            if len + l > width {
+                break;
+            }
+            cur.push(c);
+            len += l;
+            rest.next();
+        }
+        if cur.is_empty() {
+            if let Some(c) = rest.next() {
+                cur.push(c);
+            }
+        }
+        if cur.last().is_some_and(|c| blank(c)) {
+            cur.pop();
+        }
+        if !cur.is_empty() {
+            lines.push(cur.concat());
+        }
+    }
+    lines
+}
+
+/// Django's `wordwrap`: each line wrapped at `width` characters, existing
+/// line breaks kept.
+pub fn wordwrap(s: &str, arg: Option<&Value>) -> Result<String, RenderError> {
+    let width = int_arg("wordwrap", arg)?;
+    let lines = splitlines(s);
+    if width <= 0 && !lines.is_empty() {
+        return Err(RenderError::value("wordwrap needs a width above 0"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for line in lines {
+        let wrapped = wrap_line(line, width as usize);
+        if wrapped.is_empty() {
+            out.push(line.to_string());
+        } else {
+            out.extend(wrapped);
+        }
+    }
+    if s.ends_with('\n') {
+        out.push(String::new());
+    }
+    let text = out.join("\n");
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(too_big("wordwrap"));
+    }
+    Ok(text)
+}

@@ -62,6 +62,7 @@ pub enum Kind {
     GetDigit,
     DictSort,
     DictSortReversed,
+    WordWrap,
 }
 
 /// Whether a filter takes an argument.
@@ -74,7 +75,7 @@ enum Arg {
 
 /// Name, kind and argument rule of every filter (`lookup` is folded into paths
 /// by the parser).
-const FILTERS: [(&str, Kind, Arg); 48] = [
+const FILTERS: [(&str, Kind, Arg); 49] = [
     ("default", Kind::Default, Arg::Required),
     ("default_if_none", Kind::DefaultIfNone, Arg::Required),
     ("lower", Kind::Lower, Arg::None),
@@ -123,11 +124,12 @@ const FILTERS: [(&str, Kind, Arg); 48] = [
     ("get_digit", Kind::GetDigit, Arg::Required),
     ("dictsort", Kind::DictSort, Arg::Required),
     ("dictsortreversed", Kind::DictSortReversed, Arg::Required),
+    ("wordwrap", Kind::WordWrap, Arg::Required),
 ];
 
 /// Django's built-in filters that passbridge does not implement (Django 5.2),
 /// space-separated.
-pub const DJANGO_ONLY: &str = "addslashes escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
+pub const DJANGO_ONLY: &str = "addslashes escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc";
 
 /// The names passbridge implements, for messages and the README.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -309,6 +311,10 @@ impl Filter {
                 argv.as_ref(),
             )?),
             Kind::GetDigit => layout::get_digit(v, argv.as_ref())?,
+            Kind::WordWrap => Val::str(layout::wordwrap(
+                &text_of(&value, self.kind)?,
+                argv.as_ref(),
+            )?),
             Kind::DictSort | Kind::DictSortReversed => {
                 list::dictsort(v, argv.as_ref(), self.kind == Kind::DictSortReversed, scope)?
             }
