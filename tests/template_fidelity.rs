@@ -486,3 +486,14 @@ fn wordwrap_follows_django() {
     }
     assert!(render_with("{{ 'a'|wordwrap:0 }}", &profile()).is_err());
 }
+
+#[test]
+fn floatformat_refuses_what_django_raises_on() {
+    for tpl in [
+        "{{ 1.5|floatformat:'' }}",
+        "{{ 1.5|floatformat:None }}",
+        "{{ 1.5|floatformat:person.properties.l1 }}",
+    ] {
+        assert!(render_with(tpl, &profile()).is_err(), "{tpl}");
+    }
+}

@@ -185,7 +185,14 @@ impl Filter {
             Kind::Capfirst => map_text(v, self.kind, &|s| text::capfirst(&s))?,
             Kind::Slugify => map_text(v, self.kind, &|s| text::slugify(&s))?,
             Kind::StripTags => map_text(v, self.kind, &|s| text::striptags(&s))?,
-            Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
+            // Django raises for an empty, null or container argument.
+            Kind::FloatFormat => match argv.as_ref() {
+                Some(Value::Str(a)) if a.is_empty() => return Err(needs_arg("floatformat")),
+                Some(Value::Missing | Value::Null | Value::List(_) | Value::Object(_)) => {
+                    return Err(needs_arg("floatformat"))
+                }
+                a => Val::str(number::floatformat(&value, a)),
+            },
             // Django's `add` of two lists is Python's `+`: one list.
             Kind::Add if v.is_list() && arg.as_ref().is_some_and(Val::is_list) => {
                 list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?
@@ -360,6 +367,10 @@ fn name_of(kind: Kind) -> &'static str {
         .iter()
         .find(|(_, k, _)| *k == kind)
         .map_or("a filter", |(n, _, _)| *n)
+}
+
+fn needs_arg(filter: &str) -> RenderError {
+    RenderError::value(cat(&[filter, " needs a number or text argument"]))
 }
 
 fn needs(filter: &str, what: &str, got: &Value) -> RenderError {
