@@ -63,10 +63,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("linenumbers", "not pass data"),
     ("unordered_list", "HTML output"),
     ("phone2numeric", "not pass data"),
-    (
-        "stringformat",
-        "Python's % formatting: floatformat covers numbers",
-    ),
 ];
 
 /// Django test cases (by template name) where passbridge differs on purpose,

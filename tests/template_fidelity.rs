@@ -497,3 +497,55 @@ fn floatformat_refuses_what_django_raises_on() {
         assert!(render_with(tpl, &profile()).is_err(), "{tpl}");
     }
 }
+
+#[test]
+fn stringformat_follows_python_percent_formatting() {
+    let cases = [
+        ("{{ 5|stringformat:'05d' }}", "00005"),
+        ("{{ -5|stringformat:'05d' }}", "-0005"),
+        ("{{ 3.7|stringformat:'d' }}", "3"),
+        ("{{ 5|stringformat:'+d' }}", "+5"),
+        ("{{ 5|stringformat:' d' }}", " 5"),
+        ("{{ 5|stringformat:'.3d' }}", "005"),
+        ("{{ 255|stringformat:'#x' }}", "0xff"),
+        ("{{ 255|stringformat:'#010X' }}", "0X000000FF"),
+        ("{{ 255|stringformat:'o' }}", "377"),
+        ("{{ 3.7|stringformat:'x' }}", ""),
+        ("{{ 1234567.891|stringformat:'.2f' }}", "1234567.89"),
+        ("{{ 0.125|stringformat:'.2f' }}", "0.12"),
+        ("{{ 2.5|stringformat:'.0f' }}", "2"),
+        ("{{ 2.5|stringformat:'#.0f' }}", "2."),
+        ("{{ -3.7|stringformat:'+08.2f' }}", "-0003.70"),
+        ("{{ 1234567.891|stringformat:'e' }}", "1.234568e+06"),
+        ("{{ 0.000012345|stringformat:'.2E' }}", "1.23E-05"),
+        ("{{ 1e300|stringformat:'g' }}", "1e+300"),
+        ("{{ 0.000012345|stringformat:'g' }}", "1.2345e-05"),
+        ("{{ 1234567.891|stringformat:'.3g' }}", "1.23e+06"),
+        ("{{ 2.5|stringformat:'#g' }}", "2.50000"),
+        ("{{ 123456789012|stringformat:'10.4g' }}", " 1.235e+11"),
+        ("{{ 'héllo'|stringformat:'.2s' }}", "hé"),
+        (
+            "[{{ 'abc'|stringformat:'5s' }}][{{ 'abc'|stringformat:'-5s' }}]",
+            "[  abc][abc  ]",
+        ),
+        ("{{ 5|stringformat:'d items' }}", "5 items"),
+        ("{{ 5|stringformat:'d%%' }}", "5%"),
+        ("{{ 'abc'|stringformat:'d' }}", ""),
+        ("{{ 5|stringformat:'s and %s' }}", ""),
+        ("{{ 5|stringformat:'%' }}", ""),
+        ("{{ 5|stringformat:'' }}", ""),
+        ("{{ 5|stringformat:'y' }}", ""),
+        ("{{ 5|stringformat:'*d' }}", ""),
+        ("{{ 5|stringformat:'ld' }}", "5"),
+    ];
+    for (tpl, want) in cases {
+        assert_eq!(render(tpl), want, "{tpl}");
+    }
+    for tpl in [
+        "{{ 5|stringformat:'r' }}",
+        "{{ 5|stringformat:'99999f' }}",
+        "{{ person.properties.l1|stringformat:'s' }}",
+    ] {
+        assert!(render_with(tpl, &profile()).is_err(), "{tpl}");
+    }
+}

@@ -5,6 +5,7 @@ mod date;
 mod layout;
 mod list;
 mod number;
+mod printf;
 mod text;
 #[rustfmt::skip]
 mod unicode_data;
@@ -63,6 +64,7 @@ pub enum Kind {
     DictSort,
     DictSortReversed,
     WordWrap,
+    StringFormat,
 }
 
 /// Whether a filter takes an argument.
@@ -75,7 +77,7 @@ enum Arg {
 
 /// Name, kind and argument rule of every filter (`lookup` is folded into paths
 /// by the parser).
-const FILTERS: [(&str, Kind, Arg); 49] = [
+const FILTERS: [(&str, Kind, Arg); 50] = [
     ("default", Kind::Default, Arg::Required),
     ("default_if_none", Kind::DefaultIfNone, Arg::Required),
     ("lower", Kind::Lower, Arg::None),
@@ -125,11 +127,12 @@ const FILTERS: [(&str, Kind, Arg); 49] = [
     ("dictsort", Kind::DictSort, Arg::Required),
     ("dictsortreversed", Kind::DictSortReversed, Arg::Required),
     ("wordwrap", Kind::WordWrap, Arg::Required),
+    ("stringformat", Kind::StringFormat, Arg::Required),
 ];
 
 /// Django's built-in filters that passbridge does not implement (Django 5.2),
 /// space-separated.
-pub const DJANGO_ONLY: &str = "addslashes escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc";
+pub const DJANGO_ONLY: &str = "addslashes escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc";
 
 /// The names passbridge implements, for messages and the README.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -318,6 +321,7 @@ impl Filter {
                 argv.as_ref(),
             )?),
             Kind::GetDigit => layout::get_digit(v, argv.as_ref())?,
+            Kind::StringFormat => Val::str(printf::stringformat(&value, &arg_text())?),
             Kind::WordWrap => Val::str(layout::wordwrap(
                 &text_of(&value, self.kind)?,
                 argv.as_ref(),

@@ -85,6 +85,7 @@ TEMPLATES = [
     "[{{ person.properties.tier|center:9 }}][{{ person.properties.tier|ljust:6 }}][{{ person.properties.tier|rjust:6 }}]{{ person.properties.points|get_digit:2 }}{{ person.properties.points|get_digit:9 }}",
     "{% for i in person.properties.items|dictsort:'n' %}{{ i.n }}{% endfor %}|{% for i in person.properties.items|dictsortreversed:'p' %}{{ i.n }}{% endfor %}|{% for l in person.properties.lists|dictsort:0 %}{{ l.1 }}{% endfor %}",
     "{{ person.properties.para|wordwrap:8 }}",
+    "{{ person.properties.low|stringformat:'05d' }}|{{ person.properties.amount|stringformat:'.2f' }}|{{ person.properties.amount|stringformat:'+10.3e' }}|{{ person.properties.points|stringformat:'#x' }}|{{ person.properties.tier|stringformat:'-6s' }}|{{ person.properties.tier|stringformat:'d' }}",
 ]
 
 CASES = [(t, P, E) for t in TEMPLATES]
