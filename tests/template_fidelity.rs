@@ -537,6 +537,12 @@ fn stringformat_follows_python_percent_formatting() {
         ("{{ 5|stringformat:'y' }}", ""),
         ("{{ 5|stringformat:'*d' }}", ""),
         ("{{ 5|stringformat:'ld' }}", "5"),
+        ("{{ 2.675|stringformat:'.2f' }}", "2.67"),
+        ("{{ 9.9999|stringformat:'.2e' }}", "1.00e+01"),
+        ("{{ 0.1|stringformat:'.20f' }}", "0.10000000000000000555"),
+        ("{{ 1234567|stringformat:'g' }}", "1.23457e+06"),
+        ("{{ 0.0|stringformat:'e' }}", "0.000000e+00"),
+        ("{{ 999999.5|stringformat:'.0f' }}", "1000000"),
     ];
     for (tpl, want) in cases {
         assert_eq!(render(tpl), want, "{tpl}");

@@ -2,6 +2,7 @@
 //! semantics, and Klaviyo's own, per its filter glossary.
 
 mod date;
+mod exact;
 mod layout;
 mod list;
 mod number;

@@ -4,6 +4,7 @@
 //! `%d`, a second conversion, no conversion at all), the result is "", as
 //! Django gives.
 
+use super::exact::Exact;
 use super::number::to_int;
 use crate::template::{cat, RenderError, MAX_VALUE_BYTES};
 use crate::value::Value;
@@ -63,12 +64,16 @@ fn sign(spec: &Spec, negative: bool) -> &'static str {
     }
 }
 
-/// Python's `%e` mantissa and exponent (`1.500000e+00`).
+/// Python's `%f` of `|x|`.
+fn fixed(x: f64, precision: usize) -> String {
+    let mut e = Exact::of(x);
+    e.round_at(-(precision as i64));
+    e.fixed(precision)
+}
+
+/// Python's `%e` of `|x|`: mantissa and a signed exponent of two digits or more.
 fn exp_form(x: f64, precision: usize, upper: bool, alt: bool) -> String {
-    let s = format!("{:.*e}", precision, x);
-    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mut out = mantissa.to_string();
+    let (mut out, exp) = Exact::scientific(x, precision);
     if alt && precision == 0 {
         out.push('.');
     }
@@ -85,13 +90,9 @@ fn exp_form(x: f64, precision: usize, upper: bool, alt: bool) -> String {
 /// Python's `%g`: `%e` or `%f` by the exponent, trailing zeros dropped (kept with `#`).
 fn general(x: f64, precision: usize, upper: bool, alt: bool) -> String {
     let p = precision.max(1);
-    let e_text = format!("{:.*e}", p - 1, x);
-    let exp: i64 = e_text
-        .split_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
+    let (_, exp) = Exact::scientific(x, p - 1);
     let mut out = if -4 <= exp && exp < p as i64 {
-        format!("{:.*}", (p as i64 - 1 - exp) as usize, x)
+        fixed(x, (p as i64 - 1 - exp) as usize)
     } else {
         exp_form(x, p - 1, upper, false)
     };
@@ -116,7 +117,13 @@ fn general(x: f64, precision: usize, upper: bool, alt: bool) -> String {
 /// Python's `int(x)` for `%d`/`%x` (numbers and booleans only; text is a TypeError).
 fn int_of(v: &Value, integral_only: bool) -> Result<f64, PyError> {
     match v {
-        Value::Number(n) if integral_only && n.fract() != 0.0 => Err(PyError),
+        // JSON has one number type: an integral number below 2^53 is Python's
+        // int, anything else its float (which `%x` and `%o` refuse).
+        Value::Number(n)
+            if integral_only && (n.fract() != 0.0 || n.abs() >= 9_007_199_254_740_992.0) =>
+        {
+            Err(PyError)
+        }
         Value::Number(_) | Value::Bool(_) => to_int(v).ok_or(PyError),
         _ => Err(PyError),
     }
@@ -124,6 +131,8 @@ fn int_of(v: &Value, integral_only: bool) -> Result<f64, PyError> {
 
 fn float_of(v: &Value) -> Result<f64, PyError> {
     match v {
+        // -0 is JSON's 0 (an integer to Python).
+        Value::Number(n) if *n == 0.0 => Ok(0.0),
         Value::Number(n) => Ok(*n),
         Value::Bool(b) => Ok(f64::from(u8::from(*b))),
         _ => Err(PyError),
@@ -142,7 +151,7 @@ fn convert(spec: &Spec, conv: char, v: &Value) -> Result<Result<String, PyError>
         Ok(match conv {
             'd' | 'i' | 'u' => {
                 let n = int_of(v, false)?;
-                let mut digits = format!("{:.0}", n.abs());
+                let mut digits = fixed(n, 0);
                 if let Some(p) = spec.precision {
                     while digits.len() < p {
                         digits.insert(0, '0');
@@ -175,7 +184,7 @@ fn convert(spec: &Spec, conv: char, v: &Value) -> Result<Result<String, PyError>
                 let body = match conv {
                     'e' | 'E' => exp_form(x.abs(), p, conv == 'E', spec.alt),
                     'f' | 'F' => {
-                        let mut s = format!("{:.*}", p, x.abs());
+                        let mut s = fixed(x, p);
                         if spec.alt && p == 0 {
                             s.push('.');
                         }
