@@ -163,11 +163,14 @@ static ECHO: Provider = Provider {
     prefix: "Echo error: ",
     key_variable: "ECHO_API_KEY",
     variables: &[],
+    defaults: &[],
     operations: &[OperationSpec {
         name: "ping",
         route: "/echo/ping",
         options: &["greeting"],
         idempotent: true,
+        result_fields: &["updated", "status"],
+        write_back: &[],
     }],
     options: &[OptionSpec {
         name: "greeting",
