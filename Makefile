@@ -24,7 +24,7 @@ PLAYGROUND := dist/playground.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package test-sync
+.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django django-own fuzz test-playground test-package test-sync
 
 setup:
 	@bash .ci/setup
@@ -118,6 +118,13 @@ test-django: setup
 	$(DJANGO_PY) tests/django/gen.py --count 2000 --seed 1 --out $(TMP)/django/cases.jsonl
 	PASSBRIDGE_DJANGO_CASES=$(TMP)/django/cases.jsonl PASSBRIDGE_DJANGO_MIN=2000 \
 	  cargo test --release --quiet --test template_django -- --nocapture
+
+# Django's own template tests (tests/django_own.rs runs them in `cargo test`):
+# re-extract tests/django/own_cases.json from the pinned sdist.
+django-own: setup
+	@mkdir -p $(TMP)/sdist
+	$(DJANGO_PY) -m pip download --quiet --no-deps --no-binary :all: Django==5.2.8 -d $(TMP)/sdist
+	$(DJANGO_PY) tests/django/own_tests.py $(TMP)/sdist/django-5.2.8.tar.gz tests/django/own_cases.json
 
 # The long run (BENCHMARKS.md): FUZZ_PAIRS Django pairs in chunks, then
 # FUZZ_INPUTS random templates through the parser and renderer (no panic).
