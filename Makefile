@@ -170,6 +170,7 @@ demo: build
 bench: build
 	node bench/code-action.mjs
 	node bench/inflate.mjs
+	node --expose-gc bench/instances.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
 	node bench/sync.mjs
