@@ -135,7 +135,7 @@ export default {
         return send(app.internalError(request, started));
       } catch {
         // The core itself cannot answer: the one fixed answer that needs no wasm.
-        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error", upstreamStatus: null, durationMs: Date.now() - started, flowId: null, delivery: null, ledger: null, replayed: false }));
+        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error", upstreamStatus: null, durationMs: Date.now() - started, flowId: null, delivery: null, ledger: null, replayed: false, keySource: null }));
         return new Response('{"type":"urn:passbridge:error:internal_error","title":"Internal Server Error","status":500,"detail":"unexpected failure in the Worker; Klaviyo will retry","code":"internal_error"}', {
           status: 500,
           headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },

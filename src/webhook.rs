@@ -21,6 +21,8 @@ pub struct Delivery {
     pub recorded: bool,
     pub mode: Mode,
     pub request: HttpRequest,
+    /// Where the delivery key came from (the log line's `keySource`).
+    pub key_source: &'static str,
 }
 
 /// What the Worker does with a webhook body.
@@ -78,7 +80,7 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
     // With PASSBRIDGE_LEDGER=off nothing is recorded and today's behaviour
     // stays: a key that cannot be chosen only costs the id its source (the
     // body hash names the delivery in the header and the log).
-    let key = match (
+    let (key, source) = match (
         ledger::delivery_key(
             route.path,
             idempotency_key,
@@ -90,11 +92,19 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
         config.mode,
     ) {
         (Ok(k), _) => k,
-        (Err(_), ledger::Mode::Off) => ledger::body_key(route.path, body.as_bytes()),
+        (Err(_), ledger::Mode::Off) => (
+            ledger::body_key(route.path, body.as_bytes()),
+            ledger::KeySource::Body,
+        ),
         (Err(a), _) => return answer(a),
     };
     let id = ledger::delivery_id(route.path, &key);
-    let mark = |a: Answer| Next::Answer(ledger::unrecorded(a, &id, config.mode, route.path));
+    let key_source = source.as_str();
+    let mark = |a: Answer| {
+        Next::Answer(
+            ledger::unrecorded(a, &id, config.mode, route.path).with_key_source(key_source),
+        )
+    };
     match configured.step(profile, event, at.env) {
         Ok(Step::Done(outcome)) => mark(worker::success(&outcome)),
         Ok(Step::DryRun(dry)) => mark(worker::dry_run(&dry)),
@@ -106,6 +116,7 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
             recorded,
             mode: config.mode,
             request,
+            key_source,
         })),
     }
 }

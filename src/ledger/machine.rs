@@ -222,6 +222,7 @@ pub fn mark_off(mut answer: Answer, mode: Mode, route: &str) -> Answer {
             id: None,
             ledger: Some("off"),
             replayed: false,
+            key_source: None,
         }));
     }
     answer

@@ -10,11 +10,13 @@ use crate::json::push_json_string;
 /// Marks an answer with its delivery: the `Passbridge-Delivery` header and
 /// the log fields (`ledger`: the state after the request, when recorded).
 pub fn tag(answer: Answer, id: &str, ledger: Option<&'static str>, replayed: bool) -> Answer {
+    let key_source = answer.delivery.as_ref().and_then(|d| d.key_source);
     let mut a = answer.with_header("Passbridge-Delivery", id.to_string());
     a.delivery = Some(Box::new(DeliveryLog {
         id: Some(id.to_string()),
         ledger,
         replayed,
+        key_source,
     }));
     a
 }

@@ -158,17 +158,17 @@ fn delivery_keys_in_order() {
     // Header first, even with a template.
     assert_eq!(
         delivery_key("/r", Some("abc-1"), t.as_ref(), Some(&p), Some(&e), body).unwrap(),
-        "abc-1"
+        ("abc-1".to_string(), KeySource::Header)
     );
     // Then the template.
     assert_eq!(
         delivery_key("/r", None, t.as_ref(), Some(&p), Some(&e), body).unwrap(),
-        "evt_1"
+        ("evt_1".to_string(), KeySource::Template)
     );
     // Then the body hash.
     assert_eq!(
         delivery_key::<&serde_json::Value>("/r", None, None, None, None, body).unwrap(),
-        sha256::hex_of(&[b"/r\n", body])
+        (sha256::hex_of(&[b"/r\n", body]), KeySource::Body)
     );
     // Header validation.
     for bad in ["", "é", "a\tb", &"x".repeat(201)] {
@@ -189,9 +189,10 @@ fn delivery_keys_in_order() {
         body
     )
     .is_ok());
-    // An empty render names the variable.
+    // An empty render names the variable (on a route that is not idempotent).
     let no_event = serde_json::json!({});
-    let a = delivery_key("/r", None, t.as_ref(), Some(&p), Some(&no_event), body).unwrap_err();
+    let balance = "/jericommerce/balance";
+    let a = delivery_key(balance, None, t.as_ref(), Some(&p), Some(&no_event), body).unwrap_err();
     assert_eq!(a.status, 400);
     assert_eq!(a.code.map(WorkerCode::as_str), Some("invalid_profile"));
     assert!(a.body.contains("PASSBRIDGE_DELIVERY_KEY"));
@@ -200,6 +201,41 @@ fn delivery_keys_in_order() {
     assert_eq!(e.code, Code::InvalidTemplate);
     assert!(e.message.contains("PASSBRIDGE_DELIVERY_KEY"));
     assert_eq!(parse_key_template(Some("  ")).unwrap(), None);
+}
+
+/// Issue 16 item 1: `PASSBRIDGE_DELIVERY_KEY="{{ event.id }}"` and a body
+/// without an event: an idempotent route falls back to the body hash, a
+/// non-idempotent one stays 400.
+#[test]
+fn an_empty_key_template_falls_back_to_the_body_hash_on_idempotent_routes() {
+    let p = serde_json::json!({"email": "a@b.c"});
+    let t = parse_key_template(Some("{{ event.id }}")).unwrap();
+    let body = b"{\"person\":{\"email\":\"a@b.c\"}}";
+    for route in [
+        "/passninja/update",
+        "/passninja/delete",
+        "/walletcrew/push-update",
+        "/walletcrew/profile-sync",
+    ] {
+        assert!(is_idempotent(route), "{route}");
+        let empty = serde_json::json!({});
+        for event in [None, Some(&empty)] {
+            assert_eq!(
+                delivery_key(route, None, t.as_ref(), Some(&p), event, body).unwrap(),
+                (body_key(route, body), KeySource::Body),
+                "{route}"
+            );
+        }
+    }
+    for route in ["/jericommerce/balance", "/passninja/create"] {
+        assert!(!is_idempotent(route), "{route}");
+        let a = delivery_key(route, None, t.as_ref(), Some(&p), None, body).unwrap_err();
+        assert_eq!(a.status, 400, "{route}");
+        assert_eq!(a.code.map(WorkerCode::as_str), Some("invalid_profile"));
+    }
+    assert_eq!(KeySource::Header.as_str(), "header");
+    assert_eq!(KeySource::Template.as_str(), "template");
+    assert_eq!(KeySource::Body.as_str(), "body");
 }
 
 #[test]

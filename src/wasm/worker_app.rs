@@ -217,13 +217,17 @@ impl JsWorkerApp {
                 delivery.mode,
                 delivery.route.path,
             );
+            let a = a.with_key_source(delivery.key_source);
             return Promise::resolve(&asked.answer(&a.authenticated(), started_ms));
         };
         // One future for both: recorded deliveries go through the ledger,
         // the others are sent as before (and only tagged with their id).
         let runner = runner.filter(|_| delivery.recorded);
         future_to_promise(async move {
-            let answer = worker_ledger::deliver(runner, *delivery, body, fetch, now_ms).await;
+            let key_source = delivery.key_source;
+            let answer = worker_ledger::deliver(runner, *delivery, body, fetch, now_ms)
+                .await
+                .with_key_source(key_source);
             Ok(asked.answer(&answer.authenticated(), started_ms))
         })
     }

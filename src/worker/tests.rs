@@ -274,3 +274,25 @@ fn log_lines_are_json_without_personal_data() {
     let unauth = log_line("/passninja/update", &a, 1, Some("XyZ123"));
     assert!(unauth.contains("\"flowId\":null"), "{unauth}");
 }
+
+/// Issue 16 item 1: every log line has `keySource` (null before a key was chosen).
+#[test]
+fn log_lines_carry_the_key_source() {
+    let a = failure(&Error::invalid_profile("x"));
+    let v: serde_json::Value =
+        serde_json::from_str(&log_line("/passninja/update", &a, 1, None)).unwrap();
+    assert_eq!(v["keySource"], serde_json::Value::Null);
+    let tagged = crate::ledger::tag(a, "0123456789abcdef0123456789abcdef", None, false)
+        .with_key_source("body");
+    let v: serde_json::Value =
+        serde_json::from_str(&log_line("/passninja/update", &tagged, 1, None)).unwrap();
+    assert_eq!(v["keySource"], "body");
+    // Tagging again keeps it.
+    let again = crate::ledger::tag(
+        tagged,
+        "0123456789abcdef0123456789abcdef",
+        Some("done"),
+        true,
+    );
+    assert_eq!(again.delivery.unwrap().key_source, Some("body"));
+}

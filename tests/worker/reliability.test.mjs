@@ -1,0 +1,117 @@
+// Issue 16 (the second adversarial probe) in workerd (Miniflare, local D1),
+// against the fake providers on 127.0.0.1: a delivery key template that must
+// not stop the routes whose body cannot carry it (item 1).
+
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startFakeJeriCommerce } from '../js/fake-jericommerce.mjs';
+import { startFakeWalletCrew } from '../js/fake-walletcrew.mjs';
+import { startWorker, startFakePassNinja, assertProblem, assertCleanLogs, SECRET, EMAIL } from './helpers.mjs';
+
+const BALANCE = '/jericommerce/balance';
+const ADMIN = 'adm_pbtest_reliability_41c7e9a2b8d0';
+const ADMIN_AUTH = `Bearer ${ADMIN}`;
+const SERIAL = '5d2b3f8a9c0e1f2a3b';
+
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+const deliveryId = (route, key) => sha256(`${route}\n${key}`).slice(0, 32);
+const bodyKey = (route, text) => sha256(`${route}\n${text}`);
+
+const balanceBody = (points, extra = {}) => ({ person: { email: EMAIL }, event: { points, reason: 'purchase', ...extra } });
+
+let jc;
+let pn;
+let wc;
+const started = [];
+
+async function worker(extra = {}) {
+  const bindings = {
+    PASSBRIDGE_WEBHOOK_SECRET: SECRET,
+    PASSBRIDGE_ADMIN_SECRET: ADMIN,
+    ...jc.env(),
+    ...pn.env(),
+    ...wc.env(),
+    PASSBRIDGE_FIELDS: JSON.stringify({ 'points-balance': '{{ person.properties.loyalty_points|default_if_none:0 }}' }),
+    PASSBRIDGE_PASS_TYPE: 'vip',
+    PASSBRIDGE_DELTA: '{{ event.points }}',
+    PASSBRIDGE_REASON: 'Klaviyo {{ event.reason }}',
+    PASSBRIDGE_BUDGET_MS: '5000',
+    ...extra,
+  };
+  const w = await startWorker(bindings, {});
+  started.push({ w, bindings });
+  return w;
+}
+
+const upstream = () => jc.requests.length + pn.requests.length + wc.requests.length;
+const rowsOf = async (w) => (await w.db.prepare('SELECT id, route, state, updated_at FROM deliveries').all()).results;
+const admin = (w, path, init = {}) => w.call(path, { method: 'GET', auth: ADMIN_AUTH, ...init });
+
+describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1)', () => {
+  before(async () => {
+    jc = await startFakeJeriCommerce();
+    pn = await startFakePassNinja();
+    wc = await startFakeWalletCrew();
+  });
+
+  after(async () => {
+    try {
+      for (const { w, bindings } of started) {
+        if (w.logs.length > 0) assertCleanLogs(w.logs, [bindings.JERICOMMERCE_API_KEY, bindings.PASSNINJA_API_KEY, bindings.WALLETCREW_API_KEY, SECRET, ADMIN]);
+      }
+    } finally {
+      await Promise.all(started.map(({ w }) => w.stop()));
+      await Promise.all([jc?.stop(), pn?.stop(), wc?.stop()]);
+    }
+  });
+
+  beforeEach(() => {
+    jc.reset();
+    pn.reset();
+    wc.reset();
+  });
+
+  it('item 1: PASSBRIDGE_DELIVERY_KEY="{{ event.id }}" does not stop the idempotent routes whose body has no event', async () => {
+    const w = await worker({ PASSBRIDGE_DELIVERY_KEY: '{{ event.id }}' });
+    const routes = [
+      ['/passninja/update', { person: { external_id: SERIAL, properties: { loyalty_points: 10 } } }, 200],
+      ['/passninja/delete', { person: { external_id: SERIAL } }, 200],
+      ['/walletcrew/push-update', { person: { email: EMAIL, external_id: 'cust-1', properties: { loyalty_points: 10 } } }, 200],
+      ['/walletcrew/profile-sync', { person: { email: EMAIL } }, 202],
+    ];
+    pn.script(200, 200);
+    for (const [path, body, upstreamStatus] of routes) {
+      const before = upstream();
+      const a = await w.call(path, { json: body });
+      assert.ok(a.status >= 200 && a.status < 300, `${path}: ${a.status} ${a.text}`);
+      assert.equal(a.log.upstreamStatus, upstreamStatus, path);
+      assert.equal(upstream(), before + 1, `${path}: sent once`);
+      assert.equal(a.log.keySource, 'body', path);
+      assert.equal(a.headers.get('passbridge-delivery'), deliveryId(path, bodyKey(path, JSON.stringify(body))), path);
+      assert.equal(a.log.delivery, a.headers.get('passbridge-delivery'));
+    }
+    // The balance change keeps its rule: the key comes from the event...
+    const withId = await w.call(BALANCE, { json: balanceBody(3, { id: 'evt_1' }) });
+    assert.equal(withId.status, 200, withId.text);
+    assert.equal(withId.log.keySource, 'template');
+    assert.equal(withId.headers.get('passbridge-delivery'), deliveryId(BALANCE, 'evt_1'));
+    // ... the header wins ...
+    const header = await w.call(BALANCE, { json: balanceBody(4, { id: 'evt_2' }), headers: { 'idempotency-key': 'k-1' } });
+    assert.equal(header.status, 200, header.text);
+    assert.equal(header.log.keySource, 'header');
+    // ... and without an event it is still refused: nothing sent, no key chosen.
+    const sent = upstream();
+    const none = await w.call(BALANCE, { json: { person: { email: EMAIL } } });
+    assertProblem(none, 400, 'invalid_profile');
+    assert.match(none.json.detail, /PASSBRIDGE_DELIVERY_KEY/);
+    assert.equal(none.log.keySource, null);
+    assert.equal(upstream(), sent);
+    // Answers before any key (401) say so too.
+    const unauth = await w.call(BALANCE, { json: balanceBody(1), auth: 'Bearer nope', flowId: null });
+    assert.equal(unauth.status, 401);
+    await w.waitForLogs(w.logs.length);
+    assert.equal(JSON.parse(w.logs.at(-1)).keySource, null);
+  });
+
+});
