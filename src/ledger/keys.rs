@@ -32,7 +32,9 @@ impl KeySource {
     }
 }
 
-/// Chooses the delivery key: the `Idempotency-Key` header, else the `PASSBRIDGE_DELIVERY_KEY` template, else the
+/// Chooses the delivery key: the `Idempotency-Key` header (surrounding
+/// spaces and tabs are not part of a header value, RFC 9110 §5.5: trimmed
+/// before validating), else the `PASSBRIDGE_DELIVERY_KEY` template, else the
 /// SHA-256 (hex) of `route + "\n" + body`. A template that cannot give this
 /// body a key (it renders empty, or cannot be rendered) falls back to the
 /// body hash on an idempotent route (sending it twice changes nothing) and
@@ -47,6 +49,7 @@ pub fn delivery_key<N: Node>(
     raw_body: &[u8],
 ) -> Result<(String, KeySource), Answer> {
     if let Some(key) = header {
+        let key = key.trim_matches([' ', '\t']);
         if key.is_empty()
             || key.len() > MAX_KEY_LEN
             || !key.bytes().all(|b| (0x20..=0x7e).contains(&b))

@@ -238,6 +238,28 @@ fn an_empty_key_template_falls_back_to_the_body_hash_on_idempotent_routes() {
     assert_eq!(KeySource::Body.as_str(), "body");
 }
 
+/// Issue 16 item 6: surrounding spaces and tabs are not part of a header
+/// value (RFC 9110 §5.5): `abc ` is `abc`, a trailing tab is accepted.
+#[test]
+fn idempotency_keys_are_trimmed_of_spaces_and_tabs() {
+    let body = b"{}";
+    let key = |h: &str| delivery_key::<&serde_json::Value>("/r", Some(h), None, None, None, body);
+    for h in ["abc", "abc ", " abc", "abc\t", "\tabc \t", "  abc  "] {
+        assert_eq!(
+            key(h).unwrap(),
+            ("abc".to_string(), KeySource::Header),
+            "{h:?}"
+        );
+    }
+    // Inner whitespace is kept; only spaces or tabs is no key at all.
+    assert_eq!(key(" a b ").unwrap().0, "a b");
+    for bad in [" ", "\t", " \t ", "a\tb"] {
+        assert_eq!(key(bad).unwrap_err().status, 400, "{bad:?}");
+    }
+    // The length limit applies to the trimmed key.
+    assert!(key(&format!(" {} ", "x".repeat(200))).is_ok());
+}
+
 #[test]
 fn delivery_ids_depend_on_route_and_key() {
     let a = delivery_id("/jericommerce/balance", "k1");

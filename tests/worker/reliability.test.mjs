@@ -1,6 +1,6 @@
 // Issue 16 (the second adversarial probe) in workerd (Miniflare, local D1),
 // against the fake providers on 127.0.0.1: a delivery key template that must
-// not stop the routes whose body cannot carry it (item 1).
+// not stop the routes whose body cannot carry it (item 1) and Idempotency-Key trimming (item 6).
 
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +112,32 @@ describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1
     assert.equal(unauth.status, 401);
     await w.waitForLogs(w.logs.length);
     assert.equal(JSON.parse(w.logs.at(-1)).keySource, null);
+  });
+
+  it('item 6: Idempotency-Key is trimmed of surrounding spaces and tabs (RFC 9110 §5.5)', async () => {
+    const w = await worker();
+    const first = await w.call(BALANCE, { json: balanceBody(2), headers: { 'idempotency-key': 'abc' } });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.headers.get('passbridge-delivery'), deliveryId(BALANCE, 'abc'));
+    for (const key of ['abc ', 'abc\t', ' \tabc']) {
+      const a = await w.call(BALANCE, { json: balanceBody(2), headers: { 'idempotency-key': key } });
+      assert.equal(a.status, 200, `${JSON.stringify(key)}: ${a.text}`);
+      assert.equal(a.headers.get('idempotent-replayed'), 'true', JSON.stringify(key));
+      assert.equal(a.headers.get('passbridge-delivery'), deliveryId(BALANCE, 'abc'));
+    }
+    // The same over the wire, byte for byte (a trailing space and a trailing tab).
+    for (const key of ['abc ', 'abc\t']) {
+      const body = JSON.stringify(balanceBody(2));
+      const a = await w.raw(
+        [`POST ${BALANCE} HTTP/1.1`, 'Host: 127.0.0.1', `Authorization: Bearer ${SECRET}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, `Idempotency-Key: ${key}`].join('\r\n'),
+        [body],
+      );
+      assert.equal(a.status, 200, `${JSON.stringify(key)}: ${a.text}`);
+      assert.equal(a.headers.get('passbridge-delivery'), deliveryId(BALANCE, 'abc'));
+      assert.equal(a.headers.get('idempotent-replayed'), 'true');
+    }
+    assert.equal(jc.requests.length, 1, 'one credit');
+    assert.equal(jc.balanceOf(EMAIL), 2);
   });
 
 });
