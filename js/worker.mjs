@@ -20,14 +20,16 @@ let appEnv = null;
 class ClientClosed extends Error {}
 
 /**
- * The body as text, or null when it is larger than `limit` bytes (read no further).
+ * The body's bytes, or null when it is larger than `limit` bytes (read no further).
+ * Never decoded here: the core checks that they are UTF-8 (and names the
+ * first bad byte) before reading them as JSON.
  * Not the boundary's readText (js/boundary.js), on purpose: a webhook body
  * over the limit must be refused whole (413, nothing sent: a cut body would
  * send a partial profile), and a client going away is its own answer (499);
  * readText reads a provider's answer, where a prefix is all we keep.
  */
 async function readBounded(request, limit) {
-  if (request.body === null) return "";
+  if (request.body === null) return new Uint8Array(0);
   // Always stream and count: a Content-Length can lie (chunked bodies win).
   const reader = request.body.getReader();
   const chunks = [];
@@ -54,7 +56,7 @@ async function readBounded(request, limit) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** Reads and discards the body (at most `limit` bytes), giving up after `ms`. */

@@ -21,6 +21,8 @@ pub struct Delivery {
     pub recorded: bool,
     pub mode: Mode,
     pub request: HttpRequest,
+    /// The webhook body as text (stored, for `resend`).
+    pub input: String,
     /// Where the delivery key came from (the log line's `keySource`).
     pub key_source: &'static str,
 }
@@ -45,8 +47,8 @@ pub struct Instance<'a> {
     pub env: &'a dyn Env,
 }
 
-/// The step, for `path` and `body` (and an `Idempotency-Key` header).
-pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance) -> Next {
+/// The step, for `path` and the body's raw bytes (and an `Idempotency-Key` header).
+pub fn step(path: &str, raw: Vec<u8>, idempotency_key: Option<&str>, at: &Instance) -> Next {
     let answer = Next::Answer;
     let Some(route) = worker::route(path) else {
         return answer(Answer::problem(
@@ -69,7 +71,11 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
     if recorded && !(at.has_binding)() {
         return answer(ledger::missing_binding(config.mode));
     }
-    let parsed = match worker::parse_body(body) {
+    let body = match worker::body_text(raw) {
+        Ok(b) => b,
+        Err(a) => return answer(a),
+    };
+    let parsed = match worker::parse_body(&body) {
         Ok(v) => v,
         Err(a) => return answer(a),
     };
@@ -116,6 +122,7 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
             recorded,
             mode: config.mode,
             request,
+            input: body.clone(),
             key_source,
         })),
     }

@@ -167,7 +167,7 @@ impl JsWorkerApp {
     pub fn handle(
         &self,
         request: &Request,
-        body: String,
+        body: Vec<u8>,
         fetch: JsValue,
         started_ms: f64,
         ledger: JsValue,
@@ -189,6 +189,8 @@ impl JsWorkerApp {
                 Err(a) => return Promise::resolve(&asked.answer(&a, started_ms)),
             };
             let env = self.env.clone();
+            // A review body that is not UTF-8 reads as empty (400 from the action).
+            let body = String::from_utf8(body).unwrap_or_default();
             return future_to_promise(async move {
                 let query = asked.query.clone();
                 let answer =
@@ -203,7 +205,7 @@ impl JsWorkerApp {
             has_binding: &|| worker_ledger::has_binding(&self.env),
             env: &env,
         };
-        let delivery = match webhook::step(&asked.path, &body, key.as_deref(), &instance) {
+        let delivery = match webhook::step(&asked.path, body, key.as_deref(), &instance) {
             Next::Answer(a) => {
                 return Promise::resolve(&asked.answer(&a.authenticated(), started_ms))
             }
@@ -225,7 +227,7 @@ impl JsWorkerApp {
         let runner = runner.filter(|_| delivery.recorded);
         future_to_promise(async move {
             let key_source = delivery.key_source;
-            let answer = worker_ledger::deliver(runner, *delivery, body, fetch, now_ms)
+            let answer = worker_ledger::deliver(runner, *delivery, fetch, now_ms)
                 .await
                 .with_key_source(key_source);
             Ok(asked.answer(&answer.authenticated(), started_ms))

@@ -79,7 +79,6 @@ fn now() -> u64 {
 pub(super) async fn deliver(
     runner: Option<Runner>,
     delivery: Delivery,
-    input: String,
     fetch: Function,
     started_ms: u64,
 ) -> Answer {
@@ -89,6 +88,7 @@ pub(super) async fn deliver(
         id,
         mode,
         request,
+        input,
         ..
     } = delivery;
     let Some(runner) = runner else {

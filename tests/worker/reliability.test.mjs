@@ -1,6 +1,7 @@
 // Issue 16 (the second adversarial probe) in workerd (Miniflare, local D1),
 // against the fake providers on 127.0.0.1: a delivery key template that must
-// not stop the routes whose body cannot carry it (item 1) and Idempotency-Key trimming (item 6).
+// not stop the routes whose body cannot carry it (item 1), Idempotency-Key trimming
+// (item 6) and bodies that are not UTF-8 (item 7).
 
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,4 +141,26 @@ describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1
     assert.equal(jc.balanceOf(EMAIL), 2);
   });
 
+  it('item 7: a body that is not UTF-8 is 400 invalid_json naming the first bad byte; nothing is sent', async () => {
+    const w = await worker();
+    const prefix = Buffer.from(`{"person":{"email":"${EMAIL}","first_name":"A`);
+    const suffix = Buffer.from('"},"event":{"points":5,"reason":"purchase"}}');
+    for (const bad of [[0xff], [0xfe], [0xc3], [0xed, 0xa0, 0x80]]) {
+      const body = Buffer.concat([prefix, Buffer.from(bad), suffix]);
+      const a = await w.call(BALANCE, { body, headers: { 'content-type': 'application/json' } });
+      assertProblem(a, 400, 'invalid_json');
+      assert.match(a.json.detail, new RegExp(`offset ${prefix.length} \\(counted from 0\\)`), a.text);
+      assert.equal(a.log.delivery, null);
+      assert.equal(a.headers.get('passbridge-delivery'), null);
+    }
+    // Same on an idempotent route; and valid UTF-8 (é, 😀) still goes through.
+    const upd = await w.call('/passninja/update', { body: Buffer.from([0x7b, 0x80, 0x7d]), headers: { 'content-type': 'application/json' } });
+    assertProblem(upd, 400, 'invalid_json');
+    assert.match(upd.json.detail, /offset 1 \(counted from 0\)/);
+    assert.equal(upstream(), 0, 'nothing sent');
+    assert.deepEqual(await rowsOf(w), []);
+    const ok = await w.call(BALANCE, { body: Buffer.from(JSON.stringify(balanceBody(5, { note: 'é😀' }))), headers: { 'content-type': 'application/json' } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(jc.requests.length, 1);
+  });
 });
