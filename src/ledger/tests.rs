@@ -750,3 +750,26 @@ fn no_panic_on_random_input() {
         let _ = iso_time((i as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
     }
 }
+
+/// Issue 16 item 4: a 2xx whose answer cannot be read (a PassNinja create
+/// without a serialNumber) may have been applied: ambiguous, 202.
+#[test]
+fn a_2xx_without_a_readable_answer_is_ambiguous() {
+    let create = "/passninja/create";
+    for status in [200, 201] {
+        let e = err(Code::Rejected, Some(status));
+        assert_eq!(effect(create, &e), Effect::Ambiguous);
+        let (a, s) = finish(ID, create, &e, 9, None);
+        assert_eq!(a.status, 202);
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(v["ambiguous"], true);
+        assert_eq!(a.upstream_status, Some(status));
+        assert_eq!(s[0].params[1], Param::Text("ambiguous".into()));
+        assert_eq!(a.delivery.as_ref().unwrap().ledger, Some("ambiguous"));
+    }
+    // A real 4xx refusal stays failed.
+    assert_eq!(
+        effect(create, &err(Code::Rejected, Some(400))),
+        Effect::Failed
+    );
+}

@@ -1,6 +1,7 @@
 // Issue 16 (the second adversarial probe) in workerd (Miniflare, local D1),
 // against the fake providers on 127.0.0.1: a delivery key template that must
-// not stop the routes whose body cannot carry it (item 1), Idempotency-Key trimming
+// not stop the routes whose body cannot carry it (item 1), a PassNinja create answered 2xx without a serialNumber
+// (item 4), Idempotency-Key trimming
 // (item 6) and bodies that are not UTF-8 (item 7).
 
 import { describe, it, before, after, beforeEach } from 'node:test';
@@ -11,6 +12,7 @@ import { startFakeWalletCrew } from '../js/fake-walletcrew.mjs';
 import { startWorker, startFakePassNinja, assertProblem, assertCleanLogs, SECRET, EMAIL } from './helpers.mjs';
 
 const BALANCE = '/jericommerce/balance';
+const CREATE = '/passninja/create';
 const ADMIN = 'adm_pbtest_reliability_41c7e9a2b8d0';
 const ADMIN_AUTH = `Bearer ${ADMIN}`;
 const SERIAL = '5d2b3f8a9c0e1f2a3b';
@@ -113,6 +115,30 @@ describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1
     assert.equal(unauth.status, 401);
     await w.waitForLogs(w.logs.length);
     assert.equal(JSON.parse(w.logs.at(-1)).keySource, null);
+  });
+
+  it('item 4: a PassNinja create answered 2xx without a serialNumber is ambiguous (202) and can be resolved', async () => {
+    const w = await worker();
+    pn.script({ status: 201, body: { passTemplate: 'x' } });
+    const body = { person: { email: EMAIL, properties: { loyalty_points: 5 } } };
+    const a = await w.call(CREATE, { json: body });
+    assert.equal(a.status, 202, a.text);
+    assert.equal(a.json.ambiguous, true);
+    assert.equal(a.log.ledger, 'ambiguous');
+    assert.equal(a.log.upstreamStatus, 201);
+    const id = a.headers.get('passbridge-delivery');
+    assert.equal(a.json.delivery, id);
+    assert.equal(pn.requests.length, 1);
+    // Klaviyo's redelivery replays it; nothing is created twice.
+    const again = await w.call(CREATE, { json: body });
+    assert.equal(again.status, 202);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(pn.requests.length, 1);
+    const listed = await admin(w, '/deliveries', { query: '?state=ambiguous' });
+    assert.deepEqual(listed.json.deliveries.map((d) => d.delivery), [id]);
+    const resolved = await admin(w, `/deliveries/${id}/resolve`, { method: 'POST', json: { applied: true } });
+    assert.equal(resolved.status, 200, resolved.text);
+    assert.equal(resolved.json.state, 'done');
   });
 
   it('item 6: Idempotency-Key is trimmed of surrounding spaces and tabs (RFC 9110 §5.5)', async () => {
