@@ -227,7 +227,7 @@ impl JsWorkerApp {
         let runner = runner.filter(|_| delivery.recorded);
         future_to_promise(async move {
             let key_source = delivery.key_source;
-            let answer = worker_ledger::deliver(runner, *delivery, fetch, now_ms)
+            let answer = worker_ledger::deliver(runner, *delivery, fetch)
                 .await
                 .with_key_source(key_source);
             Ok(asked.answer(&answer.authenticated(), started_ms))

@@ -76,12 +76,7 @@ fn now() -> u64 {
 
 /// A delivery: when recorded (a runner is given), claim, then send once if
 /// the core says so, then record; otherwise send as without a ledger.
-pub(super) async fn deliver(
-    runner: Option<Runner>,
-    delivery: Delivery,
-    fetch: Function,
-    started_ms: u64,
-) -> Answer {
+pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: Function) -> Answer {
     let Delivery {
         route,
         configured,
@@ -98,6 +93,9 @@ pub(super) async fn deliver(
         };
         return ledger::unrecorded(answer, &id, mode, route.path);
     };
+    // The claim is dated when it is made: a body uploaded slowly must not
+    // make a live delivery look stale to its redelivery.
+    let claimed_at = now();
     let claim = ledger::claim(
         &NewDelivery {
             id: &id,
@@ -105,12 +103,12 @@ pub(super) async fn deliver(
             request: &request,
             input: &input,
         },
-        started_ms,
+        claimed_at,
     );
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
-    let mut decision = ledger::after_claim(&id, route.path, started_ms, &results);
+    let mut decision = ledger::after_claim(&id, route.path, claimed_at, &results);
     loop {
         match decision {
             Decision::Send => break,

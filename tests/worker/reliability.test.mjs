@@ -1,8 +1,11 @@
 // Issue 16 (the second adversarial probe) in workerd (Miniflare, local D1),
 // against the fake providers on 127.0.0.1: a delivery key template that must
 // not stop the routes whose body cannot carry it (item 1), a PassNinja create answered 2xx without a serialNumber
-// (item 4), Idempotency-Key trimming
+// (item 4), a claim dated when it is made (item 5), Idempotency-Key trimming
 // (item 6) and bodies that are not UTF-8 (item 7).
+//
+// The request's start time is injected by a test entry around
+// the real Worker (tests/worker/fixtures/faults-worker.mjs), per request.
 
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +19,7 @@ const CREATE = '/passninja/create';
 const ADMIN = 'adm_pbtest_reliability_41c7e9a2b8d0';
 const ADMIN_AUTH = `Bearer ${ADMIN}`;
 const SERIAL = '5d2b3f8a9c0e1f2a3b';
+const FAULTS = 'tests/worker/fixtures/faults-worker.mjs';
 
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 const deliveryId = (route, key) => sha256(`${route}\n${key}`).slice(0, 32);
@@ -42,7 +46,7 @@ async function worker(extra = {}) {
     PASSBRIDGE_BUDGET_MS: '5000',
     ...extra,
   };
-  const w = await startWorker(bindings, {});
+  const w = await startWorker(bindings, { scriptPath: FAULTS });
   started.push({ w, bindings });
   return w;
 }
@@ -50,6 +54,14 @@ async function worker(extra = {}) {
 const upstream = () => jc.requests.length + pn.requests.length + wc.requests.length;
 const rowsOf = async (w) => (await w.db.prepare('SELECT id, route, state, updated_at FROM deliveries').all()).results;
 const admin = (w, path, init = {}) => w.call(path, { method: 'GET', auth: ADMIN_AUTH, ...init });
+
+async function until(check, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1)', () => {
   before(async () => {
@@ -139,6 +151,22 @@ describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1
     const resolved = await admin(w, `/deliveries/${id}/resolve`, { method: 'POST', json: { applied: true } });
     assert.equal(resolved.status, 200, resolved.text);
     assert.equal(resolved.json.state, 'done');
+  });
+
+  it('item 5: the claim is dated when it is made: a body uploaded for 125 s does not make a live delivery stale', async () => {
+    const w = await worker();
+    jc.script({ status: 200, apply: true, delayMs: 800 });
+    const slow = w.call(BALANCE, { json: balanceBody(12), headers: { 'x-test-started-ago': '125000' } });
+    await until(() => jc.requests.length === 1, 'the first copy to reach the provider');
+    const redelivery = await w.call(BALANCE, { json: balanceBody(12) });
+    assertProblem(redelivery, 503, 'delivery_in_progress');
+    assert.equal(redelivery.log.ledger, 'pending');
+    const first = await slow;
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.log.ledger, 'done');
+    assert.equal(jc.requests.length, 1);
+    assert.equal(jc.balanceOf(EMAIL), 12);
+    assert.deepEqual((await rowsOf(w)).map((r) => r.state), ['done']);
   });
 
   it('item 6: Idempotency-Key is trimmed of surrounding spaces and tabs (RFC 9110 §5.5)', async () => {
