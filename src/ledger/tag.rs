@@ -78,6 +78,21 @@ pub fn ledger_unavailable(id: Option<&str>) -> Answer {
     }
 }
 
+/// 503 when the provider answered but the write recording that answer
+/// failed: the row is still `pending`, so no 200 or 202 the ledger does not
+/// hold is given. Klaviyo resends; the resend meets the `pending` row (503
+/// `delivery_in_progress`, then, once stale, the ledger's rules), and a
+/// person sees it in `GET /deliveries?state=pending` once it is stale.
+pub fn unrecorded_answer(id: &str) -> Answer {
+    let a = Answer::problem(
+        WorkerCode::LedgerUnavailable,
+        "Ledger Unavailable",
+        "the request was sent, but the delivery ledger (D1) could not record the answer; the delivery stays pending: retry later",
+    )
+    .with_header("Retry-After", IN_PROGRESS_RETRY_AFTER_S.to_string());
+    tag(a, id, Some("pending"), false)
+}
+
 /// 202 for an outcome that may or may not have been applied.
 pub fn ambiguous_body(id: &str, code: &str) -> String {
     let mut body = String::from("{\"accepted\":true,\"ambiguous\":true,\"delivery\":");

@@ -773,3 +773,49 @@ fn a_2xx_without_a_readable_answer_is_ambiguous() {
         Effect::Failed
     );
 }
+
+/// Issue 16 item 3: a failed final write answers 503 ledger_unavailable
+/// (the row stays pending); a stale pending row can be resolved and resent.
+#[test]
+fn a_stale_pending_row_can_be_resolved_and_resent() {
+    let a = unrecorded_answer(ID);
+    assert_eq!(a.status, 503);
+    assert_eq!(a.code.map(WorkerCode::as_str), Some("ledger_unavailable"));
+    assert_eq!(header(&a, "Retry-After"), Some("30"));
+    assert_eq!(a.delivery.as_ref().unwrap().ledger, Some("pending"));
+    assert!(a.body.contains("was sent"), "{}", a.body);
+
+    let now = 1_000_000;
+    let s = admin::resolve(ID, State::Done, now);
+    assert!(s[1].sql.contains("state = 'pending' AND updated_at < ?4"));
+    assert_eq!(s[1].params[3], Param::Int((now - PENDING_STALE_MS) as i64));
+    let s = admin::resend(ID, now);
+    assert!(s[2].sql.contains("state = 'pending' AND updated_at < ?3"));
+    assert_eq!(s[2].params[2], Param::Int((now - PENDING_STALE_MS) as i64));
+    assert_eq!(stale_before(5), 0);
+    // A pending row that is still live is refused, and the answer says when it is allowed.
+    let live = [
+        StmtResult {
+            changes: 0,
+            rows: vec![row_json("pending", now)],
+        },
+        StmtResult::default(),
+    ];
+    let a = admin::resolve_answer(ID, State::Done, now, &live);
+    assert_eq!(a.status, 409);
+    assert!(a.body.contains("pending for more than 120 s"), "{}", a.body);
+    let moved = [
+        StmtResult {
+            changes: 0,
+            rows: vec![row_json("pending", 1)],
+        },
+        StmtResult {
+            changes: 1,
+            rows: vec![],
+        },
+    ];
+    assert_eq!(
+        admin::resolve_answer(ID, State::Done, now, &moved).status,
+        200
+    );
+}

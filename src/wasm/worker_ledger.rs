@@ -131,10 +131,13 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
         .await
         .map_err(|(e, _)| e);
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
-    // If this write fails the row stays pending: after 120 s a redelivery
-    // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
-    let _ = runner.run(&stmts).await;
-    answer
+    // If this write fails the row stays pending: never answer what the
+    // ledger does not hold (503; after 120 s a redelivery finds the row stale
+    // and a person finds it in the review list).
+    match runner.run(&stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(&id),
+    }
 }
 
 /// A review request that passed `admin::gate`.
@@ -230,8 +233,10 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
         .await
         .map_err(|(e, _)| e);
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
-    let _ = runner.run(&stmts).await;
-    answer
+    match runner.run(&stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(&id),
+    }
 }
 
 /// The `scheduled` clean-up; resolves to its log line.

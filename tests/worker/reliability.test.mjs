@@ -1,10 +1,11 @@
 // Issue 16 (the second adversarial probe) in workerd (Miniflare, local D1),
 // against the fake providers on 127.0.0.1: a delivery key template that must
-// not stop the routes whose body cannot carry it (item 1), a PassNinja create answered 2xx without a serialNumber
+// not stop the routes whose body cannot carry it (item 1), a failed final D1
+// write (item 3), a PassNinja create answered 2xx without a serialNumber
 // (item 4), a claim dated when it is made (item 5), Idempotency-Key trimming
 // (item 6) and bodies that are not UTF-8 (item 7).
 //
-// The request's start time is injected by a test entry around
+// D1 faults and the request's start time are injected by a test entry around
 // the real Worker (tests/worker/fixtures/faults-worker.mjs), per request.
 
 import { describe, it, before, after, beforeEach } from 'node:test';
@@ -20,6 +21,8 @@ const ADMIN = 'adm_pbtest_reliability_41c7e9a2b8d0';
 const ADMIN_AUTH = `Bearer ${ADMIN}`;
 const SERIAL = '5d2b3f8a9c0e1f2a3b';
 const FAULTS = 'tests/worker/fixtures/faults-worker.mjs';
+/** Text of the ledger's final write only (SQL_FINISH in src/ledger/sql.rs). */
+const FINISH_SQL = 'upstream_status = ?4';
 
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 const deliveryId = (route, key) => sha256(`${route}\n${key}`).slice(0, 32);
@@ -54,6 +57,8 @@ async function worker(extra = {}) {
 const upstream = () => jc.requests.length + pn.requests.length + wc.requests.length;
 const rowsOf = async (w) => (await w.db.prepare('SELECT id, route, state, updated_at FROM deliveries').all()).results;
 const admin = (w, path, init = {}) => w.call(path, { method: 'GET', auth: ADMIN_AUTH, ...init });
+/** Moves every row's last change `ms` into the past (as if that much time went by). */
+const age = (w, ms) => w.db.prepare('UPDATE deliveries SET updated_at = updated_at - ?1, created_at = created_at - ?1').bind(ms).run();
 
 async function until(check, what, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
@@ -127,6 +132,53 @@ describe('issue 16: Worker and ledger reliability (Miniflare / workerd, local D1
     assert.equal(unauth.status, 401);
     await w.waitForLogs(w.logs.length);
     assert.equal(JSON.parse(w.logs.at(-1)).keySource, null);
+  });
+
+  it('item 3: a failed final D1 write answers 503 ledger_unavailable; the stale pending row is listed, resolvable and resendable', async () => {
+    const w = await worker();
+    jc.script({ status: 200, apply: true });
+    const first = await w.call(BALANCE, { json: balanceBody(7), headers: { 'x-test-d1-fail': FINISH_SQL } });
+    assertProblem(first, 503, 'ledger_unavailable');
+    assert.equal(first.headers.get('retry-after'), '30');
+    assert.equal(first.log.ledger, 'pending');
+    assert.equal(jc.balanceOf(EMAIL), 7, 'the provider applied it');
+    const id = first.headers.get('passbridge-delivery');
+    assert.deepEqual((await rowsOf(w)).map((r) => [r.id, r.state]), [[id, 'pending']]);
+    // Klaviyo resends at once: the row is live, nothing is sent.
+    const again = await w.call(BALANCE, { json: balanceBody(7) });
+    assertProblem(again, 503, 'delivery_in_progress');
+    assert.equal(jc.requests.length, 1);
+    // A live pending row cannot be resolved yet.
+    const early = await admin(w, `/deliveries/${id}/resolve`, { method: 'POST', json: { applied: true } });
+    assertProblem(early, 409, 'invalid_state');
+    // Past the stale limit a person finds it and resolves it.
+    await age(w, 121_000);
+    const listed = await admin(w, '/deliveries', { query: '?state=pending' });
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(listed.json.deliveries.map((d) => [d.delivery, d.state]), [[id, 'pending']]);
+    const resolved = await admin(w, `/deliveries/${id}/resolve`, { method: 'POST', json: { applied: true } });
+    assert.equal(resolved.status, 200, resolved.text);
+    assert.equal(resolved.json.state, 'done');
+    assert.equal(jc.requests.length, 1, 'resolve sends nothing');
+
+    // Another one: resend it instead (exactly one more request).
+    jc.script({ status: 200, apply: true });
+    const second = await w.call(BALANCE, { json: balanceBody(9), headers: { 'x-test-d1-fail': FINISH_SQL } });
+    assertProblem(second, 503, 'ledger_unavailable');
+    const id2 = second.headers.get('passbridge-delivery');
+    await age(w, 121_000);
+    const resent = await admin(w, `/deliveries/${id2}/resend`, { method: 'POST' });
+    assert.equal(resent.status, 200, resent.text);
+    assert.equal(resent.log.ledger, 'done');
+    assert.equal(jc.requests.length, 3);
+    const states = Object.fromEntries((await rowsOf(w)).map((r) => [r.id, r.state]));
+    assert.deepEqual(states, { [id]: 'done', [id2]: 'done' });
+    // A resend whose final write fails is not answered 200 either.
+    const third = await w.call(BALANCE, { json: balanceBody(11), headers: { 'x-test-d1-fail': FINISH_SQL } });
+    const id3 = third.headers.get('passbridge-delivery');
+    await age(w, 121_000);
+    const unrecorded = await admin(w, `/deliveries/${id3}/resend`, { method: 'POST', headers: { 'x-test-d1-fail': FINISH_SQL } });
+    assertProblem(unrecorded, 503, 'ledger_unavailable');
   });
 
   it('item 4: a PassNinja create answered 2xx without a serialNumber is ambiguous (202) and can be resolved', async () => {
