@@ -17,29 +17,32 @@ DEV_HOME := $(TMP)/wrangler-home
 # wrangler, miniflare and workerd keep their state inside the tree, not in $HOME.
 WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
 
-RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js js/build/glue-factory.mjs
 WASM     := pkg/passbridge_bg.wasm
 DIST     := dist/klaviyo-code-action.mjs
 PLAYGROUND := dist/playground.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package
+.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django django-own fuzz test-playground test-package test-sync
 
 setup:
 	@bash .ci/setup
 
 build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
 
-# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME): cargo, then the pinned
-# wasm-bindgen CLI directly (for the flag wasm-pack cannot pass: __wbg_reset_state
-# lets a door replace an instance that trapped), then the npm wasm-opt. Each
-# feature set has its own target dir, so the builds do not undo each other.
+# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME[,factory]): cargo, then the
+# pinned wasm-bindgen CLI directly, for the doors' builds (`factory`) its glue
+# rewritten into a factory (newGlue: a door starts a fresh instance after a trap
+# while the calls in flight finish on the old one, js/instances.mjs), then the
+# npm wasm-opt. Each feature set has its own target dir, so the builds do not
+# undo each other.
 define wasm_build
 	@mkdir -p $(1) $(TMP)
 	cargo build --lib --release --target wasm32-unknown-unknown --quiet --target-dir $(2) $(3)
-	wasm-bindgen --target web --out-dir $(1) --out-name passbridge --experimental-reset-state-function \
+	wasm-bindgen --target web --out-dir $(1) --out-name passbridge \
 	  $(2)/wasm32-unknown-unknown/release/passbridge.wasm
+	$(if $(5),node js/build/glue-factory.mjs $(1)/passbridge.js)
 	@cp $(1)/passbridge_bg.wasm $(TMP)/$(4)_bg.unopt.wasm
 	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/$(4)_bg.unopt.wasm -o $(1)/passbridge_bg.wasm
 	@echo "$(4) wasm: $$(stat -c %s $(TMP)/$(4)_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(1)/passbridge_bg.wasm) after"
@@ -49,7 +52,7 @@ endef
 # ignore file can reach the npm tarball.
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@rm -rf pkg
-	$(call wasm_build,pkg,target,,passbridge)
+	$(call wasm_build,pkg,target,,passbridge,factory)
 
 # Any build's wasm as one deflated base64 string (the doors that inline it).
 %/passbridge_inline.js: %/passbridge_bg.wasm js/build/inline-wasm.mjs
@@ -59,9 +62,9 @@ $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 # (`--no-default-features`: no WorkerApp, no ledger driver), ~60 KB smaller.
 CA_PKG := $(TMP)/code-action
 $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
-	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action)
+	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action,factory)
 
-$(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
+$(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/instances.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
 	@mkdir -p dist
 	node js/build/bundle-code-action.mjs js/klaviyo.mjs $(CA_PKG) $@ js/build/banner.txt
 	@echo "$(DIST): $$(stat -c %s $@) bytes, $$(gzip -9c $@ | wc -c) gzipped"
@@ -96,6 +99,11 @@ test-wasm: build
 test-node: build
 	node --test --test-reporter=spec tests/js/
 
+# `npx passbridge sync` as a child process against fake Klaviyo and providers
+# on 127.0.0.1 (tests/sync/): pages, pacing, SIGKILL + --resume, report.
+test-sync: build
+	node --test --test-concurrency=1 --test-reporter=spec tests/sync/
+
 # Every Worker suite runs on a local D1 migrated from migrations/ (tests/worker/helpers.mjs
 # applies them to each Miniflare database; ledger-restart.test.mjs runs
 # `wrangler d1 migrations apply passbridge-ledger --local` itself).
@@ -113,6 +121,13 @@ test-django: setup
 	$(DJANGO_PY) tests/django/gen.py --count 2000 --seed 1 --out $(TMP)/django/cases.jsonl
 	PASSBRIDGE_DJANGO_CASES=$(TMP)/django/cases.jsonl PASSBRIDGE_DJANGO_MIN=2000 \
 	  cargo test --release --quiet --test template_django -- --nocapture
+
+# Django's own template tests (tests/django_own.rs runs them in `cargo test`):
+# re-extract tests/django/own_cases.json from the pinned sdist.
+django-own: setup
+	@mkdir -p $(TMP)/sdist
+	$(DJANGO_PY) -m pip download --quiet --no-deps --no-binary :all: Django==5.2.8 -d $(TMP)/sdist
+	$(DJANGO_PY) tests/django/own_tests.py $(TMP)/sdist/django-5.2.8.tar.gz tests/django/own_cases.json
 
 # The long run (BENCHMARKS.md): FUZZ_PAIRS Django pairs in chunks, then
 # FUZZ_INPUTS random templates through the parser and renderer (no panic).
@@ -147,7 +162,7 @@ SCREENSHOT_SUITES := test-playground
 screenshots:
 	PASSBRIDGE_SCREENSHOTS=1 $(MAKE) --no-print-directory $(SCREENSHOT_SUITES)
 
-test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-package
+test: lint test-rust test-types test-django test-wasm test-node test-sync test-worker test-playground test-package
 
 demo: build
 	node js/demo.mjs
@@ -155,8 +170,10 @@ demo: build
 bench: build
 	node bench/code-action.mjs
 	node bench/inflate.mjs
+	node --expose-gc bench/instances.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
+	node bench/sync.mjs
 	$(WRANGLER_ENV) node bench/d1-cost.mjs
 
 clean:

@@ -21,7 +21,6 @@
 //! An ordered delivery that was not applied keeps its row (`released`, not
 //! deleted as for other routes): its first sighting must outlive the attempt.
 
-use super::config::PENDING_STALE_MS;
 use super::machine::{finish, NewDelivery};
 use super::rows::State;
 use super::sha256;
@@ -92,7 +91,7 @@ pub fn claim_ordered(d: &NewDelivery, pass_key: &str, now: u64) -> Vec<Statement
                 d.request.body.as_deref().into(),
                 d.input.into(),
                 pass_key.into(),
-                now.saturating_sub(PENDING_STALE_MS).into(),
+                super::config::stale_before(now).into(),
             ],
         },
         Statement {

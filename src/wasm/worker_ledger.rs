@@ -76,13 +76,7 @@ fn now() -> u64 {
 
 /// A delivery: when recorded (a runner is given), claim, then send once if
 /// the core says so, then record; otherwise send as without a ledger.
-pub(super) async fn deliver(
-    runner: Option<Runner>,
-    delivery: Delivery,
-    input: String,
-    fetch: Function,
-    started_ms: u64,
-) -> Answer {
+pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: Function) -> Answer {
     let Delivery {
         route,
         configured,
@@ -90,6 +84,7 @@ pub(super) async fn deliver(
         mode,
         request,
         pass,
+        input,
         ..
     } = delivery;
     let Some(runner) = runner else {
@@ -99,6 +94,9 @@ pub(super) async fn deliver(
         };
         return ledger::unrecorded(answer, &id, mode, route.path);
     };
+    // The claim is dated when it is made: a body uploaded slowly must not
+    // make a live delivery look stale to its redelivery.
+    let claimed_at = now();
     let new = NewDelivery {
         id: &id,
         route,
@@ -106,13 +104,13 @@ pub(super) async fn deliver(
         input: &input,
     };
     let claim = match pass.as_deref() {
-        Some(pass) => ledger::claim_ordered(&new, pass, started_ms),
-        None => ledger::claim(&new, started_ms),
+        Some(pass) => ledger::claim_ordered(&new, pass, claimed_at),
+        None => ledger::claim(&new, claimed_at),
     };
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
-    let mut decision = ledger::after_claim(&id, route.path, started_ms, &results);
+    let mut decision = ledger::after_claim(&id, route.path, claimed_at, &results);
     loop {
         match decision {
             Decision::Send => break,
@@ -138,10 +136,13 @@ pub(super) async fn deliver(
         Some(_) => ledger::finish_ordered(&id, route.path, &result, now()),
         None => ledger::finish(&id, route.path, &result, now(), None),
     };
-    // If this write fails the row stays pending: after 120 s a redelivery
-    // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
-    let _ = runner.run(&stmts).await;
-    answer
+    // If this write fails the row stays pending: never answer what the
+    // ledger does not hold (503; after 120 s a redelivery finds the row stale
+    // and a person finds it in the review list).
+    match runner.run(&stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(&id),
+    }
 }
 
 /// A review request that passed `admin::gate`.
@@ -242,8 +243,10 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
         // A pass's mark moves only forward; a row without a pass has none.
         stmts.push(ledger::mark(&id, at));
     }
-    let _ = runner.run(&stmts).await;
-    answer
+    match runner.run(&stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(&id),
+    }
 }
 
 /// The `scheduled` clean-up; resolves to its log line.
