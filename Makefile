@@ -21,15 +21,16 @@ RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js
 WASM     := pkg/passbridge_bg.wasm
 DIST     := dist/klaviyo-code-action.mjs
 PLAYGROUND := dist/playground.html
+REVIEW_PAGE := dist/review.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package
+.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package test-review
 
 setup:
 	@bash .ci/setup
 
-build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
+build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND) $(REVIEW_PAGE)
 
 # $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME): cargo, then the pinned
 # wasm-bindgen CLI directly (for the flag wasm-pack cannot pass: __wbg_reset_state
@@ -79,6 +80,15 @@ $(PLAYGROUND) dist/playground-page.mjs &: $(PG_PKG)/passbridge.js $(PG_PKG)/pass
 	esbuild js/playground/main.mjs --bundle --format=esm --platform=browser --minify --legal-comments=none \
 	  --outfile=$(TMP)/playground.js --log-level=warning
 	node js/build/playground.mjs $(TMP)/playground.js $(PLAYGROUND) dist/playground-page.mjs
+
+# The deliveries page (GET /review): no wasm, only the review API's JSON; one
+# self-contained page, and its two variants (review API on / off) as a module
+# for the Worker entry.
+$(REVIEW_PAGE) dist/review-page.mjs &: js/review/main.mjs js/review/index.html js/review/style.css js/build/review.mjs
+	@mkdir -p dist $(TMP)
+	esbuild js/review/main.mjs --bundle --format=esm --platform=browser --minify --legal-comments=none \
+	  --outfile=$(TMP)/review.js --log-level=warning
+	node js/build/review.mjs $(TMP)/review.js $(REVIEW_PAGE) dist/review-page.mjs
 
 lint: setup
 	cargo fmt --check
@@ -134,12 +144,18 @@ test-playground: build
 	@mkdir -p $(TMP)/playground
 	bash tests/playground/run.sh
 
+# The deliveries page (GET /review) in headless Chromium over WebDriver, against
+# `wrangler dev` with a local D1 filled by real deliveries to the fake providers.
+test-review: build
+	@mkdir -p $(TMP)/review $(DEV_HOME)
+	$(WRANGLER_ENV) bash tests/review/run.sh
+
 # The npm tarball, installed offline into a fresh project outside the tree:
 # Node, browser (Chromium), workerd (wrangler) and TypeScript (tests/package/run.mjs).
 test-package: build
 	timeout 900 node tests/package/run.mjs
 
-test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-package
+test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-review test-package
 
 demo: build
 	node js/demo.mjs
