@@ -4,8 +4,8 @@
 //! routes do not exist (404) while that secret is unset.
 
 use super::{
-    is_delivery_id, route_of, tag, Param, Row, State, Statement, StmtResult, SQL_LIST,
-    SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
+    is_delivery_id, iso_time, route_of, tag, Mode, Param, Row, State, Statement, StmtResult,
+    SQL_LIST, SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
 use crate::error::WorkerCode;
 use crate::json::push_json_string;
@@ -14,11 +14,69 @@ use crate::worker::Answer;
 pub const PREFIX: &str = "/deliveries";
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
+/// Counts per state of the last [`SUMMARY_WINDOW_MS`], the states and the routes.
+pub const SUMMARY_PATH: &str = "/deliveries/summary";
+pub const SUMMARY_WINDOW_MS: u64 = 24 * 60 * 60 * 1000;
+
+// ---------------------------------------------------------------- decisions
+
+/// The states a delivery can be resolved from (`resolve`): the same set
+/// `SQL_RESOLVE` moves from; any other state answers 409.
+pub const RESOLVABLE: [State; 1] = [State::Ambiguous];
+/// The states a delivery can be sent again from (`resend`): the same set
+/// `SQL_RESEND_CLAIM` claims from; any other state answers 409.
+pub const RESENDABLE: [State; 2] = [State::Ambiguous, State::Failed];
+
+/// The decisions a person may take on a delivery in `state` now, by the
+/// rules above: `applied` and `drop` (resolve true / false), `resend`.
+pub fn actions(state: State) -> Vec<&'static str> {
+    let mut a = Vec::with_capacity(3);
+    if RESOLVABLE.contains(&state) {
+        a.extend(["applied", "drop"]);
+    }
+    if RESENDABLE.contains(&state) {
+        a.push("resend");
+    }
+    a
+}
+
+/// The states of `set` as a person reads them: `ambiguous or failed`.
+fn states_text(set: &[State]) -> String {
+    let names: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
+    names.join(" or ")
+}
+
+/// The states in the order of the review queue: waiting for a decision
+/// first (`ambiguous`, then `failed`), then the others.
+pub fn queue_states() -> Vec<State> {
+    let first = [State::Ambiguous, State::Failed];
+    let rest = State::ALL.into_iter().filter(|s| !first.contains(s));
+    first.into_iter().chain(rest).collect()
+}
+
+/// The review API's object for a row: the row and the decisions it allows now.
+pub fn delivery_json(row: &Row) -> String {
+    let mut o = row.to_json();
+    // `to_json` is one object: reopen it to add the decisions.
+    if o.ends_with('}') {
+        o.pop();
+        o.push_str(",\"actions\":[");
+        for (i, a) in actions(row.state).iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            push_json_string(&mut o, a);
+        }
+        o.push_str("]}");
+    }
+    o
+}
 
 /// One review request, after its checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRoute {
     List,
+    Summary,
     Get(String),
     Resend(String),
     Resolve(String),
@@ -29,6 +87,7 @@ impl AdminRoute {
     pub fn label(&self) -> &'static str {
         match self {
             AdminRoute::List => "/deliveries",
+            AdminRoute::Summary => "/deliveries/summary",
             AdminRoute::Get(_) => "/deliveries/{id}",
             AdminRoute::Resend(_) => "/deliveries/{id}/resend",
             AdminRoute::Resolve(_) => "/deliveries/{id}/resolve",
@@ -48,6 +107,9 @@ pub fn label_of(path: &str) -> Option<&'static str> {
 fn parse_path(path: &str) -> Option<(AdminRoute, &'static str)> {
     if path == PREFIX {
         return Some((AdminRoute::List, "GET"));
+    }
+    if path == SUMMARY_PATH {
+        return Some((AdminRoute::Summary, "GET"));
     }
     let rest = path.strip_prefix("/deliveries/")?;
     let (id, action) = match rest.split_once('/') {
@@ -165,6 +227,10 @@ pub struct ListQuery {
     pub limit: u64,
     /// (created_at, id) of the last row of the previous page.
     pub after: Option<(u64, String)>,
+    /// `order=queue`: waiting for a decision first (see [`queue_rank`]).
+    pub queue: bool,
+    /// The queue rank of the last row of the previous page (`order=queue`).
+    pub after_rank: Option<u64>,
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -208,7 +274,10 @@ pub fn parse_list_query(query: &str) -> Result<ListQuery, Answer> {
         route: None,
         limit: DEFAULT_LIMIT,
         after: None,
+        queue: false,
+        after_rank: None,
     };
+    let mut cursor = None;
     let query = query.strip_prefix('?').unwrap_or(query);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -237,20 +306,51 @@ pub fn parse_list_query(query: &str) -> Result<ListQuery, Answer> {
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| bad_request("limit must be a whole number from 1 to 200"))?
             }
-            "cursor" => {
-                q.after = Some(parse_cursor(&v).ok_or_else(|| {
-                    bad_request("cursor must be the `next` value of a previous page")
-                })?)
+            "cursor" => cursor = Some(v),
+            "order" => {
+                q.queue = match v.as_str() {
+                    "newest" => false,
+                    "queue" => true,
+                    _ => return Err(bad_request("order must be newest or queue")),
+                }
             }
             _ => {
                 return Err(bad_request(
-                    "unknown query parameter; use state, route, limit and cursor",
+                    "unknown query parameter; use state, route, order, limit and cursor",
                 ))
             }
         }
     }
+    if let Some(v) = cursor {
+        let bad = || bad_request("cursor must be the `next` value of a previous page");
+        if q.queue {
+            let (rank, rest) = v.split_once(':').ok_or_else(bad)?;
+            let rank = rank
+                .parse::<u64>()
+                .ok()
+                .filter(|r| *r <= 2)
+                .ok_or_else(bad)?;
+            q.after = Some(parse_cursor(rest).ok_or_else(bad)?);
+            q.after_rank = Some(rank);
+        } else {
+            q.after = Some(parse_cursor(&v).ok_or_else(bad)?);
+        }
+    }
     Ok(q)
 }
+
+/// The review queue's order: `ambiguous` (0), then `failed` (1), then every
+/// other state (2); newest first within each.
+pub fn queue_rank(state: State) -> u64 {
+    match state {
+        State::Ambiguous => 0,
+        State::Failed => 1,
+        _ => 2,
+    }
+}
+
+/// `SQL_LIST` in queue order: the rank is [`queue_rank`] as SQL.
+const SQL_LIST_QUEUE: &str = "SELECT id, route, state, created_at, updated_at, attempts, upstream_status, code, outcome, answer_status, answer_body, request_method, request_url, request_body FROM (SELECT *, CASE state WHEN 'ambiguous' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END AS queue_rank FROM deliveries) WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR route = ?2) AND (?3 IS NULL OR queue_rank > ?3 OR (queue_rank = ?3 AND (created_at < ?4 OR (created_at = ?4 AND id < ?5)))) ORDER BY queue_rank, created_at DESC, id DESC LIMIT ?6";
 
 /// One statement: a page (one more row than asked, to know if there is a next).
 pub fn list(q: &ListQuery) -> Vec<Statement> {
@@ -258,6 +358,23 @@ pub fn list(q: &ListQuery) -> Vec<Statement> {
         Some((ts, id)) => (Param::from(*ts), Param::from(id.as_str())),
         None => (Param::Null, Param::Null),
     };
+    if q.queue {
+        let rank = match (q.after_rank, &q.after) {
+            (Some(r), Some(_)) => Param::from(r),
+            _ => Param::Null,
+        };
+        return vec![Statement {
+            sql: SQL_LIST_QUEUE,
+            params: vec![
+                q.state.map(State::as_str).into(),
+                q.route.into(),
+                rank,
+                after_ts,
+                after_id,
+                (q.limit + 1).into(),
+            ],
+        }];
+    }
     vec![Statement {
         sql: SQL_LIST,
         params: vec![
@@ -284,10 +401,14 @@ pub fn list_answer(q: &ListQuery, results: &[StmtResult]) -> Answer {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&row.to_json());
+        body.push_str(&delivery_json(row));
     }
     body.push_str("],\"next\":");
     match page.last().filter(|_| more) {
+        Some(last) if q.queue => push_json_string(
+            &mut body,
+            &format!("{}:{}", queue_rank(last.state), cursor_of(last)),
+        ),
         Some(last) => push_json_string(&mut body, &cursor_of(last)),
         None => body.push_str("null"),
     }
@@ -313,7 +434,12 @@ fn first_row(results: &[StmtResult], index: usize) -> Option<Row> {
 
 pub fn get_answer(id: &str, results: &[StmtResult]) -> Answer {
     match first_row(results, 0) {
-        Some(row) => tag(ok_json(row.to_json()), id, Some(row.state.as_str()), false),
+        Some(row) => tag(
+            ok_json(delivery_json(&row)),
+            id,
+            Some(row.state.as_str()),
+            false,
+        ),
         None => delivery_not_found(id),
     }
 }
@@ -352,11 +478,11 @@ pub fn resolve_answer(id: &str, to: State, now: u64, results: &[StmtResult]) -> 
         return delivery_not_found(id);
     };
     if results.get(1).is_none_or(|r| r.changes < 1) {
-        return invalid_state(id, &row, "ambiguous");
+        return invalid_state(id, &row, &states_text(&RESOLVABLE));
     }
     row.state = to;
     row.updated_at = now;
-    tag(ok_json(row.to_json()), id, Some(to.as_str()), false)
+    tag(ok_json(delivery_json(&row)), id, Some(to.as_str()), false)
 }
 
 // ---------------------------------------------------------------- resend
@@ -392,7 +518,7 @@ pub fn after_resend(id: &str, results: &[StmtResult]) -> Result<Resend, Answer> 
         return Err(delivery_not_found(id));
     };
     if results.get(2).is_none_or(|r| r.changes < 1) {
-        return Err(invalid_state(id, &row, "ambiguous or failed"));
+        return Err(invalid_state(id, &row, &states_text(&RESENDABLE)));
     }
     let input = results
         .get(1)
@@ -429,3 +555,75 @@ pub fn nothing_to_resend(resend: &Resend) -> Answer {
         false,
     )
 }
+
+// ---------------------------------------------------------------- summary
+
+/// Per route and state: how many rows, and how many first seen since `?1`.
+const SQL_SUMMARY: &str = "SELECT route, state, COUNT(*) AS n, SUM(CASE WHEN created_at >= ?1 THEN 1 ELSE 0 END) AS recent FROM deliveries GROUP BY route, state";
+
+/// One statement: the counts of the last 24 hours and the routes present.
+pub fn summary(now: u64) -> Vec<Statement> {
+    vec![Statement {
+        sql: SQL_SUMMARY,
+        params: vec![now.saturating_sub(SUMMARY_WINDOW_MS).into()],
+    }]
+}
+
+/// `{ "since", "counts": { state: n }, "states": [ … ], "routes": [ … ] }`:
+/// deliveries first seen in the last 24 hours per state (every state, zero
+/// included), the states in queue order (the values `state` takes), and the
+/// recorded routes (those `mode` records, and any other one the ledger
+/// still holds rows of), in the Worker's route order.
+pub fn summary_answer(mode: Mode, now: u64, results: &[StmtResult]) -> Answer {
+    let groups: Vec<&serde_json::Value> = results
+        .first()
+        .map(|r| r.rows.iter().collect())
+        .unwrap_or_default();
+    let text = |g: &serde_json::Value, k: &str| g.get(k).and_then(|v| v.as_str()).map(String::from);
+    let count = |g: &serde_json::Value| {
+        g.get("recent")
+            .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f.max(0.0) as u64)))
+            .unwrap_or(0)
+    };
+    let states = queue_states();
+    let mut body = String::from("{\"since\":");
+    push_json_string(&mut body, &iso_time(now.saturating_sub(SUMMARY_WINDOW_MS)));
+    body.push_str(",\"counts\":{");
+    for (i, state) in states.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        let n: u64 = groups
+            .iter()
+            .filter(|g| text(g, "state").as_deref() == Some(state.as_str()))
+            .map(|g| count(g))
+            .sum();
+        push_json_string(&mut body, state.as_str());
+        body.push(':');
+        body.push_str(&n.to_string());
+    }
+    body.push_str("},\"states\":[");
+    for (i, state) in states.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        push_json_string(&mut body, state.as_str());
+    }
+    body.push_str("],\"routes\":[");
+    let held: Vec<String> = groups.iter().filter_map(|g| text(g, "route")).collect();
+    let routes = crate::worker::routes()
+        .map(|r| r.path)
+        .filter(|p| mode.records(p) || held.iter().any(|h| h == p));
+    for (i, path) in routes.enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        push_json_string(&mut body, path);
+    }
+    body.push_str("]}");
+    ok_json(body)
+}
+
+#[cfg(test)]
+#[path = "admin_tests.rs"]
+mod tests;

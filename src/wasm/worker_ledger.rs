@@ -164,6 +164,13 @@ pub(super) async fn review(
                 Err(()) => ledger::ledger_unavailable(None),
             }
         }
+        AdminRoute::Summary => {
+            let mode = config(&env).map(|c| c.mode).unwrap_or(ledger::Mode::Auto);
+            match runner.run(&admin::summary(started_ms)).await {
+                Ok(r) => admin::summary_answer(mode, started_ms, &r),
+                Err(()) => ledger::ledger_unavailable(None),
+            }
+        }
         AdminRoute::Get(id) => match runner.run(&admin::get(&id)).await {
             Ok(r) => admin::get_answer(&id, &r),
             Err(()) => ledger::ledger_unavailable(Some(&id)),
