@@ -25,6 +25,7 @@ pub mod playground;
 mod profile;
 mod providers;
 mod retry;
+pub mod review;
 mod status;
 mod template;
 mod value;

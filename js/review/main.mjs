@@ -6,6 +6,7 @@
 // localStorage, sessionStorage, a cookie or the DOM after sign-in.
 
 const API = "/deliveries";
+const SUMMARY = "/deliveries/summary";
 const $ = (id) => document.getElementById(id);
 const el = Object.fromEntries(
   ["off", "signin", "signin-form", "secret", "sign-in", "queue", "counts", "state", "route", "refresh",
@@ -85,14 +86,13 @@ async function apiOk(path, init) {
   return r.json;
 }
 
-function listPath(cursor, limit) {
-  const q = new URLSearchParams();
+/** The queue order (waiting for a decision first, newest first) with the chosen filters. */
+function listPath(cursor) {
+  const q = new URLSearchParams({ order: "queue" });
   if (el.state.value) q.set("state", el.state.value);
   if (el.route.value) q.set("route", el.route.value);
-  if (limit) q.set("limit", String(limit));
   if (cursor) q.set("cursor", cursor);
-  const s = q.toString();
-  return s ? `${API}?${s}` : API;
+  return `${API}?${q}`;
 }
 
 const node = (tag, props = {}, ...children) => {
@@ -169,7 +169,7 @@ function fillSelect(select, values, first) {
   select.value = values.includes(keep) ? keep : "";
 }
 
-/** The list answer's own lists: the states, the recorded routes and the counts of the last 24 hours. */
+/** The summary: the states, the recorded routes and the counts of the last 24 hours. */
 function showMeta(json) {
   if (Array.isArray(json.states)) fillSelect(el.state, json.states.map(String), "Waiting first, all states");
   if (Array.isArray(json.routes)) fillSelect(el.route, json.routes.map(String), "All routes");
@@ -220,9 +220,8 @@ async function load(append = false) {
   busy = true;
   el.more.disabled = true;
   try {
-    const json = await apiOk(listPath(append ? next : null));
-    showMeta(json);
-    showPage(json, append);
+    if (!append) showMeta(await apiOk(SUMMARY));
+    showPage(await apiOk(listPath(append ? next : null)), append);
     return true;
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 404)) signOut(describeError(e));
@@ -280,7 +279,7 @@ async function refreshRow(id) {
 }
 
 async function refreshCounts() {
-  const r = await api(listPath(null, 1)).catch(() => null);
+  const r = await api(SUMMARY).catch(() => null);
   if (r?.ok && r.json) showMeta(r.json);
 }
 
