@@ -25,7 +25,7 @@ REVIEW_PAGE := dist/review.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package test-review
+.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package test-review
 
 setup:
 	@bash .ci/setup
@@ -154,6 +154,14 @@ test-review: build
 # Node, browser (Chromium), workerd (wrangler) and TypeScript (tests/package/run.mjs).
 test-package: build
 	timeout 900 node tests/package/run.mjs
+
+# The documentation's images (docs/*.png) are written only here, never by `make test`:
+# a suite saves a picture with tests/support/screenshots.mjs, which writes into docs/
+# only when PASSBRIDGE_SCREENSHOTS=1 (else into .tmp/screenshots/). A suite that takes
+# one adds its target to SCREENSHOT_SUITES.
+SCREENSHOT_SUITES := test-playground test-review
+screenshots:
+	PASSBRIDGE_SCREENSHOTS=1 $(MAKE) --no-print-directory $(SCREENSHOT_SUITES)
 
 test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-review test-package
 
