@@ -41,7 +41,9 @@ const ACTIONS = {
 
 let secret = null;
 let next = null;
-let busy = false;
+let busy = false; // a decision is being sent
+let loading = false; // a list is being loaded
+let loads = 0; // the number of the newest load
 let pending = null; // { id, action } while the confirmation is open
 
 function say(text, kind = "info") {
@@ -163,6 +165,9 @@ function rowOf(id) {
 }
 
 function fillSelect(select, values, first) {
+  const now = [...select.options].map((o) => o.value);
+  const want = first ? ["", ...values] : values;
+  if (now.length === want.length && now.every((v, i) => v === want[i])) return;
   const keep = select.value;
   const options = values.map((v) => new Option(v, v));
   select.replaceChildren(...(first ? [new Option(first, "")] : []), ...options);
@@ -214,28 +219,35 @@ function signOut(text) {
   el.secret.focus();
 }
 
-/** Loads the first page for the current filters (or the next one). */
+/** Loads the first page for the current filters (or the next one); a newer load wins. */
 async function load(append = false) {
-  if (busy) return;
-  busy = true;
+  if (append && (loading || next === null)) return false;
+  const mine = ++loads;
+  loading = true;
   el.more.disabled = true;
   try {
-    if (!append) showMeta(await apiOk(SUMMARY));
-    showPage(await apiOk(listPath(append ? next : null)), append);
+    const summary = append ? null : await apiOk(SUMMARY);
+    const page = await apiOk(listPath(append ? next : null));
+    if (mine !== loads) return false;
+    if (summary) showMeta(summary);
+    showPage(page, append);
     return true;
   } catch (e) {
+    if (mine !== loads) return false;
     if (e instanceof ApiError && (e.status === 401 || e.status === 404)) signOut(describeError(e));
     else say(describeError(e), "error");
     return false;
   } finally {
-    busy = false;
-    el.more.disabled = false;
+    if (mine === loads) {
+      loading = false;
+      el.more.disabled = false;
+    }
   }
 }
 
 async function signIn(event) {
   event.preventDefault();
-  if (busy || el.secret.value === "") return;
+  if (loading || el.secret.value === "") return;
   secret = el.secret.value;
   say("Signing in…");
   if (await load()) {
