@@ -255,7 +255,11 @@ describe('GET /review: the deliveries page in headless Chromium against wrangler
     await browser.select('#route', BALANCE);
     await browser.waitFor(() => document.querySelectorAll('#deliveries [data-delivery]').length === 50, [], 'balance rows');
     assert.deepEqual(await shownRows(), (await apiQueue(`&route=${encodeURIComponent(BALANCE)}`)).slice(0, 50));
+    await browser.exec((sel) => {
+      document.querySelector(`${sel} details`).open = true;
+    }, [row(ids.conflict)]);
     saveScreenshot('deliveries.png', await browser.screenshotPng());
+    await browser.exec(() => document.querySelectorAll('#deliveries details').forEach((d) => (d.open = false)));
   });
 
   it('"It was applied" resolves once, even on a double click; the row shows the new state', async () => {
