@@ -334,6 +334,8 @@ async function decide() {
     rowOf(id)?.querySelectorAll("button").forEach((b) => (b.disabled = false));
   } finally {
     busy = false;
+    // Keyboard users stay on the row they decided on.
+    rowOf(id)?.querySelector("summary")?.focus();
   }
 }
 
