@@ -3,9 +3,11 @@
 //! secret distinct from the webhook secret), compared in constant time; the
 //! routes do not exist (404) while that secret is unset.
 
+use super::decisions::{delivery_json, queue_rank, states_text, RESENDABLE, RESOLVABLE};
+use super::summary::SUMMARY_PATH;
 use super::{
-    is_delivery_id, iso_time, route_of, tag, Mode, Param, Row, State, Statement, StmtResult,
-    SQL_LIST, SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
+    is_delivery_id, route_of, tag, Param, Row, State, Statement, StmtResult, SQL_LIST,
+    SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
 use crate::error::WorkerCode;
 use crate::json::push_json_string;
@@ -14,64 +16,6 @@ use crate::worker::Answer;
 pub const PREFIX: &str = "/deliveries";
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
-/// Counts per state of the last [`SUMMARY_WINDOW_MS`], the states and the routes.
-pub const SUMMARY_PATH: &str = "/deliveries/summary";
-pub const SUMMARY_WINDOW_MS: u64 = 24 * 60 * 60 * 1000;
-
-// ---------------------------------------------------------------- decisions
-
-/// The states a delivery can be resolved from (`resolve`): the same set
-/// `SQL_RESOLVE` moves from; any other state answers 409.
-pub const RESOLVABLE: [State; 1] = [State::Ambiguous];
-/// The states a delivery can be sent again from (`resend`): the same set
-/// `SQL_RESEND_CLAIM` claims from; any other state answers 409.
-pub const RESENDABLE: [State; 2] = [State::Ambiguous, State::Failed];
-
-/// The decisions a person may take on a delivery in `state` now, by the
-/// rules above: `applied` and `drop` (resolve true / false), `resend`.
-pub fn actions(state: State) -> Vec<&'static str> {
-    let mut a = Vec::with_capacity(3);
-    if RESOLVABLE.contains(&state) {
-        a.extend(["applied", "drop"]);
-    }
-    if RESENDABLE.contains(&state) {
-        a.push("resend");
-    }
-    a
-}
-
-/// The states of `set` as a person reads them: `ambiguous or failed`.
-fn states_text(set: &[State]) -> String {
-    let names: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
-    names.join(" or ")
-}
-
-/// The states in the order of the review queue: waiting for a decision
-/// first (`ambiguous`, then `failed`), then the others.
-pub fn queue_states() -> Vec<State> {
-    let first = [State::Ambiguous, State::Failed];
-    let rest = State::ALL.into_iter().filter(|s| !first.contains(s));
-    first.into_iter().chain(rest).collect()
-}
-
-/// The review API's object for a row: the row and the decisions it allows now.
-pub fn delivery_json(row: &Row) -> String {
-    let mut o = row.to_json();
-    // `to_json` is one object: reopen it to add the decisions.
-    if o.ends_with('}') {
-        o.pop();
-        o.push_str(",\"actions\":[");
-        for (i, a) in actions(row.state).iter().enumerate() {
-            if i > 0 {
-                o.push(',');
-            }
-            push_json_string(&mut o, a);
-        }
-        o.push_str("]}");
-    }
-    o
-}
-
 /// One review request, after its checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRoute {
@@ -201,7 +145,7 @@ fn invalid_state(id: &str, row: &Row, allowed: &str) -> Answer {
     )
 }
 
-fn ok_json(body: String) -> Answer {
+pub(crate) fn ok_json(body: String) -> Answer {
     Answer {
         status: 200,
         headers: vec![
@@ -337,16 +281,6 @@ pub fn parse_list_query(query: &str) -> Result<ListQuery, Answer> {
         }
     }
     Ok(q)
-}
-
-/// The review queue's order: `ambiguous` (0), then `failed` (1), then every
-/// other state (2); newest first within each.
-pub fn queue_rank(state: State) -> u64 {
-    match state {
-        State::Ambiguous => 0,
-        State::Failed => 1,
-        _ => 2,
-    }
 }
 
 /// `SQL_LIST` in queue order: the rank is [`queue_rank`] as SQL.
@@ -554,74 +488,6 @@ pub fn nothing_to_resend(resend: &Resend) -> Answer {
         Some(resend.row.state.as_str()),
         false,
     )
-}
-
-// ---------------------------------------------------------------- summary
-
-/// Per route and state: how many rows, and how many first seen since `?1`.
-const SQL_SUMMARY: &str = "SELECT route, state, COUNT(*) AS n, SUM(CASE WHEN created_at >= ?1 THEN 1 ELSE 0 END) AS recent FROM deliveries GROUP BY route, state";
-
-/// One statement: the counts of the last 24 hours and the routes present.
-pub fn summary(now: u64) -> Vec<Statement> {
-    vec![Statement {
-        sql: SQL_SUMMARY,
-        params: vec![now.saturating_sub(SUMMARY_WINDOW_MS).into()],
-    }]
-}
-
-/// `{ "since", "counts": { state: n }, "states": [ … ], "routes": [ … ] }`:
-/// deliveries first seen in the last 24 hours per state (every state, zero
-/// included), the states in queue order (the values `state` takes), and the
-/// recorded routes (those `mode` records, and any other one the ledger
-/// still holds rows of), in the Worker's route order.
-pub fn summary_answer(mode: Mode, now: u64, results: &[StmtResult]) -> Answer {
-    let groups: Vec<&serde_json::Value> = results
-        .first()
-        .map(|r| r.rows.iter().collect())
-        .unwrap_or_default();
-    let text = |g: &serde_json::Value, k: &str| g.get(k).and_then(|v| v.as_str()).map(String::from);
-    let count = |g: &serde_json::Value| {
-        g.get("recent")
-            .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f.max(0.0) as u64)))
-            .unwrap_or(0)
-    };
-    let states = queue_states();
-    let mut body = String::from("{\"since\":");
-    push_json_string(&mut body, &iso_time(now.saturating_sub(SUMMARY_WINDOW_MS)));
-    body.push_str(",\"counts\":{");
-    for (i, state) in states.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        let n: u64 = groups
-            .iter()
-            .filter(|g| text(g, "state").as_deref() == Some(state.as_str()))
-            .map(|g| count(g))
-            .sum();
-        push_json_string(&mut body, state.as_str());
-        body.push(':');
-        body.push_str(&n.to_string());
-    }
-    body.push_str("},\"states\":[");
-    for (i, state) in states.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        push_json_string(&mut body, state.as_str());
-    }
-    body.push_str("],\"routes\":[");
-    let held: Vec<String> = groups.iter().filter_map(|g| text(g, "route")).collect();
-    let routes = crate::worker::routes()
-        .map(|r| r.path)
-        .filter(|p| mode.records(p) || held.iter().any(|h| h == p));
-    for (i, path) in routes.enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        push_json_string(&mut body, path);
-    }
-    body.push_str("]}");
-    ok_json(body)
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The review API's decisions, queue order and summary (issue 18).
 
 use super::*;
-use crate::ledger::Mode;
+use crate::ledger::decisions::*;
+use crate::ledger::summary::*;
+use crate::ledger::{iso_time, Mode};
 
 const ID: &str = "0123456789abcdef0123456789abcdef";
 

@@ -12,7 +12,9 @@
 //! (the row is deleted) so Klaviyo's resend sends again.
 
 pub mod admin;
+pub mod decisions;
 pub mod sha256;
+pub mod summary;
 
 use crate::error::{Code, Error, WorkerCode};
 use crate::http::HttpRequest;

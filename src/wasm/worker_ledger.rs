@@ -166,8 +166,8 @@ pub(super) async fn review(
         }
         AdminRoute::Summary => {
             let mode = config(&env).map(|c| c.mode).unwrap_or(ledger::Mode::Auto);
-            match runner.run(&admin::summary(started_ms)).await {
-                Ok(r) => admin::summary_answer(mode, started_ms, &r),
+            match runner.run(&ledger::summary::summary(started_ms)).await {
+                Ok(r) => ledger::summary::summary_answer(mode, started_ms, &r),
                 Err(()) => ledger::ledger_unavailable(None),
             }
         }
