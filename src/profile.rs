@@ -6,6 +6,7 @@
 //! than the Rust work (BENCHMARKS.md).
 
 use crate::error::Error;
+pub use crate::value::Root;
 use crate::value::Value;
 
 /// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
@@ -55,13 +56,6 @@ pub fn canonical_index(key: &str) -> Option<usize> {
     } else {
         None
     }
-}
-
-/// Where a template path starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Root {
-    Person,
-    Event,
 }
 
 /// A parsed path such as `person.properties.loyalty_points`.

@@ -6,7 +6,7 @@
 //! is unset: the page says so and how to turn it on). The page needs no
 //! secret to load and shows nothing of the ledger until the person signs in.
 
-use crate::worker::Answer;
+use crate::answer::Answer;
 
 /// The page's path.
 pub const PATH: &str = "/review";
@@ -20,8 +20,8 @@ pub const OUTCOME: &str = "review_page";
 
 /// The page's answer for `GET`/`HEAD /review` (`Some`, or 405 for another
 /// method), `None` for every other path. `admin_on`: whether
-/// `PASSBRIDGE_ADMIN_SECRET` is set (non-empty). The body names the variant
-/// the entry sends ([`page_name`]).
+/// `PASSBRIDGE_ADMIN_SECRET` is set (non-empty); it picks the page the entry
+/// sends (`review` or `review-off`).
 pub fn page(method: &str, path: &str, admin_on: bool) -> Option<Answer> {
     if path != PATH {
         return None;
@@ -46,26 +46,14 @@ pub fn page(method: &str, path: &str, admin_on: bool) -> Option<Answer> {
             ("X-Frame-Options", "DENY".to_string()),
             ("Referrer-Policy", "no-referrer".to_string()),
         ],
-        body: if admin_on { "review" } else { "review-off" }.to_string(),
+        body: String::new(),
         outcome: OUTCOME,
         code: None,
         upstream_status: None,
         authenticated: false,
         delivery: None,
+        page: Some(if admin_on { "review" } else { "review-off" }),
     })
-}
-
-/// Which page the entry sends as this answer's body: `review` or
-/// `review-off` (the answer of [`page`]), else `None`.
-pub fn page_name(answer: &Answer) -> Option<&'static str> {
-    if answer.outcome != OUTCOME || answer.status != 200 {
-        return None;
-    }
-    match answer.body.as_str() {
-        "review" => Some("review"),
-        "review-off" => Some("review-off"),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -76,9 +64,9 @@ mod tests {
     fn the_page_answer_and_its_variants() {
         let on = page("GET", PATH, true).unwrap();
         assert_eq!(on.status, 200);
-        assert_eq!(page_name(&on), Some("review"));
+        assert_eq!(on.page, Some("review"));
         let off = page("HEAD", PATH, false).unwrap();
-        assert_eq!(page_name(&off), Some("review-off"));
+        assert_eq!(off.page, Some("review-off"));
         for (name, value) in [
             ("Cache-Control", "no-store"),
             ("Referrer-Policy", "no-referrer"),
@@ -92,11 +80,8 @@ mod tests {
         assert!(!PAGE_CSP.contains("http"));
         let post = page("POST", PATH, true).unwrap();
         assert_eq!(post.status, 405);
-        assert_eq!(page_name(&post), None);
+        assert_eq!(post.page, None);
         assert_eq!(page("GET", "/review/", true), None);
         assert_eq!(page("GET", "/", true), None);
-        let mut api = on.clone();
-        api.outcome = "review";
-        assert_eq!(page_name(&api), None);
     }
 }

@@ -163,6 +163,7 @@ static ECHO: Provider = Provider {
     prefix: "Echo error: ",
     key_variable: "ECHO_API_KEY",
     variables: &[],
+    defaults: &[],
     operations: &[OperationSpec {
         name: "ping",
         route: "/echo/ping",

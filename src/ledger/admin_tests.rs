@@ -3,7 +3,7 @@
 use super::*;
 use crate::ledger::decisions::*;
 use crate::ledger::summary::*;
-use crate::ledger::{iso_time, Mode};
+use crate::ledger::{iso_time, Mode, Param, SQL_LIST, SQL_LIST_QUEUE};
 
 const ID: &str = "0123456789abcdef0123456789abcdef";
 

@@ -5,8 +5,8 @@
 use super::admin::ok_json;
 use super::decisions::queue_states;
 use super::{iso_time, Mode, Statement, StmtResult};
+use crate::answer::Answer;
 use crate::json::push_json_string;
-use crate::worker::Answer;
 
 /// The summary's path (under the review API's prefix).
 pub const SUMMARY_PATH: &str = "/deliveries/summary";

@@ -305,13 +305,7 @@ fn answer_to_js(
     };
     set(&obj, "body", &body);
     // The pages' bytes are large and static: the entry holds them, by name.
-    let page = if !worker::sends_body(method) {
-        None
-    } else if worker::is_page(a) {
-        Some("playground")
-    } else {
-        crate::review::page_name(a)
-    };
+    let page = worker::page_of(a).filter(|_| worker::sends_body(method));
     set(&obj, "page", &page.map_or(JsValue::NULL, JsValue::from_str));
     let duration = (js_sys::Date::now() - started_ms).max(0.0) as u64;
     let flow_id = header(request_headers, worker::FLOW_ID_HEADER);
