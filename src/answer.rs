@@ -193,6 +193,9 @@ pub fn failure(err: &Error) -> Answer {
         Code::NotFound | Code::Unauthorized | Code::Rejected => {
             Answer::problem(code, "Provider Refused the Request", &err.message)
         }
+        Code::WriteBackRejected => {
+            Answer::problem(code, "Klaviyo Refused the Write-Back", &err.message)
+        }
         Code::InvalidProfile => Answer::problem(code, "Bad Request", &err.message),
         Code::MissingConfig | Code::InvalidConfig | Code::InvalidTemplate => {
             Answer::problem(code, "Worker Misconfigured", &err.message)

@@ -25,11 +25,14 @@ pub enum Code {
     InvalidTemplate,
     /// The profile or event cannot be used (wrong shape, a list where text is needed…).
     InvalidProfile,
+    /// Klaviyo refused to write an operation's result onto the profile
+    /// (a 4xx other than 401, 403 and 429): the operation itself succeeded.
+    WriteBackRejected,
 }
 
 impl Code {
     /// Every code, in the order of the enum.
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 11] = [
         Code::NotFound,
         Code::Unauthorized,
         Code::Rejected,
@@ -40,6 +43,7 @@ impl Code {
         Code::InvalidConfig,
         Code::InvalidTemplate,
         Code::InvalidProfile,
+        Code::WriteBackRejected,
     ];
 
     /// The code of a provider's non-2xx answer (redirects and 1xx are `rejected`).
@@ -78,6 +82,7 @@ impl Code {
             Code::InvalidConfig => "invalid_config",
             Code::InvalidTemplate => "invalid_template",
             Code::InvalidProfile => "invalid_profile",
+            Code::WriteBackRejected => "write_back_rejected",
         }
     }
 }
@@ -148,7 +153,9 @@ impl WorkerCode {
         match self {
             WorkerCode::Op(code) => match code {
                 Code::Throttled | Code::UpstreamUnavailable | Code::Network => 503,
-                Code::NotFound | Code::Unauthorized | Code::Rejected => 422,
+                Code::NotFound | Code::Unauthorized | Code::Rejected | Code::WriteBackRejected => {
+                    422
+                }
                 Code::InvalidProfile => 400,
                 Code::MissingConfig | Code::InvalidConfig | Code::InvalidTemplate => 500,
             },
@@ -340,6 +347,7 @@ mod tests {
             Code::InvalidConfig,
             Code::InvalidTemplate,
             Code::InvalidProfile,
+            Code::WriteBackRejected,
         ] {
             assert!(!Error::new(code, "x").retryable, "{code:?}");
         }

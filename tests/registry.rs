@@ -169,6 +169,8 @@ static ECHO: Provider = Provider {
         route: "/echo/ping",
         options: &["greeting"],
         idempotent: true,
+        result_fields: &["updated", "status"],
+        write_back: &[],
     }],
     options: &[OptionSpec {
         name: "greeting",

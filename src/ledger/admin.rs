@@ -3,7 +3,7 @@
 //! secret distinct from the webhook secret), compared in constant time; the
 //! routes do not exist (404) while that secret is unset.
 
-use super::decisions::{delivery_json, states_text, RESENDABLE, RESOLVABLE};
+use super::decisions::{states_text, RESENDABLE, RESOLVABLE};
 use super::summary::SUMMARY_PATH;
 use super::{
     is_delivery_id, tag, Row, State, Statement, StmtResult, SQL_RESEND_CLAIM, SQL_RESEND_INPUT,
@@ -181,12 +181,7 @@ fn first_row(results: &[StmtResult], index: usize) -> Option<Row> {
 
 pub fn get_answer(id: &str, results: &[StmtResult]) -> Answer {
     match first_row(results, 0) {
-        Some(row) => tag(
-            ok_json(delivery_json(&row)),
-            id,
-            Some(row.state.as_str()),
-            false,
-        ),
+        Some(row) => tag(ok_json(row.to_json()), id, Some(row.state.as_str()), false),
         None => delivery_not_found(id),
     }
 }
@@ -229,7 +224,7 @@ pub fn resolve_answer(id: &str, to: State, now: u64, results: &[StmtResult]) -> 
     }
     row.state = to;
     row.updated_at = now;
-    tag(ok_json(delivery_json(&row)), id, Some(to.as_str()), false)
+    tag(ok_json(row.to_json()), id, Some(to.as_str()), false)
 }
 
 // ---------------------------------------------------------------- resend

@@ -70,7 +70,7 @@ fn actions_follow_the_rules_of_the_409s() {
         .unwrap()
         .ends_with("only when it is ambiguous or failed"));
     // Every delivery object carries its actions, after the row's fields.
-    let v: serde_json::Value = serde_json::from_str(&delivery_json(&r)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
     assert_eq!(v["actions"], serde_json::json!([]));
     assert_eq!(v["state"], "done");
     let got = get_answer(

@@ -3,8 +3,7 @@
 //! check, so `actions` never offers what would be answered 409), and the
 //! review queue's order.
 
-use super::{Row, State};
-use crate::json::push_json_string;
+use super::State;
 
 /// The states a delivery can be resolved from (`resolve`): the same set
 /// `SQL_RESOLVE` moves from; any other state answers 409.
@@ -38,24 +37,6 @@ pub fn queue_states() -> Vec<State> {
     let first = [State::Ambiguous, State::Failed];
     let rest = State::ALL.into_iter().filter(|s| !first.contains(s));
     first.into_iter().chain(rest).collect()
-}
-
-/// The review API's object for a row: the row and the decisions it allows now.
-pub fn delivery_json(row: &Row) -> String {
-    let mut o = row.to_json();
-    // `to_json` is one object: reopen it to add the decisions.
-    if o.ends_with('}') {
-        o.pop();
-        o.push_str(",\"actions\":[");
-        for (i, a) in actions(row.state).iter().enumerate() {
-            if i > 0 {
-                o.push(',');
-            }
-            push_json_string(&mut o, a);
-        }
-        o.push_str("]}");
-    }
-    o
 }
 
 /// The review queue's order: `ambiguous` (0), then `failed` (1), then every

@@ -2,7 +2,7 @@
 //! its query, its one statement and its page of rows.
 
 use super::admin::{bad_request, ok_json, DEFAULT_LIMIT, MAX_LIMIT};
-use super::decisions::{delivery_json, queue_rank};
+use super::decisions::queue_rank;
 use super::{
     is_delivery_id, route_of, Param, Row, State, Statement, StmtResult, SQL_LIST, SQL_LIST_QUEUE,
 };
@@ -180,7 +180,7 @@ pub fn list_answer(q: &ListQuery, results: &[StmtResult]) -> Answer {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&delivery_json(row));
+        body.push_str(&row.to_json());
     }
     body.push_str("],\"next\":");
     match page.last().filter(|_| more) {

@@ -1,6 +1,6 @@
 //! A stored delivery: its five states and its row.
 
-use crate::json::push_json_string;
+use crate::json::{push_json_string, push_json_strings};
 
 /// The five states of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl Row {
         })
     }
 
-    /// The review API's object for this row.
+    /// The review API's object for this row, with its `actions`.
     pub fn to_json(&self) -> String {
         let mut o = String::from("{\"delivery\":");
         push_json_string(&mut o, &self.id);
@@ -115,7 +115,10 @@ impl Row {
             Some(b) => push_json_string(&mut o, b),
             None => o.push_str("null"),
         }
-        o.push_str("}}");
+        // The decisions a person may take on it now (the rules of the 409s).
+        o.push_str("},\"actions\":");
+        push_json_strings(&mut o, super::decisions::actions(self.state));
+        o.push('}');
         o
     }
 }

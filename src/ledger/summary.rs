@@ -6,7 +6,7 @@ use super::admin::ok_json;
 use super::decisions::queue_states;
 use super::{iso_time, Mode, Statement, StmtResult};
 use crate::answer::Answer;
-use crate::json::push_json_string;
+use crate::json::{push_json_string, push_json_strings};
 
 /// The summary's path (under the review API's prefix).
 pub const SUMMARY_PATH: &str = "/deliveries/summary";
@@ -57,24 +57,15 @@ pub fn summary_answer(mode: Mode, now: u64, results: &[StmtResult]) -> Answer {
         body.push(':');
         body.push_str(&n.to_string());
     }
-    body.push_str("},\"states\":[");
-    for (i, state) in states.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        push_json_string(&mut body, state.as_str());
-    }
-    body.push_str("],\"routes\":[");
+    body.push_str("},\"states\":");
+    push_json_strings(&mut body, states.iter().map(|s| s.as_str()));
+    body.push_str(",\"routes\":");
     let held: Vec<String> = groups.iter().filter_map(|g| text(g, "route")).collect();
-    let routes = crate::worker::routes()
+    let routes = crate::providers::REGISTRY
+        .routes()
         .map(|r| r.path)
         .filter(|p| mode.records(p) || held.iter().any(|h| h == p));
-    for (i, path) in routes.enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        push_json_string(&mut body, path);
-    }
-    body.push_str("]}");
+    push_json_strings(&mut body, routes);
+    body.push('}');
     ok_json(body)
 }

@@ -425,7 +425,8 @@ fn rows_read_and_render() {
             "delivery": ID, "route": "/jericommerce/balance", "state": "ambiguous",
             "createdAt": "1970-01-01T00:00:01.000Z", "updatedAt": "1970-01-02T00:00:01.234Z",
             "attempts": 1, "upstreamStatus": 200, "code": null,
-            "request": {"method": "POST", "url": "https://x/y", "body": "[]"}
+            "request": {"method": "POST", "url": "https://x/y", "body": "[]"},
+            "actions": ["applied", "drop", "resend"]
         })
     );
     assert!(Row::from_json(&serde_json::json!({"id": "x"})).is_none());

@@ -43,6 +43,8 @@ pub const PROVIDER: Provider = Provider {
         route: "/jericommerce/balance",
         options: &["delta", "reason"],
         idempotent: false,
+        result_fields: &["updated", "direction", "amount", "status"],
+        write_back: &[],
     }],
     options: &[
         OptionSpec {

@@ -100,6 +100,12 @@ pub struct OperationSpec {
     /// False when sending it twice applies it twice (a balance change, a
     /// creation): the ledger never resends such a delivery on its own.
     pub idempotent: bool,
+    /// The fields its success outcome carries (`serial`, `url`…): what a
+    /// `PASSBRIDGE_WRITE_BACK` mapping may copy onto the Klaviyo profile.
+    pub result_fields: &'static [&'static str],
+    /// The write-back when `PASSBRIDGE_WRITE_BACK` is unset (profile
+    /// attribute or `properties.<name>` → result field); empty: none.
+    pub write_back: &'static [(&'static str, &'static str)],
 }
 
 /// One Worker webhook route: a provider operation at a path.
@@ -216,11 +222,12 @@ impl Registry {
         None
     }
 
-    /// The variables that hold secrets: every provider's key and the
-    /// webhook secret. Their values are redacted from every error.
+    /// The variables that hold secrets: every provider's key, the webhook
+    /// secret and the Klaviyo private key. Their values are redacted from every error.
     pub fn secret_variables(&self) -> std::vec::IntoIter<&'static str> {
         let mut names: Vec<&'static str> = self.providers.iter().map(|p| p.key_variable).collect();
         names.push("PASSBRIDGE_WEBHOOK_SECRET");
+        names.push(crate::klaviyo::KEY_VARIABLE);
         names.into_iter()
     }
 

@@ -63,18 +63,27 @@ pub const PROVIDER: Provider = Provider {
             route: "/passninja/update",
             options: &["fields"],
             idempotent: true,
+            result_fields: &["updated", "status"],
+            write_back: &[],
         },
         OperationSpec {
             name: "create",
             route: "/passninja/create",
             options: &["fields", "skipIfPassExists"],
             idempotent: false,
+            result_fields: &["created", "serial", "url", "status"],
+            write_back: &[
+                ("external_id", "serial"),
+                ("properties.passbridge_pass_url", "url"),
+            ],
         },
         OperationSpec {
             name: "delete",
             route: "/passninja/delete",
             options: &[],
             idempotent: true,
+            result_fields: &["deleted", "status"],
+            write_back: &[],
         },
     ],
     options: &[

@@ -58,12 +58,16 @@ pub const PROVIDER: Provider = Provider {
             route: "/walletcrew/push-update",
             options: &["identifiers", "fields", "passType", "updateMetadata"],
             idempotent: true,
+            result_fields: &["updated", "status"],
+            write_back: &[],
         },
         OperationSpec {
             name: "profileSync",
             route: "/walletcrew/profile-sync",
             options: &[],
             idempotent: true,
+            result_fields: &["synced", "status"],
+            write_back: &[],
         },
     ],
     options: &[
