@@ -18,8 +18,6 @@ mod filters;
 mod handler;
 mod http;
 mod json;
-// Klaviyo's own API (write-back, bulk sync): its doors land with issues 15 and 17.
-#[allow(dead_code)]
 mod klaviyo;
 mod mapping;
 mod options;
@@ -28,6 +26,7 @@ mod profile;
 mod providers;
 mod retry;
 mod status;
+pub mod sync;
 mod template;
 mod value;
 
@@ -90,5 +89,7 @@ pub use template::Template;
 pub use value::{js_number, Value};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::JsHandler;
+#[cfg(all(target_arch = "wasm32", feature = "sync"))]
+pub use wasm::JsSync;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub use wasm::JsWorkerApp;
