@@ -202,7 +202,7 @@ function showPage(json, append) {
 
 function describeError(e) {
   if (e instanceof ApiError) {
-    if (e.status === 401) return "The review API refused the secret (401): it is not PASSBRIDGE_ADMIN_SECRET.";
+    if (e.status === 401) return "Wrong secret: the review API refused it (401). Use the Worker's PASSBRIDGE_ADMIN_SECRET.";
     if (e.status === 404 && e.json?.code === "route_not_found") return "The review API is off (404): PASSBRIDGE_ADMIN_SECRET is not set on this Worker.";
     return `${e.status}${e.json?.code ? ` ${e.json.code}` : ""}: ${e.message}`;
   }
@@ -362,6 +362,7 @@ el.confirmation.addEventListener("cancel", () => {
 // The Worker says whether the review API is on when it serves the page.
 if (document.documentElement.dataset.review === "off") {
   el.off.hidden = false;
+  say("The review API is off: PASSBRIDGE_ADMIN_SECRET is not set on this Worker.", "error");
 } else {
   el.signin.hidden = false;
   el.secret.focus();

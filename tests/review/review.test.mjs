@@ -192,7 +192,7 @@ describe('GET /review: the deliveries page in headless Chromium against wrangler
     await browser.type('#secret', 'not-the-admin-secret');
     await browser.click('#sign-in');
     await browser.waitFor(() => /401/.test(document.querySelector('#message').textContent), [], 'the 401 message');
-    assert.match(await message(), /refused the secret/);
+    assert.match(await message(), /Wrong secret/);
     assert.equal(await browser.exec(() => document.querySelector('#queue').hidden), true);
     assert.equal(await browser.exec(() => document.querySelectorAll('#deliveries > *').length), 0);
 
@@ -387,6 +387,7 @@ describe('GET /review: the deliveries page in headless Chromium against wrangler
       const text = await browser.text('#off');
       assert.match(text, /review API is off/);
       assert.match(text, /wrangler secret put PASSBRIDGE_ADMIN_SECRET/);
+      assert.match(await message(), /review API is off/);
     } finally {
       await off.stop();
     }
