@@ -10,7 +10,8 @@ use std::rc::Rc;
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
+
+use super::calls::spawn;
 
 use super::js::{header, path_and_query, set, Headers, Request};
 use super::read::{JsEnv, ValueKind};
@@ -196,7 +197,7 @@ impl JsWorkerApp {
                 Err(a) => return Promise::resolve(&asked.answer(&a, started_ms)),
             };
             let env = self.env.clone();
-            return future_to_promise(async move {
+            return spawn(async move {
                 let query = asked.query.clone();
                 let answer =
                     worker_ledger::review(env, runner, route, query, body, fetch, now_ms).await;
@@ -229,7 +230,7 @@ impl JsWorkerApp {
         // One future for both: recorded deliveries go through the ledger,
         // the others are sent as before (and only tagged with their id).
         let runner = runner.filter(|_| delivery.recorded);
-        future_to_promise(async move {
+        spawn(async move {
             let answer = worker_ledger::deliver(runner, *delivery, body, fetch, now_ms).await;
             Ok(asked.answer(&answer.authenticated(), started_ms))
         })
@@ -239,7 +240,7 @@ impl JsWorkerApp {
     pub fn retention(&self, now_ms: f64, ledger: JsValue) -> Promise {
         let env = self.env.clone();
         let runner = Runner::from_js(&ledger);
-        future_to_promise(async move {
+        spawn(async move {
             let line = worker_ledger::retention(env, runner, now_ms.max(0.0) as u64).await;
             Ok(JsValue::from_str(&line))
         })
