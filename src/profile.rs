@@ -3,10 +3,17 @@
 //! Only the paths the templates reference are ever read: the boundary walks the
 //! caller's JavaScript object directly instead of converting a profile that may
 //! carry hundreds of properties, and each crossing into JavaScript costs more
-//! than the Rust work (BENCHMARKS.md).
+//! than the Rust work (BENCHMARKS.md). What a call reads is kept for the
+//! rest of the call ([`Reads`]): however often its loops and conditions
+//! reach a value, a list or an object, it is read from the profile once.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::error::Error;
-use crate::value::Value;
+use crate::template::work::Work;
+use crate::value::{Val, Value};
 
 /// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
 /// JavaScript value in the wasm boundary.
@@ -90,6 +97,29 @@ pub trait Resolve {
     fn resolve(&self, path: &Path) -> Value {
         self.resolve_keys(path.root, &mut path.keys.iter().map(String::as_str))
     }
+
+    /// The value at `root.keys` (what a template reads).
+    fn lookup(&self, root: Root, keys: &[String]) -> Value {
+        self.resolve_keys(root, &mut keys.iter().map(String::as_str))
+    }
+
+    /// The items of the list of `len` items at `root.keys`.
+    fn list_items(&self, root: Root, keys: &[String], len: usize) -> Rc<[Val]> {
+        (0..len)
+            .map(|i| {
+                let mut path = keys.to_vec();
+                path.push(i.to_string());
+                let v = self.lookup(root, &path);
+                Val::located(root, path, v)
+            })
+            .collect()
+    }
+
+    /// The call's work budget, shared by every template rendered for it;
+    /// `None`: each render counts on its own.
+    fn work(&self) -> Option<&Work> {
+        None
+    }
 }
 
 /// A profile and an optional event, normalised from either Klaviyo's JSON:API
@@ -100,6 +130,37 @@ pub struct Input<N: Node> {
     person_props: Option<N>,
     event_props: Option<N>,
     event_attrs: Option<N>,
+    reads: RefCell<Reads<N>>,
+    work: Work,
+}
+
+/// Everything a call has read, by path: the node (to read members from), its
+/// value, and a list's items once a template went through them.
+struct Reads<N> {
+    person: HashMap<Vec<String>, Read<N>>,
+    event: HashMap<Vec<String>, Read<N>>,
+}
+
+struct Read<N> {
+    node: Option<N>,
+    value: Value,
+    items: Option<Rc<[Val]>>,
+}
+
+impl<N> Reads<N> {
+    fn of(&self, root: Root) -> &HashMap<Vec<String>, Read<N>> {
+        match root {
+            Root::Person => &self.person,
+            Root::Event => &self.event,
+        }
+    }
+
+    fn of_mut(&mut self, root: Root) -> &mut HashMap<Vec<String>, Read<N>> {
+        match root {
+            Root::Person => &mut self.person,
+            Root::Event => &mut self.event,
+        }
+    }
 }
 
 impl<N: Node> Input<N> {
@@ -179,55 +240,123 @@ impl<N: Node> Input<N> {
             person_props,
             event_props,
             event_attrs,
+            reads: RefCell::new(Reads {
+                person: HashMap::new(),
+                event: HashMap::new(),
+            }),
+            work: Work::new(),
         })
+    }
+
+    /// The node at the first key of a path (Klaviyo's shortcuts included).
+    fn first(&self, root: Root, first: &str) -> Option<N> {
+        match (root, first) {
+            (Root::Person, "properties") => None,
+            // Klaviyo lets `person.Name` reach a custom property too.
+            (Root::Person, first) => self
+                .person_attrs
+                .as_ref()
+                .and_then(|a| a.member(first))
+                .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first))),
+            (Root::Event, first) => self
+                .event_props
+                .as_ref()
+                .and_then(|p| p.member(first))
+                .or_else(|| self.event_attrs.as_ref().and_then(|a| a.member(first))),
+        }
+    }
+
+    /// Reads the node at `root.keys` unless this call already has, and
+    /// returns its value (`keys` is not empty).
+    fn read(&self, root: Root, keys: &[String]) -> Value {
+        if let Some(read) = self.reads.borrow().of(root).get(keys) {
+            return read.value.clone();
+        }
+        let node = match keys {
+            [] => None,
+            [first] => self.first(root, first),
+            // `person.properties.…` starts at the properties object.
+            [props, second] if root == Root::Person && props == "properties" => {
+                self.person_props.as_ref().and_then(|p| p.member(second))
+            }
+            [parent @ .., last] => {
+                self.read(root, parent);
+                let reads = self.reads.borrow();
+                reads
+                    .of(root)
+                    .get(parent)
+                    .and_then(|r| r.node.as_ref())
+                    .and_then(|n| n.member(last))
+            }
+        };
+        let value = node.as_ref().map_or(Value::Missing, Node::value);
+        self.reads.borrow_mut().of_mut(root).insert(
+            keys.to_vec(),
+            Read {
+                node,
+                value: value.clone(),
+                items: None,
+            },
+        );
+        value
     }
 }
 
 impl<N: Node> Resolve for Input<N> {
     fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value {
-        let start = match (root, keys.next()) {
-            (Root::Person, None) => {
-                return match &self.person_attrs {
-                    Some(attrs) => attrs.value(),
-                    None => Value::Object(0),
-                }
-            }
-            (Root::Person, Some("properties")) => match &self.person_props {
-                Some(props) => return walk(props, keys),
-                None => return Value::Missing,
+        let keys: Vec<String> = keys.map(str::to_string).collect();
+        self.lookup(root, &keys)
+    }
+
+    fn lookup(&self, root: Root, keys: &[String]) -> Value {
+        match (root, keys) {
+            (Root::Person, []) => match &self.person_attrs {
+                Some(attrs) => attrs.value(),
+                None => Value::Object(0),
             },
-            // Klaviyo lets `person.Name` reach a custom property too.
-            (Root::Person, Some(first)) => self
-                .person_attrs
-                .as_ref()
-                .and_then(|a| a.member(first))
-                .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first))),
-            (Root::Event, None) => {
-                return match &self.event_props {
-                    Some(props) => props.value(),
-                    None => Value::Missing,
-                }
+            (Root::Person, [props]) if props == "properties" => match &self.person_props {
+                Some(props) => props.value(),
+                None => Value::Missing,
+            },
+            (Root::Event, []) => match &self.event_props {
+                Some(props) => props.value(),
+                None => Value::Missing,
+            },
+            (Root::Person, [props, ..]) if props == "properties" && self.person_props.is_none() => {
+                Value::Missing
             }
-            (Root::Event, Some(first)) => self
-                .event_props
-                .as_ref()
-                .and_then(|p| p.member(first))
-                .or_else(|| self.event_attrs.as_ref().and_then(|a| a.member(first))),
-        };
-        match start {
-            Some(node) => walk(&node, keys),
-            None => Value::Missing,
+            _ => self.read(root, keys),
         }
     }
-}
 
-fn walk<N: Node>(node: &N, keys: &mut dyn Iterator<Item = &str>) -> Value {
-    match keys.next() {
-        None => node.value(),
-        Some(key) => match node.member(key) {
-            Some(child) => walk(&child, keys),
-            None => Value::Missing,
-        },
+    fn list_items(&self, root: Root, keys: &[String], len: usize) -> Rc<[Val]> {
+        if let Some(items) = self
+            .reads
+            .borrow()
+            .of(root)
+            .get(keys)
+            .and_then(|r| r.items.clone())
+        {
+            return items;
+        }
+        let mut path = keys.to_vec();
+        let items: Rc<[Val]> = (0..len)
+            .map(|i| {
+                path.push(i.to_string());
+                let v = self.lookup(root, &path);
+                let item = Val::located(root, path.clone(), v);
+                path.pop();
+                item
+            })
+            .collect();
+        if let Some(read) = self.reads.borrow_mut().of_mut(root).get_mut(keys) {
+            read.items = Some(items.clone());
+        }
+        items
+    }
+
+    fn work(&self) -> Option<&Work> {
+        Some(&self.work)
     }
 }
 

@@ -6,7 +6,7 @@ mod list;
 mod number;
 mod text;
 
-use crate::template::{cat, Operand, RenderError, Scope, MAX_VALUE_BYTES};
+use crate::template::{cat, work, Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// Every filter passbridge implements.
@@ -149,8 +149,13 @@ impl Filter {
         let argv = arg.as_ref().map(|a| a.value().into_owned());
         let arg_text = || argv.as_ref().and_then(Value::to_text).unwrap_or_default();
         let value = v.value().into_owned();
+        if let Value::Str(s) = &value {
+            // What it scans counts, and what it could build is checked first.
+            scope.spend_bytes(s.len())?;
+            check_growth(self.kind, s, argv.as_ref())?;
+        }
         let num_pair = || Some((value.to_number()?, argv.as_ref()?.to_number()?));
-        Ok(match self.kind {
+        let built = match self.kind {
             Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
             Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
             Kind::Default | Kind::DefaultIfNone => v,
@@ -181,13 +186,17 @@ impl Filter {
             },
             Kind::Concat => list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
             Kind::Compact => match &v {
-                Val::Seq(_) | Val::At(_, _, Value::List(_)) => Val::Seq(
-                    scope
-                        .items(&v, "compact")?
-                        .into_iter()
-                        .filter(|i| !i.value().is_none())
-                        .collect(),
-                ),
+                Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
+                    let items = scope.items(&v, "compact")?;
+                    scope.spend(work::cost::ITEM * items.len() as u64)?;
+                    Val::Seq(
+                        items
+                            .iter()
+                            .filter(|i| !i.value().is_none())
+                            .cloned()
+                            .collect(),
+                    )
+                }
                 _ => v,
             },
             Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, &|s| {
@@ -285,8 +294,56 @@ impl Filter {
                     _ => Val::str(""),
                 }
             }
-        })
+        };
+        if let Val::V(Value::Str(s)) = &built {
+            scope.spend_bytes(s.len())?;
+        }
+        checked(built)
     }
+}
+
+/// Refuses, before anything is built, a text filter whose result could be
+/// longer than [`MAX_VALUE_BYTES`]: `s` is the value's text, `arg` the argument.
+fn check_growth(kind: Kind, s: &str, arg: Option<&Value>) -> Result<(), RenderError> {
+    let arg_len = || match arg {
+        Some(Value::Str(a)) => a.len(),
+        _ => 32,
+    };
+    let most = match kind {
+        // Case mapping grows a character at most threefold (`ΐ` → `Ϊ́`): count
+        // exactly only when that could matter.
+        Kind::Lower | Kind::Upper | Kind::Title if s.len() > MAX_VALUE_BYTES / 3 => s
+            .chars()
+            .map(|c| {
+                let lower: usize = c.to_lowercase().map(char::len_utf8).sum();
+                let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
+                if kind == Kind::Lower {
+                    lower
+                } else {
+                    lower.max(upper)
+                }
+            })
+            .sum(),
+        Kind::Capfirst => s.len() + 8,
+        Kind::Base64Encode | Kind::Base64UrlEncode => s.len().div_ceil(3) * 4,
+        Kind::UrlEncode if s.len() > MAX_VALUE_BYTES / 3 => text::urlencoded_len(s, arg),
+        Kind::Append | Kind::Add | Kind::Concat => s.len() + arg_len(),
+        // Every digit, the places asked for (at most 1,000) and the zeros a
+        // finite exponent adds (at most 4,096), with a comma per three digits.
+        Kind::FloatFormat => (s.len() + 5_100) / 3 * 4,
+        _ => 0,
+    };
+    if most > MAX_VALUE_BYTES {
+        return Err(too_big(name_of(kind)));
+    }
+    Ok(())
+}
+
+fn too_big(filter: &str) -> RenderError {
+    RenderError::limit(cat(&[
+        filter,
+        " would build a text longer than 65536 bytes",
+    ]))
 }
 
 /// Applies a text function to a scalar's text; a list or object is an error

@@ -290,6 +290,22 @@ pub fn urlencode(s: &str, safe: &str) -> String {
     out
 }
 
+/// The length of [`urlencode`]'s result, without building it (`safe` as
+/// the filter's argument: `/` when there is none).
+pub fn urlencoded_len(s: &str, safe: Option<&crate::value::Value>) -> usize {
+    let safe = safe.map_or_else(|| "/".to_string(), |v| v.to_text().unwrap_or_default());
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.-~".contains(c) || (c.is_ascii() && safe.contains(c))
+            {
+                1
+            } else {
+                3 * c.len_utf8()
+            }
+        })
+        .sum()
+}
+
 /// Django's `striptags` for well-formed markup: removes `<tag …>`, `</tag>`,
 /// `<!-- … -->` and `<!…>`/`<?…>`; a `<` that starts no tag stays text.
 pub fn striptags(s: &str) -> String {
