@@ -17,7 +17,7 @@ use crate::value::{Val, Value};
 
 /// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
 /// JavaScript value in the wasm boundary.
-pub trait Node: Sized {
+pub trait Node: Sized + Clone {
     /// The member `key` of an object, or the element at index `key` of a list;
     /// `None` when it does not exist or `self` is a scalar.
     fn member(&self, key: &str) -> Option<Self>;
@@ -249,15 +249,21 @@ impl<N: Node> Input<N> {
     }
 
     /// The node at the first key of a path (Klaviyo's shortcuts included).
-    fn first(&self, root: Root, first: &str) -> Option<N> {
-        match (root, first) {
+    fn first(&self, root: Root, first: &String) -> Option<N> {
+        match (root, first.as_str()) {
             (Root::Person, "properties") => None,
-            // Klaviyo lets `person.Name` reach a custom property too.
-            (Root::Person, first) => self
+            // Klaviyo lets `person.Name` reach a custom property too (the
+            // same read as `person.properties.Name`).
+            (Root::Person, _) => self
                 .person_attrs
                 .as_ref()
                 .and_then(|a| a.member(first))
-                .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first))),
+                .or_else(|| {
+                    let path = ["properties".to_string(), first.clone()];
+                    self.read(root, &path);
+                    let reads = self.reads.borrow();
+                    reads.of(root).get(&path[..]).and_then(|r| r.node.clone())
+                }),
             (Root::Event, first) => self
                 .event_props
                 .as_ref()

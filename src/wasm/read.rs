@@ -65,6 +65,7 @@ impl ValueKind {
 
 /// A JavaScript value read lazily, one crossing per path step, with its
 /// kind learned in one more.
+#[derive(Clone)]
 pub(crate) struct JsNode {
     value: JsValue,
     kind: ValueKind,
