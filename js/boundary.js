@@ -15,6 +15,9 @@ function pb_get(o, k) {
     return Object.hasOwn(o, k) ? o[k] : undefined;
   } catch { return undefined; }
 }
+function pb_at(o, i) {
+  try { return Array.isArray(o) && i < o.length ? o[i] : undefined; } catch { return undefined; }
+}
 async function pb_read_text(res, limit) {
   const body = res.body;
   if (body == null || typeof body.getReader !== 'function') {
@@ -113,6 +116,7 @@ function pb_len(v) {
 
 export const pb = {
   get: pb_get,
+  at: pb_at,
   readText: pb_read_text,
   keys: pb_keys,
   env: pb_env,

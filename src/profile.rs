@@ -9,10 +9,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::error::Error;
-use crate::template::work::Work;
+use crate::template::index::ListIndex;
+use crate::template::work::{cost, Work};
+use crate::template::RenderError;
 use crate::value::{Val, Value};
 
 /// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
@@ -115,6 +118,18 @@ pub trait Resolve {
             .collect()
     }
 
+    /// Whether `needle` equals (Python's `==`) an item of the list at
+    /// `root.keys`, which `list_items` has read: an index built once per call
+    /// answers. `None` when there is no index or it cannot tell.
+    fn list_contains(
+        &self,
+        _root: Root,
+        _keys: &[String],
+        _needle: &Value,
+    ) -> Result<Option<bool>, RenderError> {
+        Ok(None)
+    }
+
     /// The call's work budget, shared by every template rendered for it;
     /// `None`: each render counts on its own.
     fn work(&self) -> Option<&Work> {
@@ -137,25 +152,49 @@ pub struct Input<N: Node> {
 /// Everything a call has read, by path: the node (to read members from), its
 /// value, and a list's items once a template went through them.
 struct Reads<N> {
-    person: HashMap<Vec<String>, Read<N>>,
-    event: HashMap<Vec<String>, Read<N>>,
+    person: Paths<N>,
+    event: Paths<N>,
+}
+
+/// Reads by path. Paths are a template's own keys and list indices (never
+/// keys chosen by the profile), so a fast unkeyed hash is safe.
+type Paths<N> = HashMap<Vec<String>, Read<N>, BuildHasherDefault<PathHasher>>;
+
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl Hasher for PathHasher {
+    /// A key's length and at most its first and last 8 bytes: constant
+    /// time per key (keys that share both only cost an extra compare).
+    fn write(&mut self, bytes: &[u8]) {
+        let fold = |part: &[u8]| part.iter().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+        let head = fold(bytes.get(..8).unwrap_or(bytes));
+        let tail = fold(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or(bytes));
+        self.0 = (self.0.rotate_left(5) ^ head ^ tail.rotate_left(29) ^ bytes.len() as u64)
+            .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 struct Read<N> {
     node: Option<N>,
     value: Value,
     items: Option<Rc<[Val]>>,
+    index: Option<Rc<ListIndex>>,
 }
 
 impl<N> Reads<N> {
-    fn of(&self, root: Root) -> &HashMap<Vec<String>, Read<N>> {
+    fn of(&self, root: Root) -> &Paths<N> {
         match root {
             Root::Person => &self.person,
             Root::Event => &self.event,
         }
     }
 
-    fn of_mut(&mut self, root: Root) -> &mut HashMap<Vec<String>, Read<N>> {
+    fn of_mut(&mut self, root: Root) -> &mut Paths<N> {
         match root {
             Root::Person => &mut self.person,
             Root::Event => &mut self.event,
@@ -241,8 +280,8 @@ impl<N: Node> Input<N> {
             event_props,
             event_attrs,
             reads: RefCell::new(Reads {
-                person: HashMap::new(),
-                event: HashMap::new(),
+                person: Paths::default(),
+                event: Paths::default(),
             }),
             work: Work::new(),
         })
@@ -288,9 +327,16 @@ impl<N: Node> Input<N> {
             [parent @ .., last] => {
                 self.read(root, parent);
                 let reads = self.reads.borrow();
-                reads
-                    .of(root)
-                    .get(parent)
+                let parent = reads.of(root).get(parent);
+                // An item of a list already read: its value is at hand.
+                if let (Some(items), Some(i)) =
+                    (parent.and_then(|r| r.items.as_ref()), canonical_index(last))
+                {
+                    return items
+                        .get(i)
+                        .map_or(Value::Missing, |v| v.value().into_owned());
+                }
+                parent
                     .and_then(|r| r.node.as_ref())
                     .and_then(|n| n.member(last))
             }
@@ -302,6 +348,7 @@ impl<N: Node> Input<N> {
                 node,
                 value: value.clone(),
                 items: None,
+                index: None,
             },
         );
         value
@@ -345,20 +392,76 @@ impl<N: Node> Resolve for Input<N> {
         {
             return items;
         }
-        let mut path = keys.to_vec();
+        // Each item is read from the list's node once; a list or an object
+        // among them is kept by path, for its own members.
+        let list = self
+            .reads
+            .borrow()
+            .of(root)
+            .get(keys)
+            .and_then(|r| r.node.clone());
+        let mut kept = Vec::new();
         let items: Rc<[Val]> = (0..len)
             .map(|i| {
-                path.push(i.to_string());
-                let v = self.lookup(root, &path);
-                let item = Val::located(root, path.clone(), v);
-                path.pop();
-                item
+                let index = i.to_string();
+                let node = list.as_ref().and_then(|l| l.member(&index));
+                let value = node.as_ref().map_or(Value::Missing, Node::value);
+                match value {
+                    Value::List(_) | Value::Object(_) => {
+                        let mut path = keys.to_vec();
+                        path.push(index);
+                        kept.push((path.clone(), node, value.clone()));
+                        Val::At(root, path, value)
+                    }
+                    other => Val::V(other),
+                }
             })
             .collect();
-        if let Some(read) = self.reads.borrow_mut().of_mut(root).get_mut(keys) {
+        let mut reads = self.reads.borrow_mut();
+        let paths = reads.of_mut(root);
+        for (path, node, value) in kept {
+            paths.insert(
+                path,
+                Read {
+                    node,
+                    value,
+                    items: None,
+                    index: None,
+                },
+            );
+        }
+        if let Some(read) = paths.get_mut(keys) {
             read.items = Some(items.clone());
         }
         items
+    }
+
+    fn list_contains(
+        &self,
+        root: Root,
+        keys: &[String],
+        needle: &Value,
+    ) -> Result<Option<bool>, RenderError> {
+        if matches!(needle, Value::List(_) | Value::Object(_) | Value::Foreign) {
+            return Ok(None);
+        }
+        let (items, index) = match self.reads.borrow().of(root).get(keys) {
+            Some(read) => (read.items.clone(), read.index.clone()),
+            None => return Ok(None),
+        };
+        let index = match (index, items) {
+            (Some(index), _) => index,
+            (None, Some(items)) => {
+                self.work.spend(cost::ITEM * items.len() as u64)?;
+                let index = Rc::new(ListIndex::new(&items));
+                if let Some(read) = self.reads.borrow_mut().of_mut(root).get_mut(keys) {
+                    read.index = Some(index.clone());
+                }
+                index
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok(index.contains(needle))
     }
 
     fn work(&self) -> Option<&Work> {

@@ -329,7 +329,18 @@ fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
             Ok(y.contains(x.as_str()))
         }
         (_, Value::List(_)) => {
-            for item in scope.items(b, "in")?.iter() {
+            let items = scope.items(b, "in")?;
+            if let Val::At(root, keys, _) = b {
+                let needle = a.value();
+                if let Value::Str(s) = needle.as_ref() {
+                    scope.spend_bytes(s.len())?;
+                }
+                scope.spend(cost::ITEM)?;
+                if let Some(found) = scope.ctx.list_contains(*root, keys, &needle)? {
+                    return Ok(found);
+                }
+            }
+            for item in items.iter() {
                 if py_eq(a, item, scope, 0)? {
                     return Ok(true);
                 }

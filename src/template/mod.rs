@@ -12,6 +12,7 @@
 
 pub mod cond;
 mod expr;
+pub mod index;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -152,6 +153,16 @@ impl Operand {
         }
     }
 
+    /// What reading the operand costs: a read, and a unit per key of its path.
+    fn work(&self) -> u64 {
+        match self {
+            Operand::Path(Path { keys, .. }) | Operand::Local { keys, .. } => {
+                cost::READ + keys.len() as u64
+            }
+            Operand::Loop { .. } | Operand::Literal(_) => 1,
+        }
+    }
+
     fn describe(&self) -> String {
         let (mut s, keys): (String, &[String]) = match self {
             Operand::Path(p) => (
@@ -182,11 +193,19 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// What evaluating costs before the filters run: the operand and every
+    /// filter's argument read, and each filter applied.
+    fn work(&self) -> u64 {
+        self.filters.iter().fold(self.operand.work(), |w, f| {
+            w + cost::FILTER + f.arg.as_ref().map_or(0, Operand::work)
+        })
+    }
+
     /// Evaluates the operand and its filters. `in_if`: Django reads a missing
     /// variable as `None` in `{% if %}` and `{% for %}`, as `""` in `{{ }}`
     /// (which passbridge still counts as none for `default_if_none`).
     pub fn eval(&self, scope: &Scope, in_if: bool) -> Result<Val, RenderError> {
-        scope.spend(cost::READ + cost::FILTER * self.filters.len() as u64)?;
+        scope.spend(self.work())?;
         let mut v = self.operand.eval(scope);
         // Not JSON data: an error wherever it is reached, filter or not (a
         // `|default` must not silently replace a Date or a Map).
