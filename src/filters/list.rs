@@ -14,7 +14,7 @@ pub fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
                 "concat built a list of more than 1000 items".to_string(),
             ));
         }
-        scope.spend(cost::ITEM * (a.len() + b.len()) as u64)?;
+        scope.spend(cost::COPY * (a.len() + b.len()) as u64)?;
         return Ok(Val::Seq(a.iter().chain(b.iter()).cloned().collect()));
     }
     match (v.value().to_text(), arg.value().to_text()) {

@@ -325,7 +325,7 @@ fn py_cmp(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<Option<Orderi
 fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
     match (a.value().as_ref(), b.value().as_ref()) {
         (Value::Str(x), Value::Str(y)) => {
-            scope.spend_bytes(y.len())?;
+            scope.spend_bytes(y.len(), 1)?;
             Ok(y.contains(x.as_str()))
         }
         (_, Value::List(_)) => {
@@ -333,9 +333,9 @@ fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
             if let Val::At(root, keys, _) = b {
                 let needle = a.value();
                 if let Value::Str(s) = needle.as_ref() {
-                    scope.spend_bytes(s.len())?;
+                    scope.spend_bytes(s.len(), 1)?;
                 }
-                scope.spend(cost::ITEM)?;
+                scope.spend(cost::LOOKUP)?;
                 if let Some(found) = scope.ctx.list_contains(*root, keys, &needle)? {
                     return Ok(found);
                 }
@@ -356,11 +356,11 @@ fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
     }
 }
 
-/// Texts of equal length compared byte by byte: one unit per 64 bytes (a
-/// block compare is many times faster than the per-byte work of a filter).
+/// Texts of equal length compared byte by byte (a block compare is many
+/// times faster than the per-byte work of a filter).
 fn compare_bytes(scope: &Scope, len: usize) -> Result<(), RenderError> {
-    if len >= 64 {
-        scope.spend((len / 64) as u64)?;
+    if len >= cost::COMPARED_BYTES_PER_UNIT {
+        scope.spend((len / cost::COMPARED_BYTES_PER_UNIT) as u64)?;
     }
     Ok(())
 }

@@ -43,9 +43,9 @@ pub const MAX_VALUE_BYTES: usize = 65_536;
 pub const MAX_CONDITION_WORDS: usize = 100;
 /// Tags nest at most this deep (`{% if %}` in `{% for %}` in …).
 pub const MAX_NESTING: usize = 32;
-/// The work one call may do, in units ([`work::cost`]): every value read,
-/// filter applied, loop step, list item compared and 4 bytes a filter builds
-/// or scans, over all the fields rendered for the call.
+/// The work one call may do, in units of about 10 ns ([`work::cost`]): every
+/// value read, filter applied, loop step, list item compared and byte a
+/// filter builds or scans, over all the fields rendered for the call.
 pub const MAX_WORK: u64 = 4_000_000;
 
 /// Joins message parts: cheaper in the wasm than a `format!` per message.
@@ -132,6 +132,15 @@ impl Operand {
         match self {
             Operand::Path(p) => scope.lookup(p.root, &p.keys),
             Operand::Local { frame, keys, .. } => match scope.frames.get(*frame) {
+                // An item of a profile list: one read of the whole path.
+                Some(Frame {
+                    item: Val::At(root, base, _),
+                    ..
+                }) if !keys.is_empty() => {
+                    let path: Vec<String> = base.iter().chain(keys).cloned().collect();
+                    let v = scope.ctx.lookup(*root, &path);
+                    Val::located(*root, path, v)
+                }
                 Some(f) => keys.iter().fold(f.item.clone(), |v, k| scope.member(&v, k)),
                 None => Val::V(Value::Missing),
             },
@@ -153,13 +162,14 @@ impl Operand {
         }
     }
 
-    /// What reading the operand costs: a read, and a unit per key of its path.
+    /// What reading the operand costs: a read, and each key of its path.
     fn work(&self) -> u64 {
         match self {
             Operand::Path(Path { keys, .. }) | Operand::Local { keys, .. } => {
-                cost::READ + keys.len() as u64
+                cost::READ + cost::KEY * keys.len() as u64
             }
-            Operand::Loop { .. } | Operand::Literal(_) => 1,
+            // Evaluating still costs a copy and a dispatch.
+            Operand::Loop { .. } | Operand::Literal(_) => cost::READ / 2,
         }
     }
 
@@ -271,9 +281,9 @@ impl<'a> Scope<'a> {
         self.work().spend(units)
     }
 
-    /// Counts `bytes` built or scanned against the call's budget.
-    pub fn spend_bytes(&self, bytes: usize) -> Result<(), RenderError> {
-        self.work().spend_bytes(bytes)
+    /// Counts `bytes` built or scanned, `per_byte` units each.
+    pub fn spend_bytes(&self, bytes: usize, per_byte: u64) -> Result<(), RenderError> {
+        self.work().spend_bytes(bytes, per_byte)
     }
 
     /// A member of an object, or an element of a list by canonical index;
@@ -304,6 +314,7 @@ impl<'a> Scope<'a> {
                         " reads a list of more than 1000 items",
                     ])));
                 }
+                self.spend(cost::LIST)?;
                 Ok(self.ctx.list_items(*root, keys, *n))
             }
             _ => Ok(Rc::from([])),
@@ -457,7 +468,7 @@ fn render_for(
                     " reads more than 1000 items",
                 ])));
             }
-            scope.spend_bytes(s.len())?;
+            scope.spend_bytes(s.len(), 1)?;
             s.chars().map(|c| Val::str(c.to_string())).collect()
         }
         Val::V(Value::Missing | Value::Null) => Rc::from([]),

@@ -10,21 +10,32 @@ use std::cell::Cell;
 
 use super::{RenderError, MAX_WORK};
 
-/// What each kind of work costs, in units of [`MAX_WORK`]. One unit is about
-/// the time to compare two items of a list (BENCHMARKS.md measures the worst
-/// case of each kind).
+/// What each kind of work costs, in units of [`MAX_WORK`]. A unit is about
+/// 10 ns of the wasm's time in Node on the reference machine: each weight
+/// below was set from the slowest case of its kind (`bench/template-work.mjs`,
+/// BENCHMARKS.md), so that no template within the documented limits spends
+/// the whole budget in more than about 50 ms.
 pub mod cost {
-    /// A value read by a template (an operand, a filter argument).
-    pub const READ: u64 = 4;
+    /// A value read by a template (an operand, a filter argument)…
+    pub const READ: u64 = 20;
+    /// …and each key of its path (`o.tags.a` reads three).
+    pub const KEY: u64 = 30;
     /// A filter applied.
-    pub const FILTER: u64 = 2;
+    pub const FILTER: u64 = 10;
     /// One `{% for %}` iteration.
-    pub const STEP: u64 = 2;
-    /// One list item compared (`in`, `==`, `<` on lists) or read by a
-    /// filter (`join`, `compact`, `concat`, `first`, `last`).
-    pub const ITEM: u64 = 1;
-    /// Bytes per unit a filter or a comparison builds or scans.
-    pub const BYTES_PER_UNIT: usize = 4;
+    pub const STEP: u64 = 20;
+    /// One list item compared (`in`, `==`, `<`) or read by a filter
+    /// (`join`), or indexed for `in`.
+    pub const ITEM: u64 = 4;
+    /// One list item copied into a new list (`compact`, `concat`).
+    pub const COPY: u64 = 10;
+    /// Reaching a list of the profile that is already read (`==` and `<`
+    /// between lists reach one per item compared).
+    pub const LIST: u64 = 30;
+    /// One `x in list` answered by the list's index.
+    pub const LOOKUP: u64 = 20;
+    /// Bytes compared per unit (texts of equal length).
+    pub const COMPARED_BYTES_PER_UNIT: usize = 16;
 }
 
 /// A per-call work counter.
@@ -53,16 +64,16 @@ impl Work {
         Ok(())
     }
 
-    /// Counts `bytes` built or scanned (at least one unit).
-    pub fn spend_bytes(&self, bytes: usize) -> Result<(), RenderError> {
-        self.spend((bytes / cost::BYTES_PER_UNIT) as u64 + 1)
+    /// Counts `bytes` built or scanned, `per_byte` units each (at least one unit).
+    pub fn spend_bytes(&self, bytes: usize, per_byte: u64) -> Result<(), RenderError> {
+        self.spend((bytes as u64).saturating_mul(per_byte).max(1))
     }
 }
 
 /// The error once the budget is spent (the caller names the field).
 pub fn exhausted() -> RenderError {
     RenderError::limit(
-        "the call's work budget is spent (4000000 units: values read, loop steps, list items compared, bytes filters build or scan; see Limits in docs/templates.md)"
+        "the call's work budget is spent (4000000 units: values read, loop steps, list items compared, bytes filters build or scan; see docs/work-budget.md)"
             .to_string(),
     )
 }
