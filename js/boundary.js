@@ -16,7 +16,7 @@ function pb_get(o, k) {
   } catch { return undefined; }
 }
 function pb_at(o, i) {
-  try { return Array.isArray(o) && i < o.length ? o[i] : undefined; } catch { return undefined; }
+  try { return Array.isArray(o) ? o[i] : undefined; } catch { return undefined; }
 }
 async function pb_read_text(res, limit) {
   const body = res.body;
