@@ -146,6 +146,7 @@ demo: build
 
 bench: build
 	node bench/code-action.mjs
+	node bench/template-work.mjs
 	node bench/inflate.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
