@@ -2,13 +2,14 @@
 // within every documented limit; with the work budget (MAX_WORK) each either
 // renders or stops with `invalid_profile` naming the field. Per-call time in
 // Node through the single-file Code action (dry run), median of the calls.
-//   node bench/template-work.mjs [path/to/klaviyo-code-action.mjs] [--once]
-// `--once` times one call of each (for a build without the budget, where some
-// take minutes: give it a timeout).
+//   node bench/template-work.mjs [path/to/klaviyo-code-action.mjs] [--once] [--only=1,4]
+// `--once` times one call of each, `--only` runs the numbered cases (for a
+// build without the budget, where some take minutes: give it a timeout).
 import { performance } from "node:perf_hooks";
 
 const args = process.argv.slice(2);
 const once = args.includes("--once");
+const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",").map(Number);
 const file = args.find((a) => !a.startsWith("--"));
 const dist = file ? new URL(`file://${file}`) : new URL("../dist/klaviyo-code-action.mjs", import.meta.url);
 Object.assign(process.env, {
@@ -92,17 +93,18 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 // time also counts other processes' turns; both are shown.
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 console.log(`Node ${process.version}, ${dist.pathname}${once ? ", one call each" : ", median of 9 calls after 2 warm-up calls"}\n`);
-console.log("| mapping (each within every documented limit) | outcome | CPU ms per call | wall ms |\n|---|---|---|---|");
+console.log("| # | mapping (each within every documented limit) | outcome | CPU ms per call | wall ms |\n|---|---|---|---|---|");
 let worst = 0;
 // Warm up: the wasm's optimising tier compiles on first heavy use.
-{
+if (!once) {
   const [, fields, properties] = cases[0];
   const warm = createHandler({ fields });
   for (let i = 0; i < 50; i++) await warm(null, { external_id: "C-42", properties }, {});
 }
-for (const [name, fields, properties] of cases) {
+for (const [n, [name, fields, properties]] of cases.entries()) {
+  if (only && !only.includes(n + 1)) continue;
   let handler;
-  try { handler = createHandler({ fields }); } catch (e) { console.log(`| ${name} | refused at creation: ${e.code} | |`); continue; }
+  try { handler = createHandler({ fields }); } catch (e) { console.log(`| ${n + 1} | ${name} | refused at creation: ${e.code} | | |`); continue; }
   const profile = { external_id: "C-42", properties };
   const call = async () => {
     try { await handler(null, profile, {}); return "renders"; }
@@ -117,6 +119,6 @@ for (const [name, fields, properties] of cases) {
   }
   const ms = median(cpu);
   worst = Math.max(worst, ms);
-  console.log(`| ${name} | ${outcome} | ${ms.toFixed(2)} | ${median(times).toFixed(2)} |`);
+  console.log(`| ${n + 1} | ${name} | ${outcome} | ${ms.toFixed(2)} | ${median(times).toFixed(2)} |`);
 }
 console.log(`\nslowest: ${worst.toFixed(2)} CPU ms per call`);

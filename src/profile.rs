@@ -288,8 +288,8 @@ impl<N: Node> Input<N> {
     }
 
     /// The node at the first key of a path (Klaviyo's shortcuts included).
-    fn first(&self, root: Root, first: &String) -> Option<N> {
-        match (root, first.as_str()) {
+    fn first(&self, root: Root, first: &str) -> Option<N> {
+        match (root, first) {
             (Root::Person, "properties") => None,
             // Klaviyo lets `person.Name` reach a custom property too (the
             // same read as `person.properties.Name`).
@@ -298,7 +298,7 @@ impl<N: Node> Input<N> {
                 .as_ref()
                 .and_then(|a| a.member(first))
                 .or_else(|| {
-                    let path = ["properties".to_string(), first.clone()];
+                    let path = ["properties".to_string(), first.to_string()];
                     self.read(root, &path);
                     let reads = self.reads.borrow();
                     reads.of(root).get(&path[..]).and_then(|r| r.node.clone())

@@ -14,6 +14,7 @@ use crate::outcome::Outcome;
 
 /// Sends `request`, retrying as the policy allows. Returns the outcome, or the
 /// last error with the number of attempts made.
+#[cfg(feature = "worker")]
 pub(super) async fn drive(
     run: &Configured,
     request: &HttpRequest,
