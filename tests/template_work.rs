@@ -249,6 +249,36 @@ fn filters_refuse_long_text_before_building_it() {
         message,
         "PassNinja error: field 'j': join would build a text longer than 65536 bytes"
     );
+    // A number's text grows as well as a string's.
+    let (_, message) = plan(
+        &[("n", "{{ 5|append:person.properties.t|length }}")],
+        json!({"t": "x".repeat(70_000)}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        message,
+        "PassNinja error: field 'n': append would build a text longer than 65536 bytes"
+    );
+    // Scans stay linear in what they read: a long `safe` set, markup with no
+    // tag end (each `<` used to search the whole rest again).
+    let body = plan(
+        &[(
+            "u",
+            "{{ person.properties.t|urlencode:person.properties.safe }}",
+        )],
+        json!({"t": "a/b c~", "safe": format!("{}/", "x".repeat(100_000))}),
+    )
+    .unwrap();
+    assert_eq!(body, r#"{"pass":{"u":"a/b%20c~"}}"#);
+    let body = plan(
+        &[(
+            "s",
+            "{{ person.properties.t|striptags|length }}{{ '<b>a</b><i'|striptags }}",
+        )],
+        json!({"t": "<a".repeat(30_000)}),
+    )
+    .unwrap();
+    assert_eq!(body, r#"{"pass":{"s":"60000a<i"}}"#);
     // What fits is built as before.
     let fits = [
         (

@@ -149,10 +149,15 @@ impl Filter {
         let argv = arg.as_ref().map(|a| a.value().into_owned());
         let arg_text = || argv.as_ref().and_then(Value::to_text).unwrap_or_default();
         let value = v.value().into_owned();
+        if let Some(Value::Str(a)) = &argv {
+            scope.spend_bytes(a.len(), 1)?;
+        }
         if let Value::Str(s) = &value {
             // What it scans counts, and what it could build is checked first.
             scope.spend_bytes(s.len(), per_byte(self.kind))?;
             check_growth(self.kind, s, argv.as_ref())?;
+        } else if let Some(text) = value.to_text() {
+            check_growth(self.kind, &text, argv.as_ref())?;
         }
         let num_pair = || Some((value.to_number()?, argv.as_ref()?.to_number()?));
         let built = match self.kind {
