@@ -24,6 +24,7 @@ mod outcome;
 pub mod playground;
 mod profile;
 mod providers;
+mod reads;
 mod retry;
 mod status;
 mod template;

@@ -8,11 +8,10 @@
 //! reach a value, a list or an object, it is read from the profile once.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::error::Error;
+use crate::reads::{Read, Reads};
 use crate::template::index::ListIndex;
 use crate::template::work::{cost, Work};
 use crate::template::RenderError;
@@ -149,59 +148,6 @@ pub struct Input<N: Node> {
     work: Work,
 }
 
-/// Everything a call has read, by path: the node (to read members from), its
-/// value, and a list's items once a template went through them.
-struct Reads<N> {
-    person: Paths<N>,
-    event: Paths<N>,
-}
-
-/// Reads by path. Paths are a template's own keys and list indices (never
-/// keys chosen by the profile), so a fast unkeyed hash is safe.
-type Paths<N> = HashMap<Vec<String>, Read<N>, BuildHasherDefault<PathHasher>>;
-
-#[derive(Default)]
-struct PathHasher(u64);
-
-impl Hasher for PathHasher {
-    /// A key's length and at most its first and last 8 bytes: constant
-    /// time per key (keys that share both only cost an extra compare).
-    fn write(&mut self, bytes: &[u8]) {
-        let fold = |part: &[u8]| part.iter().fold(0u64, |w, b| (w << 8) | u64::from(*b));
-        let head = fold(bytes.get(..8).unwrap_or(bytes));
-        let tail = fold(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or(bytes));
-        self.0 = (self.0.rotate_left(5) ^ head ^ tail.rotate_left(29) ^ bytes.len() as u64)
-            .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-struct Read<N> {
-    node: Option<N>,
-    value: Value,
-    items: Option<Rc<[Val]>>,
-    index: Option<Rc<ListIndex>>,
-}
-
-impl<N> Reads<N> {
-    fn of(&self, root: Root) -> &Paths<N> {
-        match root {
-            Root::Person => &self.person,
-            Root::Event => &self.event,
-        }
-    }
-
-    fn of_mut(&mut self, root: Root) -> &mut Paths<N> {
-        match root {
-            Root::Person => &mut self.person,
-            Root::Event => &mut self.event,
-        }
-    }
-}
-
 impl<N: Node> Input<N> {
     /// Checks the shapes and keeps the nodes paths will start from.
     ///
@@ -279,10 +225,7 @@ impl<N: Node> Input<N> {
             person_props,
             event_props,
             event_attrs,
-            reads: RefCell::new(Reads {
-                person: Paths::default(),
-                event: Paths::default(),
-            }),
+            reads: RefCell::new(Reads::default()),
             work: Work::new(),
         })
     }

@@ -77,3 +77,21 @@ pub fn exhausted() -> RenderError {
             .to_string(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_is_spent_once_past_max_work_and_the_message_says_its_size() {
+        let work = Work::new();
+        assert!(work.spend(MAX_WORK - 10).is_ok());
+        assert!(work.spend_bytes(10, 1).is_ok());
+        assert_eq!(work.used(), MAX_WORK);
+        let err = work.spend_bytes(0, 4).unwrap_err();
+        assert_eq!(err.failure, super::super::Failure::Limit);
+        assert!(err.message.contains(&format!("({MAX_WORK} units")));
+        // Once spent, it stays spent.
+        assert!(work.spend(0).is_err());
+    }
+}
