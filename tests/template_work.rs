@@ -167,6 +167,15 @@ fn two_hundred_fields_of_a_25_word_condition_spend_the_budget() {
 }
 
 #[test]
+fn copying_long_texts_counts() {
+    // 9,000 reads of a 64 KB text would copy 590 MB.
+    let tpl = "{% for a in person.properties.t %}{% for b in person.properties.l %}{% if person.properties.big %}{% endif %}{% endfor %}{% endfor %}";
+    let props = json!({"t": skus(0..9), "l": skus(0..1000), "big": "x".repeat(65_536)});
+    let message = budget_error(plan(&[("copy", tpl)], props));
+    assert!(message.starts_with("PassNinja error: field 'copy': "));
+}
+
+#[test]
 fn filters_refuse_long_text_before_building_it() {
     let chain = |n: usize| format!("{{{{ 'x'{}|length }}}}", "|base64_encode".repeat(n));
     assert_eq!(chain(65).len(), 926);

@@ -15,6 +15,9 @@ pub fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
             ));
         }
         scope.spend(cost::COPY * (a.len() + b.len()) as u64)?;
+        for item in a.iter().chain(b.iter()) {
+            scope.spend_copy(item)?;
+        }
         return Ok(Val::Seq(a.iter().chain(b.iter()).cloned().collect()));
     }
     match (v.value().to_text(), arg.value().to_text()) {

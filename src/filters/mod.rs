@@ -194,6 +194,9 @@ impl Filter {
                 Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
                     let items = scope.items(&v, "compact")?;
                     scope.spend(work::cost::COPY * items.len() as u64)?;
+                    for item in items.iter() {
+                        scope.spend_copy(item)?;
+                    }
                     Val::Seq(
                         items
                             .iter()

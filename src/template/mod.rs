@@ -217,6 +217,7 @@ impl Expr {
     pub fn eval(&self, scope: &Scope, in_if: bool) -> Result<Val, RenderError> {
         scope.spend(self.work())?;
         let mut v = self.operand.eval(scope);
+        scope.spend_copy(&v)?;
         // Not JSON data: an error wherever it is reached, filter or not (a
         // `|default` must not silently replace a Date or a Map).
         if matches!(v, Val::V(Value::Foreign)) {
@@ -279,6 +280,16 @@ impl<'a> Scope<'a> {
     /// Counts `units` of work against the call's budget.
     pub fn spend(&self, units: u64) -> Result<(), RenderError> {
         self.work().spend(units)
+    }
+
+    /// Counts the copy of a text just made (a value read, a loop's item).
+    pub fn spend_copy(&self, v: &Val) -> Result<(), RenderError> {
+        match v {
+            Val::V(Value::Str(s)) if s.len() >= cost::COPIED_BYTES_PER_UNIT => {
+                self.spend((s.len() / cost::COPIED_BYTES_PER_UNIT) as u64)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Counts `bytes` built or scanned, `per_byte` units each.
@@ -496,6 +507,7 @@ fn render_for(
         scope.spend(cost::STEP)?;
         let at = if f.reversed { len - 1 - index } else { index };
         let item = items.get(at).cloned().unwrap_or(Val::V(Value::Missing));
+        scope.spend_copy(&item)?;
         scope.frames.push(Frame { item, index, len });
         let r = render_blocks(&f.body, scope, out, start);
         scope.frames.pop();

@@ -36,6 +36,9 @@ pub mod cost {
     pub const LOOKUP: u64 = 20;
     /// Bytes compared per unit (texts of equal length).
     pub const COMPARED_BYTES_PER_UNIT: usize = 16;
+    /// Bytes of text copied per unit (a value read, a loop's item, an item
+    /// copied by `compact` or `concat`).
+    pub const COPIED_BYTES_PER_UNIT: usize = 16;
 }
 
 /// A per-call work counter.
