@@ -185,6 +185,7 @@ demo: build
 
 bench: build
 	node bench/code-action.mjs
+	node bench/template-work.mjs
 	node bench/inflate.mjs
 	node --expose-gc bench/instances.mjs
 	@mkdir -p $(DEV_HOME)

@@ -6,8 +6,8 @@
 use super::decisions::{states_text, RESENDABLE, RESOLVABLE};
 use super::summary::SUMMARY_PATH;
 use super::{
-    is_delivery_id, tag, Row, State, Statement, StmtResult, SQL_RESEND_CLAIM, SQL_RESEND_INPUT,
-    SQL_RESOLVE, SQL_SELECT_ONE,
+    is_delivery_id, stale_before, tag, Row, State, Statement, StmtResult, PENDING_STALE_MS,
+    SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
 use crate::answer::Answer;
 use crate::error::WorkerCode;
@@ -136,8 +136,9 @@ fn invalid_state(id: &str, row: &Row, allowed: &str) -> Answer {
             WorkerCode::InvalidState,
             "Conflict",
             &format!(
-                "the delivery is {}; this action is allowed only when it is {allowed}",
-                row.state.as_str()
+                "the delivery is {}; this action is allowed only when it is {allowed}, or pending for more than {} s",
+                row.state.as_str(),
+                PENDING_STALE_MS / 1000
             ),
         ),
         id,
@@ -179,9 +180,14 @@ fn first_row(results: &[StmtResult], index: usize) -> Option<Row> {
         .and_then(Row::from_json)
 }
 
-pub fn get_answer(id: &str, results: &[StmtResult]) -> Answer {
+pub fn get_answer(id: &str, now: u64, results: &[StmtResult]) -> Answer {
     match first_row(results, 0) {
-        Some(row) => tag(ok_json(row.to_json()), id, Some(row.state.as_str()), false),
+        Some(row) => tag(
+            ok_json(row.to_json(now)),
+            id,
+            Some(row.state.as_str()),
+            false,
+        ),
         None => delivery_not_found(id),
     }
 }
@@ -201,7 +207,8 @@ pub fn parse_resolve(body: &str) -> Result<State, Answer> {
     }
 }
 
-/// Read the row, then move it from `ambiguous` only (one batch).
+/// Read the row, then move it from `ambiguous` (or a stale `pending`) only
+/// (one batch).
 pub fn resolve(id: &str, to: State, now: u64) -> Vec<Statement> {
     vec![
         Statement {
@@ -210,7 +217,12 @@ pub fn resolve(id: &str, to: State, now: u64) -> Vec<Statement> {
         },
         Statement {
             sql: SQL_RESOLVE,
-            params: vec![id.into(), to.as_str().into(), now.into()],
+            params: vec![
+                id.into(),
+                to.as_str().into(),
+                now.into(),
+                stale_before(now).into(),
+            ],
         },
     ]
 }
@@ -224,13 +236,13 @@ pub fn resolve_answer(id: &str, to: State, now: u64, results: &[StmtResult]) -> 
     }
     row.state = to;
     row.updated_at = now;
-    tag(ok_json(row.to_json()), id, Some(to.as_str()), false)
+    tag(ok_json(row.to_json(now)), id, Some(to.as_str()), false)
 }
 
 // ---------------------------------------------------------------- resend
 
-/// Read the row and its webhook input, then claim it again from `ambiguous`
-/// or `failed` only (one batch).
+/// Read the row and its webhook input, then claim it again from `ambiguous`,
+/// `failed` or a stale `pending` only (one batch).
 pub fn resend(id: &str, now: u64) -> Vec<Statement> {
     vec![
         Statement {
@@ -243,7 +255,7 @@ pub fn resend(id: &str, now: u64) -> Vec<Statement> {
         },
         Statement {
             sql: SQL_RESEND_CLAIM,
-            params: vec![id.into(), now.into()],
+            params: vec![id.into(), now.into(), stale_before(now).into()],
         },
     ]
 }

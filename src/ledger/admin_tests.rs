@@ -3,7 +3,7 @@
 use super::*;
 use crate::ledger::decisions::*;
 use crate::ledger::summary::*;
-use crate::ledger::{iso_time, Mode, Param, SQL_LIST, SQL_LIST_QUEUE};
+use crate::ledger::{iso_time, stale_before, Mode, Param, SQL_LIST, SQL_LIST_QUEUE};
 
 const ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -23,20 +23,39 @@ fn body(a: &Answer) -> serde_json::Value {
 
 #[test]
 fn actions_follow_the_rules_of_the_409s() {
-    assert_eq!(actions(State::Ambiguous), ["applied", "drop", "resend"]);
-    assert_eq!(actions(State::Failed), ["resend"]);
-    for s in [State::Pending, State::Done, State::Dropped] {
-        assert!(actions(s).is_empty(), "{s:?}");
+    let at = |state: &str, updated_at: u64| {
+        let r = Row::from_json(&row(state, updated_at)).unwrap();
+        actions(&r, 1_000_000)
+    };
+    assert_eq!(at("ambiguous", 999_000), ["applied", "drop", "resend"]);
+    assert_eq!(at("failed", 999_000), ["resend"]);
+    for s in ["done", "dropped"] {
+        assert!(at(s, 0).is_empty(), "{s}");
     }
-    // The statements check exactly these sets.
+    // A pending row is someone's claim until it is stale (its instance died).
+    assert!(at("pending", stale_before(1_000_000)).is_empty());
+    assert_eq!(
+        at("pending", stale_before(1_000_000) - 1),
+        ["applied", "drop", "resend"]
+    );
+    // The statements check exactly these sets, and the same stale rule.
     let quoted = |set: &[State]| {
         let q: Vec<String> = set.iter().map(|s| format!("'{}'", s.as_str())).collect();
         q.join(", ")
     };
-    assert!(SQL_RESOLVE.ends_with(&format!("AND state = {}", quoted(&RESOLVABLE))));
-    assert!(SQL_RESEND_CLAIM.ends_with(&format!("AND state IN ({})", quoted(&RESENDABLE))));
+    assert!(SQL_RESOLVE.ends_with(&format!(
+        "AND (state = {} OR (state = 'pending' AND updated_at < ?4))",
+        quoted(&RESOLVABLE)
+    )));
+    assert!(SQL_RESEND_CLAIM.ends_with(&format!(
+        "AND (state IN ({}) OR (state = 'pending' AND updated_at < ?3))",
+        quoted(&RESENDABLE)
+    )));
+    let st = resolve(ID, State::Done, 1_000_000);
+    assert_eq!(st[1].params[3], Param::from(stale_before(1_000_000)));
+    let st = resend(ID, 1_000_000);
+    assert_eq!(st[2].params[2], Param::from(stale_before(1_000_000)));
     // The 409 says which states allow it.
-    let r = Row::from_json(&row("done", 5)).unwrap();
     let a = resolve_answer(
         ID,
         State::Dropped,
@@ -56,7 +75,7 @@ fn actions_follow_the_rules_of_the_409s() {
     assert!(body(&a)["detail"]
         .as_str()
         .unwrap()
-        .ends_with("only when it is ambiguous"));
+        .contains("only when it is ambiguous,"));
     let e = after_resend(
         ID,
         &[StmtResult {
@@ -68,13 +87,15 @@ fn actions_follow_the_rules_of_the_409s() {
     assert!(body(&e)["detail"]
         .as_str()
         .unwrap()
-        .ends_with("only when it is ambiguous or failed"));
-    // Every delivery object carries its actions, after the row's fields.
-    let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        .contains("only when it is ambiguous or failed,"));
+    // Every delivery object carries its actions at the time of the answer.
+    let r = Row::from_json(&row("done", 5)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.to_json(9)).unwrap();
     assert_eq!(v["actions"], serde_json::json!([]));
     assert_eq!(v["state"], "done");
     let got = get_answer(
         ID,
+        9,
         &[StmtResult {
             changes: 0,
             rows: vec![row("ambiguous", 5)],
@@ -121,6 +142,7 @@ fn queue_order_and_its_cursor() {
     assert!(q.queue);
     let a = list_answer(
         &q,
+        0,
         &[StmtResult {
             changes: 0,
             rows: vec![row("failed", 0x64), row("done", 0x65)],

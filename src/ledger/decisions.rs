@@ -3,7 +3,7 @@
 //! check, so `actions` never offers what would be answered 409), and the
 //! review queue's order.
 
-use super::State;
+use super::{stale_before, Row, State};
 
 /// The states a delivery can be resolved from (`resolve`): the same set
 /// `SQL_RESOLVE` moves from; any other state answers 409.
@@ -12,14 +12,17 @@ pub const RESOLVABLE: [State; 1] = [State::Ambiguous];
 /// `SQL_RESEND_CLAIM` claims from; any other state answers 409.
 pub const RESENDABLE: [State; 2] = [State::Ambiguous, State::Failed];
 
-/// The decisions a person may take on a delivery in `state` now, by the
-/// rules above: `applied` and `drop` (resolve true / false), `resend`.
-pub fn actions(state: State) -> Vec<&'static str> {
+/// The decisions a person may take on `row` at `now`, by the same rules as
+/// the statements: `applied` and `drop` (resolve true / false) from
+/// [`RESOLVABLE`], `resend` from [`RESENDABLE`], and all three on a
+/// `pending` row not touched since [`stale_before`] (its instance died).
+pub fn actions(row: &Row, now: u64) -> Vec<&'static str> {
+    let stale = row.state == State::Pending && row.updated_at < stale_before(now);
     let mut a = Vec::with_capacity(3);
-    if RESOLVABLE.contains(&state) {
+    if stale || RESOLVABLE.contains(&row.state) {
         a.extend(["applied", "drop"]);
     }
-    if RESENDABLE.contains(&state) {
+    if stale || RESENDABLE.contains(&row.state) {
         a.push("resend");
     }
     a

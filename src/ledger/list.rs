@@ -167,7 +167,7 @@ pub fn list(q: &ListQuery) -> Vec<Statement> {
 
 /// `{ "deliveries": [ … ], "next": <cursor or null> }`, newest first (or in
 /// queue order); each delivery with its `actions`.
-pub fn list_answer(q: &ListQuery, results: &[StmtResult]) -> Answer {
+pub fn list_answer(q: &ListQuery, now: u64, results: &[StmtResult]) -> Answer {
     let rows: Vec<Row> = results
         .first()
         .map(|r| r.rows.iter().filter_map(Row::from_json).collect())
@@ -180,7 +180,7 @@ pub fn list_answer(q: &ListQuery, results: &[StmtResult]) -> Answer {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&row.to_json());
+        body.push_str(&row.to_json(now));
     }
     body.push_str("],\"next\":");
     match page.last().filter(|_| more) {

@@ -82,8 +82,8 @@ impl Row {
         })
     }
 
-    /// The review API's object for this row, with its `actions`.
-    pub fn to_json(&self) -> String {
+    /// The review API's object for this row, with the `actions` it allows at `now`.
+    pub fn to_json(&self, now: u64) -> String {
         let mut o = String::from("{\"delivery\":");
         push_json_string(&mut o, &self.id);
         o.push_str(",\"route\":");
@@ -117,7 +117,7 @@ impl Row {
         }
         // The decisions a person may take on it now (the rules of the 409s).
         o.push_str("},\"actions\":");
-        push_json_strings(&mut o, super::decisions::actions(self.state));
+        push_json_strings(&mut o, super::decisions::actions(self, now));
         o.push('}');
         o
     }

@@ -175,7 +175,7 @@ impl JsWorkerApp {
     pub fn handle(
         &self,
         request: &Request,
-        body: String,
+        body: Vec<u8>,
         fetch: JsValue,
         started_ms: f64,
         ledger: JsValue,
@@ -197,6 +197,8 @@ impl JsWorkerApp {
                 Err(a) => return Promise::resolve(&asked.answer(&a, started_ms)),
             };
             let env = self.env.clone();
+            // A review body that is not UTF-8 reads as empty (400 from the action).
+            let body = String::from_utf8(body).unwrap_or_default();
             return spawn(async move {
                 let query = asked.query.clone();
                 let answer =
@@ -211,7 +213,7 @@ impl JsWorkerApp {
             has_binding: &|| worker_ledger::has_binding(&self.env),
             env: &env,
         };
-        let delivery = match webhook::step(&asked.path, &body, key.as_deref(), &instance) {
+        let delivery = match webhook::step(&asked.path, body, key.as_deref(), &instance) {
             Next::Answer(a) => {
                 return Promise::resolve(&asked.answer(&a.authenticated(), started_ms))
             }
@@ -225,13 +227,17 @@ impl JsWorkerApp {
                 delivery.mode,
                 delivery.route.path,
             );
+            let a = a.with_key_source(delivery.key_source);
             return Promise::resolve(&asked.answer(&a.authenticated(), started_ms));
         };
         // One future for both: recorded deliveries go through the ledger,
         // the others are sent as before (and only tagged with their id).
         let runner = runner.filter(|_| delivery.recorded);
         spawn(async move {
-            let answer = worker_ledger::deliver(runner, *delivery, body, fetch, now_ms).await;
+            let key_source = delivery.key_source;
+            let answer = worker_ledger::deliver(runner, *delivery, fetch)
+                .await
+                .with_key_source(key_source);
             Ok(asked.answer(&answer.authenticated(), started_ms))
         })
     }

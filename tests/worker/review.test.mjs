@@ -22,7 +22,7 @@ let jc;
 let w;
 let n = 0;
 
-/** A stored delivery in `state` (straight into the ledger), with a webhook body a resend can plan. */
+/** A stored delivery in `state`, last changed at `createdAt` (straight into the ledger), with a webhook body a resend can plan. */
 async function storedRow(state, createdAt = Date.now() - 60_000) {
   const id = (++n).toString(16).padStart(32, '0');
   const input = JSON.stringify({ person: { email: EMAIL }, event: { points: 5, reason: 'purchase' } });
@@ -91,16 +91,18 @@ describe('GET /review and the review API for the deliveries page (workerd, local
     assert.match(reviewPage.off, /data-review="off"/);
   });
 
-  it('for every state, `actions` lists exactly the decisions that are not answered 409', async () => {
+  it('for every state (and a stale pending claim), `actions` lists exactly the decisions that are not answered 409', async () => {
     const summary = await w.call('/deliveries/summary', { method: 'GET', auth: ADMIN_AUTH });
     assert.equal(summary.status, 200, summary.text);
     assert.deepEqual(summary.json.states.slice(0, 2), ['ambiguous', 'failed']);
-    for (const state of summary.json.states) {
-      const probe = await storedRow(state);
+    // Every state one minute old, and a pending claim whose instance died (stale).
+    const cases = [...summary.json.states.map((s) => [s, Date.now() - 60_000]), ['pending', Date.now() - 300_000]];
+    for (const [state, at] of cases) {
+      const probe = await storedRow(state, at);
       const actions = (await w.call(`/deliveries/${probe}`, { method: 'GET', auth: ADMIN_AUTH })).json.actions;
       assert.ok(actions.every((a) => DECISIONS.some(([name]) => name === a)), `${state}: ${actions}`);
       for (const [name, path, json] of DECISIONS) {
-        const id = await storedRow(state);
+        const id = await storedRow(state, at);
         jc.reset();
         const a = await w.call(`/deliveries/${id}/${path}`, { auth: ADMIN_AUTH, ...(json ? { json } : {}) });
         if (actions.includes(name)) assert.notEqual(a.status, 409, `${state} ${name}: ${a.text}`);
@@ -110,10 +112,17 @@ describe('GET /review and the review API for the deliveries page (workerd, local
         }
       }
     }
-    const expected = { ambiguous: ['applied', 'drop', 'resend'], failed: ['resend'], done: [], dropped: [], pending: [] };
-    for (const [state, actions] of Object.entries(expected)) {
-      const id = await storedRow(state);
-      assert.deepEqual((await w.call(`/deliveries/${id}`, { method: 'GET', auth: ADMIN_AUTH })).json.actions, actions, state);
+    const all = ['applied', 'drop', 'resend'];
+    for (const [state, at, actions] of [
+      ['ambiguous', 60_000, all],
+      ['failed', 60_000, ['resend']],
+      ['done', 60_000, []],
+      ['dropped', 60_000, []],
+      ['pending', 60_000, []],
+      ['pending', 300_000, all],
+    ]) {
+      const id = await storedRow(state, Date.now() - at);
+      assert.deepEqual((await w.call(`/deliveries/${id}`, { method: 'GET', auth: ADMIN_AUTH })).json.actions, actions, `${state} ${at}`);
     }
   });
 
