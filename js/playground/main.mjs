@@ -11,7 +11,8 @@ import {
   playgroundCatalog,
   resultText,
   jsonProblem,
-  envProblem,
+  secretProblem,
+  leaksSecret,
   errorText,
   playgroundSnippets,
 } from "../../pkg/playground/passbridge.js";
@@ -94,15 +95,18 @@ function update() {
     if (problem === undefined) parsed[k] = JSON.parse(text);
     else problems.push(problem);
   }
-  saveState(problems.length === 0 && envProblem(parsed.env) === undefined);
-  if (problems.length > 0) {
-    showSnippets(null);
-    return showProblem(problems.join("\n\n"));
-  }
-  const secret = envProblem(parsed.env);
+  // A secret named in #env or #options is refused, and what the fragment
+  // saved of it before (under a misspelt name) is removed at once.
+  const secret = secretProblem(el.env.value, el.options.value);
+  if (secret !== undefined) dropSecrets();
+  saveState(problems.length === 0 && secret === undefined);
   if (secret !== undefined) {
     showSnippets(null);
     return showProblem(errorText(secret, {}, {}));
+  }
+  if (problems.length > 0) {
+    showSnippets(null);
+    return showProblem(problems.join("\n\n"));
   }
   // Provider and operation come from the selects; the API key is a placeholder.
   const options = isObject(parsed.options)
@@ -165,6 +169,15 @@ function saveState(ok) {
   };
   if (performance.now() - lastSave >= 60) write();
   else saveTimer = setTimeout(write, 60);
+}
+
+/** Removes from the fragment (history's current entry) every saved value that holds a refused secret. */
+function dropSecrets() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const leaking = [...params].filter(([, v]) => leaksSecret(v, el.env.value, el.options.value)).map(([k]) => k);
+  if (leaking.length === 0) return;
+  for (const k of leaking) params.delete(k);
+  history.replaceState(null, "", `#${params}`);
 }
 
 function restore() {

@@ -3,7 +3,7 @@
 
 use super::body::webhook_body;
 use super::catalog::{default_operation, operation_options, providers};
-use super::problems::env_problem;
+use super::secrets::env_problem;
 use super::Vars;
 use crate::error::Error;
 use crate::handler::Handler;
