@@ -10,6 +10,7 @@ import {
   Handler,
   playgroundCatalog,
   resultText,
+  baseUrlWarning,
   jsonProblem,
   secretProblem,
   leaksSecret,
@@ -85,6 +86,20 @@ function showSnippets(s) {
   snippetEls.code.textContent = s.code;
 }
 
+/**
+ * A base-URL override in #env (a shared link can plant one): shown above the
+ * result, and the copy buttons stay off until it is acknowledged. A link
+ * cannot acknowledge it: the box is not part of the state.
+ */
+function showOverride(warning) {
+  const box = $("override");
+  if (warning !== $("override-text").textContent) $("override-ok").checked = false;
+  $("override-text").textContent = warning ?? "";
+  box.hidden = warning === undefined;
+  const locked = warning !== undefined && !$("override-ok").checked;
+  for (const b of document.querySelectorAll("button[data-copy]")) b.disabled = locked;
+}
+
 function update() {
   const parsed = {};
   const problems = [];
@@ -95,6 +110,7 @@ function update() {
     if (problem === undefined) parsed[k] = JSON.parse(text);
     else problems.push(problem);
   }
+  if (isObject(parsed.env)) showOverride(baseUrlWarning(parsed.env));
   // A secret named in #env or #options is refused, and what the fragment
   // saved of it before (under a misspelt name) is removed at once.
   const secret = secretProblem(el.env.value, el.options.value);
@@ -144,7 +160,7 @@ function update() {
   if (failed && (typeof result?.code !== "string" || result.code === "invalid_template")) {
     return showProblem(describe(result));
   }
-  el.request.textContent = resultText(result);
+  el.request.textContent = resultText(result, parsed.env);
   setStale(el.request, false);
   el.error.textContent = failed ? describe(result) : "";
   const [word, tone] = failed ? ["error", "bad"] : result.skipped ? ["skipped, nothing sent", "skip"] : ["would send", "ok"];
@@ -189,6 +205,7 @@ function restore() {
 // ---------------------------------------------------------------- copy buttons
 
 async function copy(button) {
+  if (button.disabled) return;
   const text = button.dataset.copy === "webhook-body" ? snippets?.webhookBody ?? "" : $(button.dataset.copy).textContent;
   try {
     await navigator.clipboard.writeText(text);
@@ -230,5 +247,6 @@ window.addEventListener("hashchange", () => {
   update();
 });
 for (const b of document.querySelectorAll("button[data-copy]")) b.addEventListener("click", () => copy(b));
+$("override-ok").addEventListener("change", () => showOverride($("override").hidden ? undefined : $("override-text").textContent));
 update();
 document.documentElement.dataset.ready = "true";

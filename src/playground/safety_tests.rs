@@ -140,3 +140,144 @@ fn snippets_refuse_secrets_in_any_spelling() {
         assert!(!e.message.contains(SECRET));
     }
 }
+
+fn update_options() -> Options {
+    let mut options = Options {
+        provider: Some("passninja".into()),
+        operation: Some("update".into()),
+        ..Options::default()
+    };
+    options.set(
+        "fields",
+        OptionValue::Pairs(vec![("tier".into(), "{{ person.tier }}".into())]),
+    );
+    options
+}
+
+fn env_pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_line_break_in_a_value_or_name_cannot_add_a_variable_to_any_snippet() {
+    let planted = "PASSNINJA_BASE_URL=https://evil.example";
+    for brk in [
+        "\n", "\r", "\r\n", "\u{2028}", "\u{2029}", "\u{85}", "\u{b}", "\u{c}",
+    ] {
+        let value = format!("aid_0x3f2a{brk}{planted}");
+        let name = format!("PASSNINJA_X{brk}{planted}");
+        let mut options = update_options();
+        options.set(
+            "fields",
+            OptionValue::Pairs(vec![("tier".into(), format!("x{brk}{planted}"))]),
+        );
+        let env = env_pairs(&[
+            ("PASSNINJA_ACCOUNT_ID", &value),
+            ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
+            (&name, "v"),
+        ]);
+        let s = snippets(&options, &env).unwrap();
+        for (which, text) in [
+            ("env", &s.env),
+            ("webhook", &s.webhook),
+            ("body", &s.webhook_body),
+            ("code", &s.code),
+        ] {
+            for line in text.split([
+                '\n', '\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{b}', '\u{c}',
+            ]) {
+                assert!(
+                    !line.trim_start().starts_with("PASSNINJA_BASE_URL"),
+                    "{which} snippet, break {brk:?}, planted a line:\n{text}"
+                );
+            }
+            assert!(
+                !text.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{b}', '\u{c}']),
+                "{which} snippet keeps a raw line break for {brk:?}:\n{text}"
+            );
+        }
+        // One value, one line: the env snippet escapes it as a JSON string.
+        let mut quoted = String::new();
+        crate::json::push_json_string(&mut quoted, &value);
+        let quoted = super::overrides::escape_rest(&quoted);
+        assert!(
+            s.env
+                .lines()
+                .any(|l| l == format!("PASSNINJA_ACCOUNT_ID={quoted}")),
+            "{}",
+            s.env
+        );
+    }
+}
+
+#[test]
+fn plain_values_stay_as_typed_and_invisible_ones_are_escaped() {
+    let env = env_pairs(&[
+        ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
+        ("PASSNINJA_TEMPLATE_ID", "ptk_\u{202E}0x1b7e"),
+    ]);
+    let s = snippets(&update_options(), &env).unwrap();
+    let lines: Vec<&str> = s.env.lines().collect();
+    assert!(
+        lines.contains(&"PASSNINJA_ACCOUNT_ID=aid_0x3f2a"),
+        "{}",
+        s.env
+    );
+    assert!(
+        lines.contains(&"PASSNINJA_TEMPLATE_ID=\"ptk_\\u202E0x1b7e\""),
+        "{}",
+        s.env
+    );
+    assert!(s
+        .webhook
+        .contains("PASSNINJA_TEMPLATE_ID = \"ptk_\\u202E0x1b7e\""));
+    assert!(!s.code.contains('\u{202E}'));
+}
+
+#[test]
+fn every_base_url_override_is_found_and_shown() {
+    let variables: Vec<(&str, &str)> = REGISTRY.base_url_variables().collect();
+    for required in [
+        ("PASSNINJA_BASE_URL", "https://api.passninja.com"),
+        ("WALLETCREW_BASE_URL", "https://app.neostore.cloud"),
+        ("JERICOMMERCE_BASE_URL", "https://api.jericommerce.com"),
+        ("KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
+    ] {
+        assert!(variables.contains(&required), "{required:?}");
+    }
+    for (variable, default) in variables {
+        for spelling in [
+            variable.to_string(),
+            format!(" {} ", variable.to_lowercase()),
+        ] {
+            let env = env_pairs(&[
+                ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
+                (&spelling, "https://evil.example"),
+            ]);
+            assert_eq!(
+                super::override_warning(&env).as_deref(),
+                Some(format!("{variable} is set: requests go to https://evil.example, not {default}, and the snippets below carry it. Remove it from #env unless that is your own test server.").as_str())
+            );
+            assert_eq!(
+                super::override_preview(&env),
+                format!("# {variable} overrides the host: https://evil.example (not {default})\n")
+            );
+        }
+    }
+    // A value with a line break is shown on one line.
+    let env = env_pairs(&[("PASSNINJA_BASE_URL", "https://evil.example\nX")]);
+    assert_eq!(
+        super::override_preview(&env),
+        "# PASSNINJA_BASE_URL overrides the host: \"https://evil.example\\nX\" (not https://api.passninja.com)\n"
+    );
+    // None set, or blank: nothing to show.
+    let env = env_pairs(&[
+        ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
+        ("PASSNINJA_BASE_URL", " "),
+    ]);
+    assert_eq!(super::override_warning(&env), None);
+    assert_eq!(super::override_preview(&env), "");
+}

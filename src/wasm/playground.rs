@@ -124,9 +124,23 @@ mod page {
 
     /// The text of what `Handler.plan` returned or threw: the request (key as
     /// `***`), `skipped: <reason>` or `error <code>: <message>` — what `make demo`
-    /// prints.
+    /// prints. With the page's `#env` (optional), a base-URL override it sets
+    /// comes first, one `# … overrides the host` line each.
     #[wasm_bindgen(js_name = resultText)]
-    pub fn result_text(result: &JsValue) -> String {
+    pub fn result_text(result: &JsValue, env: &JsValue) -> String {
+        let mut out = playground::override_preview(&env_pairs(env));
+        out.push_str(&shown_text(result));
+        out
+    }
+
+    /// The warning the page shows prominently while `#env` sets a base-URL
+    /// override (`PASSNINJA_BASE_URL`, `KLAVIYO_BASE_URL`…), else `undefined`.
+    #[wasm_bindgen(js_name = baseUrlWarning)]
+    pub fn base_url_warning(env: &JsValue) -> Option<String> {
+        playground::override_warning(&env_pairs(env))
+    }
+
+    fn shown_text(result: &JsValue) -> String {
         if let (Some(code), Some(message)) = (
             get(result, "code").as_string(),
             get(result, "message").as_string(),
