@@ -85,7 +85,7 @@ pub(super) fn escape_rest(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if invisible(c) && !matches!(c, '\n') {
-            out.push_str(&format!("\\u{:04X}", c as u32));
+            out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
         }

@@ -227,7 +227,7 @@ fn plain_values_stay_as_typed_and_invisible_ones_are_escaped() {
         s.env
     );
     assert!(
-        lines.contains(&"PASSNINJA_TEMPLATE_ID=\"ptk_\\u202E0x1b7e\""),
+        lines.contains(&"PASSNINJA_TEMPLATE_ID=\"ptk_\\u202e0x1b7e\""),
         "{}",
         s.env
     );
