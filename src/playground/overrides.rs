@@ -79,6 +79,20 @@ pub fn one_line(s: &str) -> String {
     escape_rest(&out)
 }
 
+/// A variable's name as it can stand before `=` on a snippet line: as typed
+/// when it is letters, digits and `_`; else a JSON string, so that a name
+/// holding `=` (`PASSNINJA_BASE_URL=https://…`) cannot read as another
+/// variable set to a value.
+pub fn name_line(name: &str) -> String {
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        return name.to_string();
+    }
+    let mut out = String::new();
+    push_json_string(&mut out, name);
+    escape_rest(&out)
+}
+
 /// `\uXXXX` for every character [`crate::json::push_json_string`] leaves as
 /// it is but that breaks a line or shows as nothing (U+0085, bidi controls…).
 pub(super) fn escape_rest(json: &str) -> String {

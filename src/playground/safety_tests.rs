@@ -238,6 +238,30 @@ fn plain_values_stay_as_typed_and_invisible_ones_are_escaped() {
 }
 
 #[test]
+fn a_name_holding_equals_cannot_read_as_another_variable() {
+    let env = env_pairs(&[
+        ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
+        ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
+        ("PASSNINJA_BASE_URL=https://evil.example/x", "y"),
+    ]);
+    let s = snippets(&update_options(), &env).unwrap();
+    assert!(
+        s.env
+            .lines()
+            .any(|l| l == "\"PASSNINJA_BASE_URL=https://evil.example/x\"=y"),
+        "{}",
+        s.env
+    );
+    assert!(!s.env.lines().any(|l| l.starts_with("PASSNINJA_BASE_URL")));
+    assert!(s
+        .webhook
+        .contains("\n'PASSNINJA_BASE_URL=https://evil.example/x' = 'y'\n"));
+    assert!(s
+        .code
+        .contains(", \"PASSNINJA_BASE_URL=https://evil.example/x\": "));
+}
+
+#[test]
 fn every_base_url_override_is_found_and_shown() {
     let variables: Vec<(&str, &str)> = REGISTRY.base_url_variables().collect();
     for required in [

@@ -3,7 +3,7 @@
 
 use super::body::webhook_body;
 use super::catalog::{default_operation, operation_options, providers};
-use super::overrides::{escape_rest, one_line};
+use super::overrides::{escape_rest, name_line, one_line};
 use super::secrets::{env_problem, invisible};
 use super::Vars;
 use crate::error::Error;
@@ -100,7 +100,7 @@ pub fn snippets_for(
     env_lines.extend(
         provider_vars
             .iter()
-            .map(|(n, v)| format!("{}={}", one_line(n), one_line(v))),
+            .map(|(n, v)| format!("{}={}", name_line(n), one_line(v))),
     );
     env_lines.push(format!("PASSBRIDGE_PROVIDER={}", provider.id));
     env_lines.push(format!("PASSBRIDGE_OPERATION={operation}"));
@@ -111,7 +111,7 @@ pub fn snippets_for(
     // createHandler({...}) for code.
     let credentials = vec![provider.key_variable];
     let mut credentials: Vec<String> = credentials.into_iter().map(str::to_string).collect();
-    credentials.extend(provider_vars.iter().map(|(n, _)| one_line(n)));
+    credentials.extend(provider_vars.iter().map(|(n, _)| name_line(n)));
     let mut code_text =
         String::from("import { createHandler } from \"./klaviyo-code-action.mjs\";\n\n// ");
     code_text.push_str(&credentials.join(", "));
