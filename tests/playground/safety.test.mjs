@@ -121,7 +121,8 @@ describe('the playground never holds a secret or plants a host', () => {
   it('keeps one value on one line: a line break in a value cannot add a PASSNINJA_BASE_URL line to any snippet', async () => {
     const planted = 'PASSNINJA_BASE_URL=https://evil.example';
     for (const brk of ['\n', '\r', '\r\n', '\u2028', '\u2029', '\u0085']) {
-      const env = { ...IDS, PASSNINJA_ACCOUNT_ID: `aid_0x3f2a${brk}${planted}` };
+      // A name holding `=` cannot read as another variable either.
+      const env = { ...IDS, PASSNINJA_ACCOUNT_ID: `aid_0x3f2a${brk}${planted}`, [`${planted}/x`]: 'y' };
       await browser.go('about:blank');
       await browser.open(link({ env: JSON.stringify(env) }));
       const snippets = await browser.exec(() => ['snippet-env', 'snippet-webhook', 'snippet-code'].map((id) => document.getElementById(id).textContent));
