@@ -24,6 +24,7 @@ mod options;
 mod outcome;
 mod profile;
 mod providers;
+mod reads;
 mod retry;
 mod status;
 pub mod sync;
