@@ -132,7 +132,7 @@ pub fn dictsort(
                 if at < 0 || at >= *n as i64 {
                     return Err(fails());
                 }
-                scope.member(&item, &at.to_string())
+                scope.member(item, &at.to_string())
             }
             (SortKey::Index(i), Value::Str(s)) => {
                 let n = s.chars().count() as i64;
@@ -143,7 +143,7 @@ pub fn dictsort(
                 }
             }
             (SortKey::Index(_), Value::Object(_)) => return Err(fails()),
-            (SortKey::Key(k), Value::Object(_)) => match scope.member(&item, k) {
+            (SortKey::Key(k), Value::Object(_)) => match scope.member(item, k) {
                 Val::V(Value::Missing) => return Err(fails()),
                 found => found,
             },
