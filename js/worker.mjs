@@ -9,8 +9,12 @@
 import { initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, WorkerApp } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
 import { instancesOf } from "./instances.mjs";
-// GET / answers the mapping playground page (built by `make build`).
+// GET / answers the mapping playground page, GET /review the deliveries page
+// (both built by `make build`); the core names the page to send.
 import playgroundPage from "../dist/playground-page.mjs";
+import reviewPage from "../dist/review-page.mjs";
+
+const PAGES = { playground: playgroundPage, review: reviewPage.on, "review-off": reviewPage.off };
 
 // Which wasm instance a request runs on: after a trap, new requests get a
 // fresh one while those in flight finish on theirs (js/instances.mjs).
@@ -75,7 +79,7 @@ async function drainWithin(request, limit, ms) {
 
 function send(answer) {
   console.log(answer.log);
-  return new Response(answer.page ? playgroundPage : answer.body, { status: answer.status, headers: answer.headers });
+  return new Response(answer.page ? PAGES[answer.page] : answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /**
@@ -104,7 +108,7 @@ export default {
     try {
       instance = instances.current();
       const app = appFor(instance, env);
-      // GET / is the playground page; the core decides (src/worker/routes.rs home_page).
+      // GET / and GET /review are pages; the core decides (src/worker/routes.rs home_page, src/review.rs).
       let answer = app.gate(request, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer

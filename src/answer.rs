@@ -27,9 +27,10 @@ pub struct Answer {
     pub authenticated: bool,
     /// The delivery ledger's log fields, for requests that got a delivery id.
     pub delivery: Option<Box<DeliveryLog>>,
-    /// True for the playground page's answer: the entry sends the page's
-    /// bytes as its body (set only by `worker::home_page`).
-    pub page: bool,
+    /// The page whose bytes the entry sends as the body, by name:
+    /// `playground` (set only by `worker::home_page`), `review` or
+    /// `review-off` (set only by `review::page`).
+    pub page: Option<&'static str>,
 }
 
 /// Log fields of a delivery: its public id, the ledger state after the
@@ -59,7 +60,7 @@ impl Answer {
             upstream_status: None,
             authenticated: false,
             delivery: None,
-            page: false,
+            page: None,
         }
     }
 
@@ -94,7 +95,7 @@ impl Answer {
             upstream_status: None,
             authenticated: false,
             delivery: None,
-            page: false,
+            page: None,
         }
     }
 

@@ -3,6 +3,8 @@
 //! secret distinct from the webhook secret), compared in constant time; the
 //! routes do not exist (404) while that secret is unset.
 
+use super::decisions::{states_text, RESENDABLE, RESOLVABLE};
+use super::summary::SUMMARY_PATH;
 use super::{
     is_delivery_id, stale_before, tag, Row, State, Statement, StmtResult, PENDING_STALE_MS,
     SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
@@ -15,11 +17,11 @@ pub use super::list::{list, list_answer, parse_list_query};
 pub const PREFIX: &str = "/deliveries";
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
-
 /// One review request, after its checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRoute {
     List,
+    Summary,
     Get(String),
     Resend(String),
     Resolve(String),
@@ -30,6 +32,7 @@ impl AdminRoute {
     pub fn label(&self) -> &'static str {
         match self {
             AdminRoute::List => "/deliveries",
+            AdminRoute::Summary => "/deliveries/summary",
             AdminRoute::Get(_) => "/deliveries/{id}",
             AdminRoute::Resend(_) => "/deliveries/{id}/resend",
             AdminRoute::Resolve(_) => "/deliveries/{id}/resolve",
@@ -49,6 +52,9 @@ pub fn label_of(path: &str) -> Option<&'static str> {
 fn parse_path(path: &str) -> Option<(AdminRoute, &'static str)> {
     if path == PREFIX {
         return Some((AdminRoute::List, "GET"));
+    }
+    if path == SUMMARY_PATH {
+        return Some((AdminRoute::Summary, "GET"));
     }
     let rest = path.strip_prefix("/deliveries/")?;
     let (id, action) = match rest.split_once('/') {
@@ -153,7 +159,7 @@ pub(super) fn ok_json(body: String) -> Answer {
         code: None,
         upstream_status: None,
         delivery: None,
-        page: false,
+        page: None,
         authenticated: false,
     }
 }
@@ -174,9 +180,14 @@ fn first_row(results: &[StmtResult], index: usize) -> Option<Row> {
         .and_then(Row::from_json)
 }
 
-pub fn get_answer(id: &str, results: &[StmtResult]) -> Answer {
+pub fn get_answer(id: &str, now: u64, results: &[StmtResult]) -> Answer {
     match first_row(results, 0) {
-        Some(row) => tag(ok_json(row.to_json()), id, Some(row.state.as_str()), false),
+        Some(row) => tag(
+            ok_json(row.to_json(now)),
+            id,
+            Some(row.state.as_str()),
+            false,
+        ),
         None => delivery_not_found(id),
     }
 }
@@ -221,11 +232,11 @@ pub fn resolve_answer(id: &str, to: State, now: u64, results: &[StmtResult]) -> 
         return delivery_not_found(id);
     };
     if results.get(1).is_none_or(|r| r.changes < 1) {
-        return invalid_state(id, &row, "ambiguous");
+        return invalid_state(id, &row, &states_text(&RESOLVABLE));
     }
     row.state = to;
     row.updated_at = now;
-    tag(ok_json(row.to_json()), id, Some(to.as_str()), false)
+    tag(ok_json(row.to_json(now)), id, Some(to.as_str()), false)
 }
 
 // ---------------------------------------------------------------- resend
@@ -261,7 +272,7 @@ pub fn after_resend(id: &str, results: &[StmtResult]) -> Result<Resend, Answer> 
         return Err(delivery_not_found(id));
     };
     if results.get(2).is_none_or(|r| r.changes < 1) {
-        return Err(invalid_state(id, &row, "ambiguous or failed"));
+        return Err(invalid_state(id, &row, &states_text(&RESENDABLE)));
     }
     let input = results
         .get(1)
@@ -298,3 +309,7 @@ pub fn nothing_to_resend(resend: &Resend) -> Answer {
         false,
     )
 }
+
+#[cfg(test)]
+#[path = "admin_tests.rs"]
+mod tests;

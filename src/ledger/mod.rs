@@ -16,6 +16,7 @@
 
 pub mod admin;
 mod config;
+mod decisions;
 mod keys;
 mod list;
 mod machine;
@@ -23,6 +24,7 @@ mod order;
 mod rows;
 pub mod sha256;
 mod sql;
+pub mod summary;
 mod tag;
 
 pub use config::*;

@@ -47,7 +47,7 @@ pub fn replay(row: &Row) -> Answer {
             .map(WorkerCode::Op),
         upstream_status: row.upstream_status,
         delivery: None,
-        page: false,
+        page: None,
         authenticated: false,
     };
     tag(answer, &row.id, Some(row.state.as_str()), true)
@@ -115,7 +115,7 @@ pub(super) fn ambiguous_answer(id: &str, code: Code, upstream_status: Option<u16
         code: Some(WorkerCode::Op(code)),
         upstream_status,
         delivery: None,
-        page: false,
+        page: None,
         authenticated: false,
     }
 }

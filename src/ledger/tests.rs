@@ -476,14 +476,15 @@ fn results_parse_strictly() {
 #[test]
 fn rows_read_and_render() {
     let row = Row::from_json(&row_json("ambiguous", 86_400_000 + 1_234)).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&row.to_json()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&row.to_json(86_400_000 + 2_000)).unwrap();
     assert_eq!(
         v,
         serde_json::json!({
             "delivery": ID, "route": "/jericommerce/balance", "state": "ambiguous",
             "createdAt": "1970-01-01T00:00:01.000Z", "updatedAt": "1970-01-02T00:00:01.234Z",
             "attempts": 1, "upstreamStatus": 200, "code": null,
-            "request": {"method": "POST", "url": "https://x/y", "body": "[]"}
+            "request": {"method": "POST", "url": "https://x/y", "body": "[]"},
+            "actions": ["applied", "drop", "resend"]
         })
     );
     assert!(Row::from_json(&serde_json::json!({"id": "x"})).is_none());
@@ -598,6 +599,7 @@ fn list_queries_and_cursors() {
         .collect();
     let a = admin::list_answer(
         &q,
+        0,
         &[StmtResult {
             changes: 0,
             rows: rows.clone(),
@@ -614,6 +616,7 @@ fn list_queries_and_cursors() {
     assert!(s[0].sql.contains("ORDER BY created_at DESC, id DESC"));
     let a = admin::list_answer(
         &q,
+        0,
         &[StmtResult {
             changes: 0,
             rows: rows[..2].to_vec(),

@@ -105,7 +105,14 @@ impl JsWorkerApp {
             authorization: authorization.as_deref(),
         };
         let env = JsEnv(self.env.clone());
-        let early = if crate::ledger::admin::is_admin_path(&asked.path) {
+        let admin_on = || {
+            env.var("PASSBRIDGE_ADMIN_SECRET")
+                .is_some_and(|s| !s.is_empty())
+        };
+        let early = if asked.path == crate::review::PATH {
+            // The deliveries page: in its "off" variant while the review API is off.
+            crate::review::page(&asked.method, &asked.path, admin_on())
+        } else if crate::ledger::admin::is_admin_path(&asked.path) {
             // The review API: its own secret, its own checks.
             let secret = env.var("PASSBRIDGE_ADMIN_SECRET");
             crate::ledger::admin::gate(
@@ -304,12 +311,9 @@ fn answer_to_js(
         JsValue::NULL
     };
     set(&obj, "body", &body);
-    // The page's bytes are large and static: the entry holds them.
-    set(
-        &obj,
-        "page",
-        &JsValue::from_bool(worker::is_page(a) && worker::sends_body(method)),
-    );
+    // The pages' bytes are large and static: the entry holds them, by name.
+    let page = worker::page_of(a).filter(|_| worker::sends_body(method));
+    set(&obj, "page", &page.map_or(JsValue::NULL, JsValue::from_str));
     let duration = (js_sys::Date::now() - started_ms).max(0.0) as u64;
     let flow_id = header(request_headers, worker::FLOW_ID_HEADER);
     let line = worker::log_line(path, a, duration, flow_id.as_deref());

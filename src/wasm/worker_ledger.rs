@@ -166,12 +166,19 @@ pub(super) async fn review(
                 Err(a) => return a,
             };
             match runner.run(&admin::list(&q)).await {
-                Ok(r) => admin::list_answer(&q, &r),
+                Ok(r) => admin::list_answer(&q, started_ms, &r),
+                Err(()) => ledger::ledger_unavailable(None),
+            }
+        }
+        AdminRoute::Summary => {
+            let mode = config(&env).map(|c| c.mode).unwrap_or(ledger::Mode::Auto);
+            match runner.run(&ledger::summary::summary(started_ms)).await {
+                Ok(r) => ledger::summary::summary_answer(mode, started_ms, &r),
                 Err(()) => ledger::ledger_unavailable(None),
             }
         }
         AdminRoute::Get(id) => match runner.run(&admin::get(&id)).await {
-            Ok(r) => admin::get_answer(&id, &r),
+            Ok(r) => admin::get_answer(&id, started_ms, &r),
             Err(()) => ledger::ledger_unavailable(Some(&id)),
         },
         AdminRoute::Resolve(id) => {

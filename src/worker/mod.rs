@@ -15,4 +15,4 @@ pub use body::{
     DRAIN_MS, MAX_BODY_BYTES,
 };
 pub use log::{log_line, FLOW_ID_HEADER};
-pub use routes::{gate, is_page, route, Gate, Incoming, HEALTH_PATH};
+pub use routes::{gate, page_of, route, Gate, Incoming, HEALTH_PATH};
