@@ -3,7 +3,9 @@
 // the routes that set a pass to a state, the newest delivery for a pass wins.
 // A resend of an older delivery is superseded (200, nothing sent, stored,
 // replayed, listed, logged), two deliveries of one pass are never sent at the
-// same time, and a load run ends with every pass at its newest values.
+// same time (the second answers 503 and is sent on its resend), The Wallet
+// Crew's profile-sync is ordered by customer, and a load run ends with every
+// pass at its newest values.
 
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,6 +146,19 @@ describe('ordering: the newest delivery for a pass wins (Miniflare / workerd, lo
     });
   }
 
+  it('The Wallet Crew profile-sync: the customer (by e-mail) is the pass; an older sync resent is superseded', async () => {
+    const w = await worker();
+    const SYNC = '/walletcrew/profile-sync';
+    const sync = (phone) => ({ person: { email: EMAIL, phone_number: phone } });
+    wc.script(UNAVAILABLE);
+    const s1 = await w.call(SYNC, { json: sync('+15005550001') });
+    assertProblem(s1, 503, 'upstream_unavailable');
+    const s2 = await w.call(SYNC, { json: sync('+15005550002') });
+    assert.ok(s2.status === 200 || s2.status === 202, s2.text);
+    assertSuperseded(await w.call(SYNC, { json: sync('+15005550001') }), s1.headers.get('passbridge-delivery'));
+    assert.deepEqual(wc.syncs.map((b) => b.phone_number), ['+15005550002'], 'only the newer sync was accepted');
+  });
+
   it('an update resent after a delete is superseded', async () => {
     const w = await worker();
     const serial = 'after-delete';
@@ -174,6 +189,26 @@ describe('ordering: the newest delivery for a pass wins (Miniflare / workerd, lo
     assert.equal(b2.log.ledger, 'done');
     assert.equal(pnPoints('pass-a'), '2');
     assert.equal(pnPoints('pass-b'), '2');
+  });
+
+  it('a delivery of a pass while another one is in flight: 503, remembered, sent on the resend', async () => {
+    const w = await worker();
+    const serial = 'in-flight';
+    // E1 is held by the provider for a moment (answered 200 without touching the fake's store).
+    pn.script({ status: 200, body: {}, delayMs: 600, headers: { Connection: 'close' } });
+    const first = w.call(UPDATE, { json: pnBody(serial, 1) });
+    await pn.waitForRequests(1);
+    const e2 = await w.call(UPDATE, { json: pnBody(serial, 2) });
+    assertProblem(e2, 503, 'delivery_in_progress');
+    assert.ok(e2.headers.get('retry-after'));
+    assert.equal(e2.log.ledger, 'released');
+    assert.equal(pn.requests.length, 1, 'never two deliveries of one pass at the provider at once');
+    const e1 = await first;
+    assert.equal(e1.status, 200, e1.text);
+    const again = await w.call(UPDATE, { json: pnBody(serial, 2) });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.log.ledger, 'done', 'first seen after E1: newer, sent');
+    assert.equal(pnPoints(serial), '2');
   });
 
   it('two racing deliveries for one pass, 50 times: the newer is applied last or the older superseded', async () => {
