@@ -110,6 +110,12 @@ function pb_text(v) {
 function pb_len(v) {
   try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
 }
+// The host's primitives for the core (src/host.rs): the engine's own case
+// mapping, number text and number parsing (docs/host-primitives.md).
+function pb_upper(s) { return s.toUpperCase(); }
+function pb_lower(s) { return s.toLowerCase(); }
+function pb_num_text(n) { return String(n); }
+function pb_num(s) { return Number(s); }
 
 export const pb = {
   get: pb_get,
@@ -125,4 +131,8 @@ export const pb = {
   cancel: pb_cancel,
   text: pb_text,
   len: pb_len,
+  upper: pb_upper,
+  lower: pb_lower,
+  numText: pb_num_text,
+  num: pb_num,
 };

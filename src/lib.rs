@@ -15,6 +15,7 @@ mod env;
 mod error;
 mod filters;
 mod handler;
+mod host;
 mod http;
 mod json;
 pub mod ledger;

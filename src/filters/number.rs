@@ -13,7 +13,7 @@ pub fn to_int(v: &Value) -> Option<f64> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            t.parse::<f64>().ok()
+            crate::host::decimal(t)
         }
         _ => None,
     }
