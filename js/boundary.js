@@ -55,8 +55,14 @@ function pb_env(o, k) {
 function pb_entries(o) {
   try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
 }
+// A plain assignment to a fresh object creates the same own data property as
+// defineProperty unless Object.prototype has the key (its own prototype is
+// immutably null): only then (`__proto__`, `toString`, a polluting setter) is
+// defineProperty needed. Measured: 5 headers 4.0 → 0.5 µs (BENCHMARKS.md).
+const OBJECT_PROTO = Object.prototype;
 function pb_set(o, k, v) {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  if (k in OBJECT_PROTO) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 function pb_dry_run(method, url, body, headers) {
   return { dryRun: true, request: { method, url, headers, body } };
