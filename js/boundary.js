@@ -122,6 +122,7 @@ function pb_upper(s) { return s.toUpperCase(); }
 function pb_lower(s) { return s.toLowerCase(); }
 function pb_num_text(n) { return String(n); }
 function pb_num(s) { return Number(s); }
+function pb_json(s) { return JSON.parse(s); }
 
 export const pb = {
   get: pb_get,
@@ -141,4 +142,5 @@ export const pb = {
   lower: pb_lower,
   numText: pb_num_text,
   num: pb_num,
+  json: pb_json,
 };

@@ -1,11 +1,11 @@
 //! The primitives a JavaScript host already does exactly, behind one trait.
 //!
-//! Case mapping, number text and decimal-number parsing are specified by
-//! Unicode and ECMAScript, and every JavaScript engine implements them
-//! natively. The wasm builds ask the host (`src/wasm/host.rs`:
-//! `String.prototype.toUpperCase`/`toLowerCase`, `String(n)`, `Number(s)`)
-//! instead of carrying Unicode's case tables, a float parser and a float
-//! printer; the native build (`cargo test`, the fuzzers, the Django
+//! Case mapping, number text, decimal-number parsing and JSON are specified
+//! by Unicode, ECMAScript and RFC 8259, and every JavaScript engine implements
+//! them natively. The wasm builds ask the host (`src/wasm/host.rs`:
+//! `String.prototype.toUpperCase`/`toLowerCase`, `String(n)`, `Number(s)`,
+//! `JSON.parse`) instead of carrying Unicode's case tables, a float parser, a
+//! float printer and a JSON parser; the native build (`cargo test`, the fuzzers, the Django
 //! differential) keeps Rust's implementations. Where the two can disagree
 //! (the Unicode version of the case tables) is written in
 //! docs/host-primitives.md, and tests/js/host-primitives.test.mjs checks
@@ -25,6 +25,10 @@ pub trait Primitives {
     /// `[+-](digits[.digits]|.digits)[(e|E)[+-]digits]` (JavaScript's
     /// `Number(s)`, correctly rounded); `None` when it does not parse.
     fn decimal(s: &str) -> Option<f64>;
+    /// JSON text as a value (`JSON.parse`); `Err` with a short reason when the
+    /// text is not JSON, nests deeper than 128 levels or holds a number out of
+    /// range.
+    fn json(text: &str) -> Result<serde_json::Value, String>;
 }
 
 /// Rust's own implementations (std's Unicode tables, ryu-js, core's parser).
@@ -44,6 +48,9 @@ impl Primitives for Native {
     }
     fn decimal(s: &str) -> Option<f64> {
         s.parse::<f64>().ok()
+    }
+    fn json(text: &str) -> Result<serde_json::Value, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 }
 
@@ -70,4 +77,9 @@ pub fn push_number(out: &mut String, n: f64) {
 /// The value of grammar-checked decimal text (see [`Primitives::decimal`]).
 pub fn decimal(s: &str) -> Option<f64> {
     Host::decimal(s)
+}
+
+/// JSON text as a value (see [`Primitives::json`]).
+pub fn json(text: &str) -> Result<serde_json::Value, String> {
+    Host::json(text)
 }

@@ -11,6 +11,7 @@ use passbridge::{js_number, Input, Template};
 use serde_json::{json, Map, Value};
 
 #[path = "support/rng.rs"]
+#[allow(dead_code)]
 mod rng;
 
 /// The fuzzers' words (tests/django/gen.py) and final-sigma contexts.
@@ -108,6 +109,45 @@ const NUMBERS: &[f64] = &[
     19.99,
 ];
 
+/// JSON texts: answers as providers send them, and the edges of the grammar.
+const JSON_TEXTS: &[&str] = &[
+    r#"{"serialNumber":"S1","urls":{"landing":"https://x/p/S1"}}"#,
+    r#"{"title":"Bad","detail":"d","errors":{"b":["x","y"],"a":"z"}}"#,
+    r#"{"a":1,"a":2}"#,
+    r#"{"__proto__":{"x":1},"constructor":"c"}"#,
+    "[1,2.5,-0,1e3,-7]",
+    "123456789012345678901234567890",
+    "1e308",
+    "1e400",
+    "-1e400",
+    "0.1",
+    "5e-324",
+    "2.5e-324",
+    r#""\u00e9\n\t\"\\\/""#,
+    r#""\ud83d\ude00""#,
+    r#""\ud800""#,
+    "\u{FEFF}{}",
+    " {} ",
+    "{} x",
+    "{",
+    "",
+    "nul",
+    "true",
+    "false",
+    "null",
+    "01",
+    "1.",
+    ".5",
+    "+1",
+    "[1,]",
+    r#"{"a":1,}"#,
+    "'a'",
+    "NaN",
+    "Infinity",
+    "\"\u{1}\"",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+];
+
 fn render(tpl: &str, v: &Value) -> Value {
     let profile = json!({ "properties": { "v": v } });
     let Ok(input) = Input::new(Some(&profile), None) else {
@@ -177,7 +217,16 @@ fn dump() -> Value {
             render("{{ person.properties.v|floatadd:0 }}", &json!(t)),
         );
     }
+    // JSON: what serde_json makes of each text (null when it refuses it).
+    let json_values: Vec<Value> = JSON_TEXTS
+        .iter()
+        .map(|t| match serde_json::from_str::<Value>(t) {
+            Ok(v) => json!({ "text": t, "ok": true, "value": v }),
+            Err(_) => json!({ "text": t, "ok": false }),
+        })
+        .collect();
     json!({
+        "json": json_values,
         "words": WORDS, "upper": upper, "lower": lower, "filters": filters,
         "numbers": numbers, "texts": texts, "decimals": decimals,
     })
