@@ -24,7 +24,7 @@ PLAYGROUND := dist/playground.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean lint test-rust test-types test-wasm test-node test-worker test-django fuzz test-playground test-package
+.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django django-own fuzz test-playground test-package test-sync
 
 setup:
 	@bash .ci/setup
@@ -96,6 +96,11 @@ test-wasm: build
 test-node: build
 	node --test --test-reporter=spec tests/js/
 
+# `npx passbridge sync` as a child process against fake Klaviyo and providers
+# on 127.0.0.1 (tests/sync/): pages, pacing, SIGKILL + --resume, report.
+test-sync: build
+	node --test --test-concurrency=1 --test-reporter=spec tests/sync/
+
 # Every Worker suite runs on a local D1 migrated from migrations/ (tests/worker/helpers.mjs
 # applies them to each Miniflare database; ledger-restart.test.mjs runs
 # `wrangler d1 migrations apply passbridge-ledger --local` itself).
@@ -113,6 +118,13 @@ test-django: setup
 	$(DJANGO_PY) tests/django/gen.py --count 2000 --seed 1 --out $(TMP)/django/cases.jsonl
 	PASSBRIDGE_DJANGO_CASES=$(TMP)/django/cases.jsonl PASSBRIDGE_DJANGO_MIN=2000 \
 	  cargo test --release --quiet --test template_django -- --nocapture
+
+# Django's own template tests (tests/django_own.rs runs them in `cargo test`):
+# re-extract tests/django/own_cases.json from the pinned sdist.
+django-own: setup
+	@mkdir -p $(TMP)/sdist
+	$(DJANGO_PY) -m pip download --quiet --no-deps --no-binary :all: Django==5.2.8 -d $(TMP)/sdist
+	$(DJANGO_PY) tests/django/own_tests.py $(TMP)/sdist/django-5.2.8.tar.gz tests/django/own_cases.json
 
 # The long run (BENCHMARKS.md): FUZZ_PAIRS Django pairs in chunks, then
 # FUZZ_INPUTS random templates through the parser and renderer (no panic).
@@ -139,7 +151,15 @@ test-playground: build
 test-package: build
 	timeout 900 node tests/package/run.mjs
 
-test: lint test-rust test-types test-django test-wasm test-node test-worker test-playground test-package
+# The documentation's images (docs/*.png) are written only here, never by `make test`:
+# a suite saves a picture with tests/support/screenshots.mjs, which writes into docs/
+# only when PASSBRIDGE_SCREENSHOTS=1 (else into .tmp/screenshots/). A suite that takes
+# one adds its target to SCREENSHOT_SUITES.
+SCREENSHOT_SUITES := test-playground
+screenshots:
+	PASSBRIDGE_SCREENSHOTS=1 $(MAKE) --no-print-directory $(SCREENSHOT_SUITES)
+
+test: lint test-rust test-types test-django test-wasm test-node test-sync test-worker test-playground test-package
 
 demo: build
 	node js/demo.mjs
@@ -149,6 +169,7 @@ bench: build
 	node bench/inflate.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
+	node bench/sync.mjs
 
 clean:
 	rm -rf pkg dist .tmp target

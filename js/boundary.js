@@ -17,6 +17,10 @@ function pb_get(o, k) {
     return Object.hasOwn(o, k) ? o[k] : undefined;
   } catch { return undefined; }
 }
+// A provider's answer, cut at `limit` bytes: only its status and an excerpt
+// are used, so a prefix is enough and a huge answer is never an error. (The
+// Worker's own request body is read by readBounded in js/worker.mjs, which
+// refuses an oversized body whole instead: the two must differ.)
 async function pb_read_text(res, limit) {
   const body = res.body;
   if (body == null || typeof body.getReader !== 'function') {

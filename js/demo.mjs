@@ -1,6 +1,6 @@
 // make demo: runs the Code action handler in dry run on two bundled sample
 // profiles (one with a pass, one without) and prints what it would send.
-// The request text comes from the core (src/playground.rs): the playground
+// The request text comes from the core (src/playground/shown.rs): the playground
 // page (dist/playground.html) prints the same bytes for the same inputs.
 import { readFileSync } from "node:fs";
 import { createHandler } from "../dist/klaviyo-code-action.mjs";

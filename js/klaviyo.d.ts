@@ -45,7 +45,8 @@ export type Result =
 
 export type ErrorCode =
   | "not_found" | "unauthorized" | "rejected" | "throttled" | "upstream_unavailable" | "network"
-  | "missing_config" | "invalid_config" | "invalid_template" | "invalid_profile";
+  | "missing_config" | "invalid_config" | "invalid_template" | "invalid_profile"
+  | "write_back_rejected";
 
 /** What every rejection (and creation-time throw) is. */
 export interface PassbridgeError extends Error {

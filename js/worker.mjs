@@ -2,7 +2,7 @@
 //
 // Routes, authentication, checks, mapping, provider requests, how each
 // result is answered and what is logged all live in the Rust core
-// (src/worker.rs); this entry only loads the wasm, reads the request body
+// (src/worker/, src/answer.rs, src/ledger/); this entry only loads the wasm, reads the request body
 // (bounded), calls the boundary, prints its one log line, and sends the
 // answer. Configure with worker.toml and secrets.
 
@@ -19,7 +19,13 @@ let appEnv = null;
 /** Thrown by readBounded when the client goes away mid-body. */
 class ClientClosed extends Error {}
 
-/** The body as text, or null when it is larger than `limit` bytes (read no further). */
+/**
+ * The body as text, or null when it is larger than `limit` bytes (read no further).
+ * Not the boundary's readText (js/boundary.js), on purpose: a webhook body
+ * over the limit must be refused whole (413, nothing sent: a cut body would
+ * send a partial profile), and a client going away is its own answer (499);
+ * readText reads a provider's answer, where a prefix is all we keep.
+ */
 async function readBounded(request, limit) {
   if (request.body === null) return "";
   // Always stream and count: a Content-Length can lie (chunked bodies win).
@@ -97,7 +103,7 @@ export default {
     const started = Date.now();
     try {
       appFor(env);
-      // GET / is the playground page; the core decides (src/worker.rs home_page).
+      // GET / is the playground page; the core decides (src/worker/routes.rs home_page).
       let answer = app.gate(request, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer

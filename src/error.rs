@@ -25,11 +25,14 @@ pub enum Code {
     InvalidTemplate,
     /// The profile or event cannot be used (wrong shape, a list where text is needed…).
     InvalidProfile,
+    /// Klaviyo refused to write an operation's result onto the profile
+    /// (a 4xx other than 401, 403 and 429): the operation itself succeeded.
+    WriteBackRejected,
 }
 
 impl Code {
     /// Every code, in the order of the enum.
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 11] = [
         Code::NotFound,
         Code::Unauthorized,
         Code::Rejected,
@@ -40,6 +43,7 @@ impl Code {
         Code::InvalidConfig,
         Code::InvalidTemplate,
         Code::InvalidProfile,
+        Code::WriteBackRejected,
     ];
 
     /// The code of a provider's non-2xx answer (redirects and 1xx are `rejected`).
@@ -78,6 +82,7 @@ impl Code {
             Code::InvalidConfig => "invalid_config",
             Code::InvalidTemplate => "invalid_template",
             Code::InvalidProfile => "invalid_profile",
+            Code::WriteBackRejected => "write_back_rejected",
         }
     }
 }
@@ -148,7 +153,9 @@ impl WorkerCode {
         match self {
             WorkerCode::Op(code) => match code {
                 Code::Throttled | Code::UpstreamUnavailable | Code::Network => 503,
-                Code::NotFound | Code::Unauthorized | Code::Rejected => 422,
+                Code::NotFound | Code::Unauthorized | Code::Rejected | Code::WriteBackRejected => {
+                    422
+                }
                 Code::InvalidProfile => 400,
                 Code::MissingConfig | Code::InvalidConfig | Code::InvalidTemplate => 500,
             },
@@ -220,6 +227,10 @@ impl Error {
     }
 
     /// Puts `prefix` (such as `PassNinja error: `) in front of the message once.
+    /// Each public entry (`Options::read`, `Options::with_env`,
+    /// `Options::check_templates`, `Registry::build`, `Handler::own` for a
+    /// run) adds it at its exit, in one place; it stays idempotent because
+    /// entries nest (`Configured::new` reads variables, then builds).
     pub fn prefixed(mut self, prefix: &str) -> Error {
         if !self.message.starts_with(prefix) {
             self.message.insert_str(0, prefix);
@@ -240,52 +251,6 @@ impl Error {
 /// never retryable, no status.
 pub const INTERNAL_MESSAGE: &str =
     "passbridge error: internal error (the wasm instance failed and was replaced)";
-
-/// The JavaScript form: a real `Error` with `name` (`PassbridgeError`),
-/// `code`, `status`, `retryable`, and `retryAfterMs` / `attempts` when known.
-#[cfg(target_arch = "wasm32")]
-impl Error {
-    pub(crate) fn to_js(&self, attempts: Option<u32>) -> wasm_bindgen::JsValue {
-        use crate::wasm::js::{constant, set};
-        use wasm_bindgen::JsValue;
-        let v: JsValue = js_sys::Error::new(&self.message).into();
-        set(&v, "name", &constant("PassbridgeError"));
-        set(&v, "code", &JsValue::from_str(self.code.as_str()));
-        let status = self
-            .status
-            .map(|s| JsValue::from_f64(f64::from(s)))
-            .unwrap_or(JsValue::NULL);
-        set(&v, "status", &status);
-        set(&v, "retryable", &JsValue::from_bool(self.retryable));
-        if let Some(ms) = self.retry_after_ms {
-            set(&v, "retryAfterMs", &JsValue::from_f64(ms as f64));
-        }
-        if let Some(n) = attempts {
-            set(&v, "attempts", &JsValue::from_f64(f64::from(n)));
-        }
-        v
-    }
-}
-
-/// The JavaScript error for a trap ([`INTERNAL_MESSAGE`]).
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn internal_to_js() -> wasm_bindgen::JsValue {
-    use crate::wasm::js::{constant, set};
-    use wasm_bindgen::JsValue;
-    let v: JsValue = js_sys::Error::new(INTERNAL_MESSAGE).into();
-    set(&v, "name", &constant("PassbridgeError"));
-    set(&v, "code", &constant(WorkerCode::InternalError.as_str()));
-    set(&v, "status", &JsValue::NULL);
-    set(&v, "retryable", &JsValue::FALSE);
-    v
-}
-
-#[cfg(target_arch = "wasm32")]
-impl From<&Error> for wasm_bindgen::JsValue {
-    fn from(e: &Error) -> wasm_bindgen::JsValue {
-        e.to_js(None)
-    }
-}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -382,6 +347,7 @@ mod tests {
             Code::InvalidConfig,
             Code::InvalidTemplate,
             Code::InvalidProfile,
+            Code::WriteBackRejected,
         ] {
             assert!(!Error::new(code, "x").retryable, "{code:?}");
         }

@@ -3,26 +3,13 @@
 use crate::dry_run::DryRun;
 use crate::env::Env;
 use crate::error::Error;
+use crate::http::Plan;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::options::Options;
-use crate::outcome::{Outcome, Plan};
-use crate::profile::{Input, Node, Resolve};
-use crate::providers::{Registry, REGISTRY};
+use crate::outcome::Outcome;
+use crate::profile::{Input, Node};
+use crate::providers::{Operation, Registry, REGISTRY};
 use crate::retry::RetryPolicy;
-
-/// One provider operation: builds requests and classifies answers.
-/// Implementations live one per provider file in `providers/`.
-pub trait Operation {
-    /// Decides to skip or which request to send. Never performs I/O.
-    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error>;
-    /// Turns the provider's answer into an outcome or a typed error.
-    fn outcome(
-        &self,
-        request: &HttpRequest,
-        response: &HttpResponse,
-        now_ms: f64,
-    ) -> Result<Outcome, Error>;
-}
 
 /// A configured operation with its provider's message prefix.
 pub struct Handler {
@@ -63,7 +50,7 @@ impl Handler {
         Input::new(profile, event)
             .and_then(|input| self.op.plan(&input, env))
             .and_then(check_body_size)
-            .map_err(|e| self.registry.redact_secrets(e, env).prefixed(self.prefix))
+            .map_err(|e| self.own(self.registry.redact_secrets(e, env)))
     }
 
     /// Classifies the answer to a request this handler planned.
@@ -77,17 +64,22 @@ impl Handler {
         // (`check_status`); the rest of each message is our own words.
         self.op
             .outcome(request, response, now_ms)
-            .map_err(|e| e.prefixed(self.prefix))
+            .map_err(|e| self.own(e))
     }
 
     /// The error for a transport failure or timeout of `request`.
     pub fn network_error(&self, request: &HttpRequest, detail: &str) -> Error {
         let secrets = request.secrets();
-        Error::network(crate::http::excerpt(
+        self.own(Error::network(crate::http::excerpt(
             &crate::error::scrub_foreign(detail, &secrets),
             200,
-        ))
-        .prefixed(self.prefix)
+        )))
+    }
+
+    /// An error of this handler's run, with its provider's prefix: the one
+    /// place a handler's errors get it (providers and the doors never add it).
+    pub fn own(&self, e: Error) -> Error {
+        e.prefixed(self.prefix)
     }
 }
 
@@ -101,10 +93,8 @@ pub struct Door {
 impl Door {
     /// The Klaviyo Code action: 8 s of the action's ~12 s.
     pub const CODE_ACTION: Door = Door { budget_ms: 8_000 };
-    /// The Worker: short, because Klaviyo retries a 503 later.
-    pub const WORKER: Door = Door {
-        budget_ms: crate::worker::DEFAULT_BUDGET_MS,
-    };
+    /// The Worker: 3 s, short, because Klaviyo retries a 503 later.
+    pub const WORKER: Door = Door { budget_ms: 3_000 };
 }
 
 /// A handler with what its options say about running it: dry run or not,

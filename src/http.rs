@@ -1,6 +1,7 @@
 //! Plain-data HTTP requests and responses, and the encoding rules they need.
 
 use crate::error::{Code, Error};
+use crate::json::HEX;
 
 /// One header of a planned request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,13 @@ pub struct HttpRequest {
     /// What the plan decided that a success reports (JeriCommerce's
     /// `direction` and `amount`): the outcome never re-reads the request.
     pub planned: crate::outcome::Outcome,
+}
+
+/// Either skip (nothing is sent) or send one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Skip(&'static str),
+    Send(HttpRequest),
 }
 
 impl HttpRequest {
@@ -83,8 +91,6 @@ pub fn encode_segment(s: &str) -> String {
     }
     out
 }
-
-pub(crate) const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// True for `.` and `..`: URL parsers resolve these as "this" and "parent"
 /// directory even when percent-encoded (`%2E%2E`), so no encoding can make

@@ -1,7 +1,8 @@
 //! The JSON writer: string literals and objects of strings, written directly
 //! (every body, answer and log line passbridge builds goes through it).
 
-use crate::http::HEX;
+/// Upper-case hex digits (percent-encoding; `\u` escapes lower-case them).
+pub(crate) const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends `s` to `out` as a JSON string literal.
 pub fn push_json_string(out: &mut String, s: &str) {
@@ -70,6 +71,54 @@ pub fn json_object_of_strings<'a>(
     out.push('}');
 }
 
+/// Appends a JSON array, each item written by `write`.
+pub fn push_json_array<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut String, T),
+) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write(out, item);
+    }
+    out.push(']');
+}
+
+/// Appends a JSON array of strings.
+pub fn push_json_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
+    push_json_array(out, items, push_json_string);
+}
+
+/// Appends a JSON object over several lines, as people read it: each member
+/// on its own line, two spaces deeper than `indent`, its value written by
+/// `write`; the closing brace at `indent`. `{}` when there is no member.
+pub fn push_pretty_object<K: AsRef<str>, T>(
+    out: &mut String,
+    indent: &str,
+    members: impl IntoIterator<Item = (K, T)>,
+    mut write: impl FnMut(&mut String, T),
+) {
+    out.push('{');
+    let mut any = false;
+    for (k, v) in members {
+        out.push_str(if any { ",\n" } else { "\n" });
+        any = true;
+        out.push_str(indent);
+        out.push_str("  ");
+        push_json_string(out, k.as_ref());
+        out.push_str(": ");
+        write(out, v);
+    }
+    if any {
+        out.push('\n');
+        out.push_str(indent);
+    }
+    out.push('}');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +134,21 @@ mod tests {
         let mut s = String::new();
         push_json_string(&mut s, "€5 … é\u{2029}\u{1f}✓");
         assert_eq!(s, "\"€5 … é\\u2029\\u001f✓\"");
+    }
+
+    #[test]
+    fn arrays_and_pretty_objects() {
+        let mut s = String::new();
+        push_json_strings(&mut s, ["a", "b\"c"]);
+        assert_eq!(s, r#"["a","b\"c"]"#);
+        let mut s = String::new();
+        push_json_strings(&mut s, []);
+        assert_eq!(s, "[]");
+        let mut s = String::new();
+        push_pretty_object(&mut s, "  ", [("a", "1"), ("b", "2")], |o, v| o.push_str(v));
+        assert_eq!(s, "{\n    \"a\": 1,\n    \"b\": 2\n  }");
+        let mut s = String::new();
+        push_pretty_object(&mut s, "", Vec::<(&str, &str)>::new(), |o, v| o.push_str(v));
+        assert_eq!(s, "{}");
     }
 }

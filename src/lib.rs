@@ -5,9 +5,10 @@
 //! the answer it returns an [`Outcome`] or a typed [`Error`] — plus one
 //! boundary folder, `wasm/` (wasm32 only), that drives it from JavaScript.
 //!
-//! The building blocks are private modules; their public API is re-exported
-//! here. The Worker's, the ledger's and the playground's rules are public
-//! modules (`worker`, `webhook`, `ledger`, `playground`): the boundary drives them.
+//! Every module is private; the public API is re-exported here. The
+//! Worker's, the ledger's and the playground's rules (`worker`, `webhook`,
+//! `ledger`, `playground`, `answer`) are driven only by the boundary, which
+//! lives in this crate.
 
 mod calendar;
 mod dry_run;
@@ -18,40 +19,73 @@ mod handler;
 mod host;
 mod http;
 mod json;
-pub mod ledger;
+mod klaviyo;
 mod mapping;
 mod options;
 mod outcome;
-pub mod playground;
 mod profile;
 mod providers;
 mod retry;
 mod status;
+pub mod sync;
 mod template;
 mod value;
+
+// The Worker's rules (its answers, routes, ledger and step): driven only by
+// its class in `wasm/` (feature `worker`); elsewhere only their unit tests
+// run them, so unused code there is not a finding.
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod answer;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod ledger;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod webhook;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod worker;
+// The playground's rules: driven only by its exports in `wasm/` (feature
+// `playground`; the Worker reads PAGE_CSP); elsewhere only unit tests run them.
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "playground")),
+    allow(dead_code, unused_imports)
+)]
+mod playground;
+
 #[cfg(target_arch = "wasm32")]
 mod wasm;
-pub mod webhook;
-pub mod worker;
 
 pub use calendar::days_from_civil;
 pub use dry_run::DryRun;
 pub use env::{secret_header, Env};
 pub use error::{Code, Error, WorkerCode, INTERNAL_MESSAGE};
 pub use filters::names as filter_names;
-pub use handler::{Configured, Door, Handler, Operation, Step};
+pub use handler::{Configured, Door, Handler, Step};
+pub use http::Plan;
 pub use http::{encode_segment, Header, HttpRequest, HttpResponse};
 pub use mapping::pairs_from_json;
-pub use options::{
-    option_names, Given, OptionKind, OptionSource, OptionSpec, OptionValue, Options,
-};
-pub use outcome::{OutValue, Outcome, Plan};
+pub use options::{Given, OptionKind, OptionSource, OptionSpec, OptionValue, Options};
+pub use outcome::{OutValue, Outcome};
 pub use profile::{Input, Node, Resolve, Root};
-pub use providers::{OperationSpec, Provider, Registry, PROVIDERS, REGISTRY};
+pub use providers::{
+    option_names, Operation, OperationSpec, Provider, Registry, PROVIDERS, REGISTRY,
+};
 pub use retry::RetryPolicy;
 pub use template::Template;
 pub use value::{js_number, Value};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::JsHandler;
+#[cfg(all(target_arch = "wasm32", feature = "sync"))]
+pub use wasm::JsSync;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub use wasm::JsWorkerApp;

@@ -1,6 +1,5 @@
-//! What an operation decides (a [`Plan`]) and what it reports (an [`Outcome`]).
-
-use crate::http::HttpRequest;
+//! What an operation reports: an [`Outcome`] (what it decides, a `Plan`, is
+//! in `http.rs` beside the request it carries).
 
 /// A flat, typed output value (Klaviyo action outputs are string, number or boolean).
 #[derive(Debug, Clone, PartialEq)]
@@ -59,11 +58,4 @@ impl Outcome {
         out.push('}');
         out
     }
-}
-
-/// Either skip (nothing is sent) or send one request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Plan {
-    Skip(&'static str),
-    Send(HttpRequest),
 }

@@ -6,6 +6,7 @@
 //! than the Rust work (BENCHMARKS.md).
 
 use crate::error::Error;
+pub use crate::value::Root;
 use crate::value::Value;
 
 /// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
@@ -18,6 +19,11 @@ pub trait Node: Sized {
     fn is_object(&self) -> bool;
     /// The value itself; lists and objects report only their length.
     fn value(&self) -> Value;
+    /// The keys of an object (none for anything else): what comparing two
+    /// objects by value (`==`, `in`) reads.
+    fn keys(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl Node for &serde_json::Value {
@@ -43,6 +49,13 @@ impl Node for &serde_json::Value {
             serde_json::Value::Object(map) => Value::Object(map.len()),
         }
     }
+
+    fn keys(&self) -> Vec<String> {
+        match self {
+            serde_json::Value::Object(map) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A list index written the canonical way (`0`, `12`; not `01`, `+1`, ` 1`),
@@ -55,13 +68,6 @@ pub fn canonical_index(key: &str) -> Option<usize> {
     } else {
         None
     }
-}
-
-/// Where a template path starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Root {
-    Person,
-    Event,
 }
 
 /// A parsed path such as `person.properties.loyalty_points`.
@@ -86,6 +92,12 @@ impl Path {
 pub trait Resolve {
     /// The value at `keys` under `root` (a template path's walk).
     fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value;
+
+    /// The keys of the object at `keys` under `root` (none when it is not an
+    /// object, or the source cannot list them).
+    fn keys_at(&self, _root: Root, _keys: &mut dyn Iterator<Item = &str>) -> Vec<String> {
+        Vec::new()
+    }
 
     fn resolve(&self, path: &Path) -> Value {
         self.resolve_keys(path.root, &mut path.keys.iter().map(String::as_str))
@@ -184,6 +196,10 @@ impl<N: Node> Input<N> {
 }
 
 impl<N: Node> Resolve for Input<N> {
+    fn keys_at(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Vec<String> {
+        self.at(root, keys, &|n| n.keys()).unwrap_or_default()
+    }
+
     fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value {
         let start = match (root, keys.next()) {
             (Root::Person, None) => {
@@ -218,6 +234,47 @@ impl<N: Node> Resolve for Input<N> {
             Some(node) => walk(&node, keys),
             None => Value::Missing,
         }
+    }
+}
+
+impl<N: Node> Input<N> {
+    /// Applies `f` to the node at `root.keys` (the walk `resolve_keys` does).
+    fn at<R>(
+        &self,
+        root: Root,
+        keys: &mut dyn Iterator<Item = &str>,
+        f: &dyn Fn(&N) -> R,
+    ) -> Option<R> {
+        match (root, keys.next()) {
+            (Root::Person, None) => self.person_attrs.as_ref().map(f),
+            (Root::Person, Some("properties")) => {
+                self.person_props.as_ref().and_then(|p| walk_to(p, keys, f))
+            }
+            (Root::Person, Some(first)) => self
+                .person_attrs
+                .as_ref()
+                .and_then(|a| a.member(first))
+                .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first)))
+                .and_then(|n| walk_to(&n, keys, f)),
+            (Root::Event, None) => self.event_props.as_ref().map(f),
+            (Root::Event, Some(first)) => self
+                .event_props
+                .as_ref()
+                .and_then(|p| p.member(first))
+                .or_else(|| self.event_attrs.as_ref().and_then(|a| a.member(first)))
+                .and_then(|n| walk_to(&n, keys, f)),
+        }
+    }
+}
+
+fn walk_to<N: Node, R>(
+    node: &N,
+    keys: &mut dyn Iterator<Item = &str>,
+    f: &dyn Fn(&N) -> R,
+) -> Option<R> {
+    match keys.next() {
+        None => Some(f(node)),
+        Some(key) => walk_to(&node.member(key)?, keys, f),
     }
 }
 

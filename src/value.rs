@@ -101,6 +101,13 @@ impl Value {
     }
 }
 
+/// Where a template path starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Person,
+    Event,
+}
+
 /// A value during template evaluation: a [`Value`], plus where a container
 /// read from the profile lives (so its members are read lazily), or a list
 /// built by a filter (`compact`, `concat`).
@@ -109,7 +116,7 @@ pub enum Val {
     /// A scalar (or a container with no known location, which only reports its length).
     V(Value),
     /// A list or object read from the input at this location.
-    At(crate::profile::Root, Vec<String>, Value),
+    At(Root, Vec<String>, Value),
     /// A list built during evaluation.
     Seq(Vec<Val>),
 }

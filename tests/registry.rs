@@ -29,7 +29,8 @@ fn ticked(text: &str) -> Vec<String> {
 
 #[test]
 fn the_readme_operations_table_names_exactly_the_registry() {
-    let readme = read("README.md");
+    // The README's reference moved to docs/: the operations table is in docs/operations.md.
+    let readme = read("docs/operations.md");
     let section = readme
         .split("\n## Operations\n")
         .nth(1)
@@ -162,11 +163,14 @@ static ECHO: Provider = Provider {
     prefix: "Echo error: ",
     key_variable: "ECHO_API_KEY",
     variables: &[],
+    defaults: &[],
     operations: &[OperationSpec {
         name: "ping",
         route: "/echo/ping",
         options: &["greeting"],
         idempotent: true,
+        result_fields: &["updated", "status"],
+        write_back: &[],
     }],
     options: &[OptionSpec {
         name: "greeting",
@@ -286,11 +290,29 @@ fn a_fourth_provider_gets_routes_options_secrets_and_messages() {
     );
 }
 
-/// Every README table renders as one table: a row follows a row or a blank
-/// line, and a table starts with its header and separator rows.
+/// Every table of the README and of its reference in docs/ renders as one
+/// table: a row follows a row or a blank line, and a table starts with its
+/// header and separator rows.
 #[test]
 fn readme_tables_are_whole() {
-    let readme = read("README.md");
+    let mut files = vec!["README.md".to_string()];
+    let docs = std::fs::read_dir(format!("{}/docs", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut names: Vec<String> = docs
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    names.sort();
+    files.extend(names.into_iter().map(|n| format!("docs/{n}")));
+    let mut tables = 0;
+    for file in &files {
+        tables += whole_tables(file);
+    }
+    assert!(tables >= 5, "{tables} tables found");
+}
+
+/// The tables of one Markdown file, each checked whole.
+fn whole_tables(file: &str) -> usize {
+    let readme = read(file);
     let mut in_code = false;
     let mut previous = "";
     let mut tables = 0;
@@ -301,18 +323,18 @@ fn readme_tables_are_whole() {
         if !in_code && line.starts_with('|') && !previous.starts_with('|') {
             assert!(
                 previous.trim().is_empty(),
-                "README line {}: a table row after text (the table is cut): {line}",
+                "{file} line {}: a table row after text (the table is cut): {line}",
                 n + 1
             );
             let next = readme.lines().nth(n + 1).unwrap_or("");
             assert!(
                 next.starts_with("|---") || next.starts_with("| ---") || next.starts_with("|:"),
-                "README line {}: a table without a separator row: {line}",
+                "{file} line {}: a table without a separator row: {line}",
                 n + 1
             );
             tables += 1;
         }
         previous = line;
     }
-    assert!(tables >= 5, "{tables} tables found");
+    tables
 }

@@ -1,7 +1,7 @@
 // The mapping playground: the doors' own dry run (`new Handler(options).plan`)
 // in the browser, as the user types. Every rule — mapping, guards, requests,
 // the result text, the error places, the snippets, the samples — comes from
-// the wasm core (src/playground.rs); this file only wires the page to it and
+// the wasm core (src/playground/); this file only wires the page to it and
 // keeps the state in the URL fragment. It never calls fetch: the wasm is
 // inlined and compiled from bytes.
 

@@ -1,9 +1,13 @@
 use super::admin::{self, AdminRoute};
 use super::*;
+use crate::answer::{success, Answer};
 use crate::error::WorkerCode;
+use crate::error::{Code, Error};
 use crate::http::Header;
+use crate::http::HttpRequest;
 use crate::options::OptionValue::Text;
 use crate::outcome::OutValue;
+use crate::outcome::Outcome;
 
 fn route(path: &str) -> Route {
     route_of(path).unwrap()
@@ -109,7 +113,7 @@ fn modes_and_days() {
 
 #[test]
 fn non_idempotent_routes_match_what_the_providers_plan() {
-    for r in crate::worker::routes() {
+    for r in crate::providers::REGISTRY.routes() {
         let options = crate::Options {
             provider: Some(r.provider.into()),
             operation: Some(r.operation.into()),
@@ -383,8 +387,7 @@ fn unrecorded_routes_log_off_for_non_idempotent_ones() {
     assert_eq!(v["ledger"], serde_json::Value::Null);
     assert_eq!(v["replayed"], false);
     // Answers given before a delivery id exists (a 401…) say "off" too.
-    let unauthorized =
-        || crate::worker::Answer::problem(crate::WorkerCode::Unauthorized, "Unauthorized", "x");
+    let unauthorized = || Answer::problem(crate::WorkerCode::Unauthorized, "Unauthorized", "x");
     let a = mark_off(unauthorized(), Mode::Off, "/passninja/create");
     let v: serde_json::Value =
         serde_json::from_str(&crate::worker::log_line("/passninja/create", &a, 1, None)).unwrap();
@@ -439,6 +442,23 @@ fn retention_is_bounded_and_keeps_ambiguous() {
     assert!(s[0].sql.contains("LIMIT ?2"));
     let v: serde_json::Value = serde_json::from_str(&retention_log(Some(3), 7, None)).unwrap();
     assert_eq!(v["deleted"], 3);
+}
+
+#[test]
+fn retention_keeps_pending_rows_of_exactly_the_registrys_non_idempotent_routes() {
+    let sql = retention(0, 7)[0].sql;
+    assert_eq!(
+        sql,
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < ?1 AND state <> 'ambiguous' AND NOT (state = 'pending' AND route IN ('/passninja/create', '/jericommerce/balance')) ORDER BY created_at LIMIT ?2)"
+    );
+    for r in crate::providers::REGISTRY.routes() {
+        assert_eq!(
+            sql.contains(&format!("'{}'", r.path)),
+            !is_idempotent(r.path),
+            "{}",
+            r.path
+        );
+    }
 }
 
 #[test]
@@ -621,7 +641,7 @@ fn resolve_and_resend_only_from_their_states() {
 
 #[test]
 fn health_gains_the_ledger_member() {
-    let a = crate::worker::Answer::problem(WorkerCode::InvalidRequest, "t", "d");
+    let a = Answer::problem(WorkerCode::InvalidRequest, "t", "d");
     let a = with_health(a, "auto");
     let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
     assert_eq!(v["ledger"], "auto");

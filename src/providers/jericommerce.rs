@@ -5,15 +5,16 @@
 //! direction. A balance change is NOT idempotent: the request is marked so,
 //! and no driver retries it automatically.
 
+use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::Operation;
+use crate::http::Plan;
 use crate::http::{encode_segment, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{OutValue, Outcome, Plan};
+use crate::outcome::{OutValue, Outcome};
 use crate::profile::Resolve;
 use crate::status::{check_status, json_message};
 use crate::value::Value;
@@ -36,11 +37,14 @@ pub const PROVIDER: Provider = Provider {
     prefix: PREFIX,
     key_variable: "JERICOMMERCE_API_KEY",
     variables: &[("JERICOMMERCE_PROGRAM_SLUG", "demo-program")],
+    defaults: &[],
     operations: &[OperationSpec {
         name: "balance",
         route: "/jericommerce/balance",
         options: &["delta", "reason"],
         idempotent: false,
+        result_fields: &["updated", "direction", "amount", "status"],
+        write_back: &[],
     }],
     options: &[
         OptionSpec {

@@ -4,14 +4,18 @@
 
 pub mod jericommerce;
 pub mod passninja;
+mod vocabulary;
 pub mod walletcrew;
+
+pub use vocabulary::option_names;
 
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::Operation;
-use crate::http::Header;
+use crate::http::Plan;
+use crate::http::{Header, HttpRequest, HttpResponse};
 use crate::mapping::Mapping;
 use crate::options::{OptionSpec, Options};
+use crate::outcome::Outcome;
 use crate::profile::{Resolve, Root};
 use crate::value::Value;
 
@@ -52,6 +56,10 @@ pub struct Provider {
     /// The required non-secret variables (account ids), each with the
     /// placeholder the playground starts with.
     pub variables: &'static [(&'static str, &'static str)],
+    /// What a pairs option stands for when it is unset, by option name
+    /// (PassNinja's `fields`): the provider's own default, which the
+    /// playground shows as its sample.
+    pub defaults: &'static [(&'static str, Pairs)],
     /// Its operations; the first is the default.
     pub operations: &'static [OperationSpec],
     /// The options its operations read (names, kinds, variables).
@@ -60,6 +68,23 @@ pub struct Provider {
     /// an option that does not parse (without prefix: the registry adds it).
     pub build: BuildFn,
 }
+
+/// One provider operation: builds requests and classifies answers.
+/// Implementations live one per provider file in `providers/`.
+pub trait Operation {
+    /// Decides to skip or which request to send. Never performs I/O.
+    fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error>;
+    /// Turns the provider's answer into an outcome or a typed error.
+    fn outcome(
+        &self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        now_ms: f64,
+    ) -> Result<Outcome, Error>;
+}
+
+/// A fixed list of name → template pairs.
+pub type Pairs = &'static [(&'static str, &'static str)];
 
 /// How a provider builds a configured operation from its options.
 pub type BuildFn = fn(&OperationSpec, &Options) -> Result<Box<dyn Operation>, Error>;
@@ -75,6 +100,20 @@ pub struct OperationSpec {
     /// False when sending it twice applies it twice (a balance change, a
     /// creation): the ledger never resends such a delivery on its own.
     pub idempotent: bool,
+    /// The fields its success outcome carries (`serial`, `url`…): what a
+    /// `PASSBRIDGE_WRITE_BACK` mapping may copy onto the Klaviyo profile.
+    pub result_fields: &'static [&'static str],
+    /// The write-back when `PASSBRIDGE_WRITE_BACK` is unset (profile
+    /// attribute or `properties.<name>` → result field); empty: none.
+    pub write_back: &'static [(&'static str, &'static str)],
+}
+
+/// One Worker webhook route: a provider operation at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub path: &'static str,
+    pub provider: &'static str,
+    pub operation: &'static str,
 }
 
 /// A list of providers and everything derived from it: routes, secret
@@ -100,6 +139,14 @@ impl Registry {
         }
     }
 
+    /// The pairs `option` of `provider` stands for when unset (empty when
+    /// there is no such default).
+    pub fn default_pairs(&self, provider: &str, option: &str) -> Pairs {
+        self.find(Some(provider))
+            .and_then(|p| p.defaults.iter().find(|(name, _)| *name == option))
+            .map_or(&[], |(_, pairs)| *pairs)
+    }
+
     /// The message prefix of a provider's errors; unknown providers get
     /// `passbridge error: `.
     pub fn prefix(&self, provider: Option<&str>) -> &'static str {
@@ -107,8 +154,16 @@ impl Registry {
     }
 
     /// The operation named by `options.provider` / `options.operation`, with
-    /// its provider (errors carry their prefix).
+    /// its provider (errors carry their prefix, added here once).
     pub fn build(
+        &self,
+        options: &Options,
+    ) -> Result<(&'static Provider, Box<dyn Operation>), Error> {
+        self.build_unprefixed(options)
+            .map_err(|e| e.prefixed(self.prefix(options.provider.as_deref())))
+    }
+
+    fn build_unprefixed(
         &self,
         options: &Options,
     ) -> Result<(&'static Provider, Box<dyn Operation>), Error> {
@@ -118,8 +173,7 @@ impl Registry {
                 "unknown provider '{}' (known: {})",
                 crate::http::excerpt(options.provider.as_deref().unwrap_or(""), 40),
                 known.join(", ")
-            ))
-            .prefixed(GENERIC_PREFIX));
+            )));
         };
         let operation = match options.operation.as_deref() {
             None => provider.operations.first(),
@@ -131,20 +185,22 @@ impl Registry {
                 "unknown operation '{}' (known: {})",
                 crate::http::excerpt(options.operation.as_deref().unwrap_or(""), 40),
                 known.join(", ")
-            ))
-            .prefixed(provider.prefix));
+            )));
         };
-        (provider.build)(operation, options)
-            .map(|op| (provider, op))
-            .map_err(|e| e.prefixed(provider.prefix))
+        (provider.build)(operation, options).map(|op| (provider, op))
+    }
+
+    /// The Worker route at `path`, if any.
+    pub fn route(&self, path: &str) -> Option<Route> {
+        self.routes().find(|r| r.path == path)
     }
 
     /// Every Worker route, provider by provider.
-    pub fn routes(&self) -> std::vec::IntoIter<crate::worker::Route> {
+    pub fn routes(&self) -> std::vec::IntoIter<Route> {
         let mut routes = Vec::new();
         for p in self.providers {
             for o in p.operations {
-                routes.push(crate::worker::Route {
+                routes.push(Route {
                     path: o.route,
                     provider: p.id,
                     operation: o.name,
@@ -166,11 +222,12 @@ impl Registry {
         None
     }
 
-    /// The variables that hold secrets: every provider's key and the
-    /// webhook secret. Their values are redacted from every error.
+    /// The variables that hold secrets: every provider's key, the webhook
+    /// secret and the Klaviyo private key. Their values are redacted from every error.
     pub fn secret_variables(&self) -> std::vec::IntoIter<&'static str> {
         let mut names: Vec<&'static str> = self.providers.iter().map(|p| p.key_variable).collect();
         names.push("PASSBRIDGE_WEBHOOK_SECRET");
+        names.push(crate::klaviyo::KEY_VARIABLE);
         names.into_iter()
     }
 

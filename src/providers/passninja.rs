@@ -3,15 +3,16 @@
 //! Contract: `docs/providers.md` (PassNinja). Fields are merged with `PATCH`
 //! (never `PUT`, which clears omitted fields); every value is a string.
 
+use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::{self, Env};
 use crate::error::Error;
-use crate::handler::Operation;
+use crate::http::Plan;
 use crate::http::{encode_segment, Header, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{OutValue, Outcome, Plan};
+use crate::outcome::{OutValue, Outcome};
 use crate::profile::Resolve;
 use crate::status::{check_status, json_message};
 
@@ -55,24 +56,34 @@ pub const PROVIDER: Provider = Provider {
         ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
         ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
     ],
+    defaults: &[("fields", &DEFAULT_FIELDS)],
     operations: &[
         OperationSpec {
             name: "update",
             route: "/passninja/update",
             options: &["fields"],
             idempotent: true,
+            result_fields: &["updated", "status"],
+            write_back: &[],
         },
         OperationSpec {
             name: "create",
             route: "/passninja/create",
             options: &["fields", "skipIfPassExists"],
             idempotent: false,
+            result_fields: &["created", "serial", "url", "status"],
+            write_back: &[
+                ("external_id", "serial"),
+                ("properties.passbridge_pass_url", "url"),
+            ],
         },
         OperationSpec {
             name: "delete",
             route: "/passninja/delete",
             options: &[],
             idempotent: true,
+            result_fields: &["deleted", "status"],
+            write_back: &[],
         },
     ],
     options: &[

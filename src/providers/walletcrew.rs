@@ -4,15 +4,16 @@
 //! push-update body allows exactly `identifiers`, `passType`, `additionalData`
 //! and `updateMetadata` (`additionalProperties: false`): nothing else is sent.
 
+use super::Operation;
 use super::{OperationSpec, Provider};
 use crate::env::Env;
 use crate::error::Error;
-use crate::handler::Operation;
+use crate::http::Plan;
 use crate::http::{encode_segment, HttpRequest, HttpResponse};
 use crate::json::push_json_string;
 use crate::mapping::Mapping;
 use crate::options::{OptionKind, OptionSpec, Options};
-use crate::outcome::{Outcome, Plan};
+use crate::outcome::Outcome;
 use crate::profile::Resolve;
 use crate::status::check_status;
 
@@ -50,18 +51,23 @@ pub const PROVIDER: Provider = Provider {
     prefix: PREFIX,
     key_variable: "WALLETCREW_API_KEY",
     variables: &[("WALLETCREW_TENANT_ID", "demo-tenant")],
+    defaults: &[("identifiers", &DEFAULT_IDENTIFIERS)],
     operations: &[
         OperationSpec {
             name: "pushUpdate",
             route: "/walletcrew/push-update",
             options: &["identifiers", "fields", "passType", "updateMetadata"],
             idempotent: true,
+            result_fields: &["updated", "status"],
+            write_back: &[],
         },
         OperationSpec {
             name: "profileSync",
             route: "/walletcrew/profile-sync",
             options: &[],
             idempotent: true,
+            result_fields: &["synced", "status"],
+            write_back: &[],
         },
     ],
     options: &[

@@ -282,6 +282,26 @@ pub fn py_eq(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<bool, Rend
             true
         }
         (Value::Object(0), Value::Object(0)) => true,
+        // Python's dict equality: the same keys, each with equal values.
+        (Value::Object(n), Value::Object(m)) => {
+            if n != m || depth > 8 {
+                return Ok(false);
+            }
+            let (Some(ka), Some(kb)) = (scope.object_keys(a, "==")?, scope.object_keys(b, "==")?)
+            else {
+                return Ok(false);
+            };
+            if ka.len() != *n || kb.len() != *m {
+                return Ok(false);
+            }
+            for k in &ka {
+                let (x, y) = (scope.member(a, k), scope.member(b, k));
+                if matches!(y, Val::V(Value::Missing)) || !py_eq(&x, &y, scope, depth + 1)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
         (x, y) => match (num(x), num(y)) {
             (Some(p), Some(q)) => p == q,
             _ => false,
@@ -290,7 +310,12 @@ pub fn py_eq(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<bool, Rend
 }
 
 /// Python's ordering; `None` when Python raises TypeError (or for NaN).
-fn py_cmp(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<Option<Ordering>, RenderError> {
+pub(crate) fn py_cmp(
+    a: &Val,
+    b: &Val,
+    scope: &Scope,
+    depth: usize,
+) -> Result<Option<Ordering>, RenderError> {
     let (va, vb) = (a.value(), b.value());
     Ok(match (va.as_ref(), vb.as_ref()) {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),

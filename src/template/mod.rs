@@ -249,6 +249,26 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// The keys of an object read from the input, at most [`MAX_LIST_ITEMS`];
+    /// `None` for an object with no known location.
+    pub fn object_keys(&self, v: &Val, what: &str) -> Result<Option<Vec<String>>, RenderError> {
+        match v {
+            Val::At(root, keys, Value::Object(n)) => {
+                if *n > MAX_LIST_ITEMS {
+                    return Err(RenderError::limit(cat(&[
+                        what,
+                        " reads an object of more than 1000 keys",
+                    ])));
+                }
+                Ok(Some(
+                    self.ctx
+                        .keys_at(*root, &mut keys.iter().map(String::as_str)),
+                ))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// The items of a list (read or built), at most [`MAX_LIST_ITEMS`].
     pub fn items(&self, v: &Val, what: &str) -> Result<Vec<Val>, RenderError> {
         match v {

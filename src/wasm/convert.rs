@@ -1,11 +1,11 @@
-//! Core results as JavaScript values (errors convert beside their type, in
-//! `crate::error`).
+//! Core results and errors as JavaScript values.
 
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use super::js::{constant, pb_dry_run, set};
 use crate::dry_run::DryRun;
+use crate::error::{Error, WorkerCode, INTERNAL_MESSAGE};
 use crate::outcome::{OutValue, Outcome};
 
 /// The flat outcome object (`{ updated: true, status: 200, … }`).
@@ -38,4 +38,43 @@ pub(super) fn dry_run_to_js(dry: &DryRun) -> JsValue {
         None => JsValue::NULL,
     };
     pb_dry_run(&constant(dry.method()), dry.url(), &body, &headers)
+}
+
+/// The JavaScript form: a real `Error` with `name` (`PassbridgeError`),
+/// `code`, `status`, `retryable`, and `retryAfterMs` / `attempts` when known.
+impl Error {
+    pub(crate) fn to_js(&self, attempts: Option<u32>) -> JsValue {
+        let v: JsValue = js_sys::Error::new(&self.message).into();
+        set(&v, "name", &constant("PassbridgeError"));
+        set(&v, "code", &JsValue::from_str(self.code.as_str()));
+        let status = self
+            .status
+            .map(|s| JsValue::from_f64(f64::from(s)))
+            .unwrap_or(JsValue::NULL);
+        set(&v, "status", &status);
+        set(&v, "retryable", &JsValue::from_bool(self.retryable));
+        if let Some(ms) = self.retry_after_ms {
+            set(&v, "retryAfterMs", &JsValue::from_f64(ms as f64));
+        }
+        if let Some(n) = attempts {
+            set(&v, "attempts", &JsValue::from_f64(f64::from(n)));
+        }
+        v
+    }
+}
+
+/// The JavaScript error for a trap ([`INTERNAL_MESSAGE`]).
+pub(crate) fn internal_to_js() -> JsValue {
+    let v: JsValue = js_sys::Error::new(INTERNAL_MESSAGE).into();
+    set(&v, "name", &constant("PassbridgeError"));
+    set(&v, "code", &constant(WorkerCode::InternalError.as_str()));
+    set(&v, "status", &JsValue::NULL);
+    set(&v, "retryable", &JsValue::FALSE);
+    v
+}
+
+impl From<&Error> for JsValue {
+    fn from(e: &Error) -> JsValue {
+        e.to_js(None)
+    }
 }

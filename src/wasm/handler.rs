@@ -67,10 +67,9 @@ impl JsHandler {
             Err(e) => return Promise::reject(&e.to_js(None)),
         };
         let Some(fetch) = fetch.dyn_ref::<Function>().cloned() else {
-            let e = Error::invalid_config(
+            let e = run.handler.own(Error::invalid_config(
                 "no fetch function: pass options.fetch or run where globalThis.fetch exists",
-            )
-            .prefixed(run.handler.prefix());
+            ));
             return Promise::reject(&e.to_js(None));
         };
         future_to_promise(async move {
@@ -85,7 +84,7 @@ impl JsHandler {
 /// The error a door reports after a trap replaced the wasm instance.
 #[wasm_bindgen(js_name = internalError)]
 pub fn internal_error() -> JsValue {
-    crate::error::internal_to_js()
+    super::convert::internal_to_js()
 }
 
 impl JsHandler {

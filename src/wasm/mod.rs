@@ -13,6 +13,9 @@ pub(crate) mod js;
 #[cfg(feature = "playground")]
 mod playground;
 pub(crate) mod read;
+/// `passbridge sync`'s class (the npm package's wasm only).
+#[cfg(feature = "sync")]
+mod sync;
 #[cfg(feature = "worker")]
 mod worker_app;
 /// The delivery ledger's driver (statements run through the entry's D1 runner).
@@ -20,5 +23,7 @@ mod worker_app;
 mod worker_ledger;
 
 pub use handler::JsHandler;
+#[cfg(feature = "sync")]
+pub use sync::JsSync;
 #[cfg(feature = "worker")]
 pub use worker_app::JsWorkerApp;

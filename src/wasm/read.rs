@@ -107,6 +107,17 @@ impl Node for JsNode {
             ValueKind::Undefined => Value::Missing,
         }
     }
+
+    fn keys(&self) -> Vec<String> {
+        if self.kind != ValueKind::Object {
+            return Vec::new();
+        }
+        // `null` when Object.keys throws (a hostile Proxy): no keys.
+        match pb_keys(&self.value).dyn_into::<Array>() {
+            Ok(keys) => keys.iter().filter_map(|k| k.as_string()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 /// Converts `undefined` to `None` for optional arguments.

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startBrowser, ROOT } from './webdriver.mjs';
+import { saveScreenshot } from '../support/screenshots.mjs';
 import { initSync, resultText, playgroundCsp } from '../../pkg/playground/passbridge.js';
 
 initSync({ module: readFileSync(path.join(ROOT, 'pkg/playground/passbridge_bg.wasm')) });
@@ -59,7 +60,7 @@ describe('dist/playground.html in headless Chromium', () => {
     await browser?.close();
   });
 
-  it('opens from disk with the sample: a PassNinja PATCH byte-equal to make demo, and saves docs/playground.png', async () => {
+  it('opens from disk with the sample: a PassNinja PATCH byte-equal to make demo, and takes its screenshot (docs/playground.png under make screenshots)', async () => {
     await browser.log('performance'); // drop the new-tab page's own loads
     await browser.open(PAGE);
     const shown = await browser.text('#request');
@@ -87,8 +88,7 @@ describe('dist/playground.html in headless Chromium', () => {
     }
     const png = await browser.screenshotPng();
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
-    mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'docs/playground.png'), png);
+    saveScreenshot('playground.png', png);
   });
 
   it('follows typing in #options: a fields template with a filter changes #request at once', async () => {

@@ -1,0 +1,186 @@
+//! Snippet writing: what to paste into each door (variables, the Klaviyo
+//! webhook and `worker.toml`, the `createHandler` call).
+
+use super::body::webhook_body;
+use super::catalog::{default_operation, operation_options, providers};
+use super::problems::env_problem;
+use super::Vars;
+use crate::error::Error;
+use crate::handler::Handler;
+use crate::json::push_json_string;
+use crate::options::{OptionValue, Options};
+use crate::profile::Resolve;
+use crate::providers::REGISTRY;
+
+/// An option's value as its variable holds it (compact JSON for pairs).
+fn variable_text(v: &OptionValue) -> String {
+    match v {
+        OptionValue::Pairs(p) => {
+            let mut out = String::new();
+            crate::json::json_object_of_strings(
+                &mut out,
+                p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            out
+        }
+        OptionValue::Text(t) => t.to_string(),
+        OptionValue::Flag(b) => b.to_string(),
+    }
+}
+
+/// What to paste into each door to make it do what the page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippets {
+    /// `NAME=value` lines for the Code action's Environment Variables tab.
+    pub env: String,
+    /// The Worker route, the header, the Klaviyo webhook body, and the
+    /// `worker.toml` variables.
+    pub webhook: String,
+    /// Only the webhook body (for its own copy button).
+    pub webhook_body: String,
+    /// The equivalent `createHandler({...})` call.
+    pub code: String,
+}
+
+/// The snippets for options given in code (provider and operation included)
+/// and the page's `#env` (non-secret variables, in order). Fails as the doors
+/// would for these options.
+#[cfg(test)]
+pub fn snippets(code: &Options, env: &[(String, String)]) -> Result<Snippets, Error> {
+    snippets_for(code, env, None)
+}
+
+/// [`snippets`], with the sample profile and event the page shows: a value
+/// that is a number there goes into the webhook body as a JSON number
+/// (`{{ person.points|default:0 }}`, unquoted), so that the Worker compares
+/// and computes with a number, as the Code action does.
+pub fn snippets_for(
+    code: &Options,
+    env: &[(String, String)],
+    sample: Option<&dyn Resolve>,
+) -> Result<Snippets, Error> {
+    if let Some(e) = env_problem(env) {
+        return Err(e);
+    }
+    let effective = code.clone().with_env(&Vars(env))?;
+    Handler::new(&effective)?;
+    let provider_id = effective.provider.as_deref().unwrap_or("passninja");
+    let provider = providers()
+        .find(|p| p.id == provider_id)
+        .ok_or_else(|| Error::invalid_config(format!("unknown provider '{provider_id}'")))?;
+    let operation = match effective.operation.as_deref() {
+        Some(o) => o,
+        None => default_operation(provider.id).unwrap_or(""),
+    };
+    let route = REGISTRY
+        .routes()
+        .find(|r| r.provider == provider.id && r.operation == operation)
+        .ok_or_else(|| Error::invalid_config(format!("unknown operation '{operation}'")))?;
+    let used: Vec<(&str, &str, &OptionValue)> = REGISTRY
+        .option_specs()
+        .filter(|spec| operation_options(provider.id, operation).contains(&spec.name))
+        .filter_map(|spec| {
+            effective
+                .get(spec.name)
+                .map(|v| (spec.name, spec.variable, v))
+        })
+        .collect();
+    // The provider's own variables from #env (PASSBRIDGE_* are the options).
+    let prefix = format!("{}_", provider.id.to_ascii_uppercase());
+    let provider_vars: Vec<&(String, String)> =
+        env.iter().filter(|(n, _)| n.starts_with(&prefix)).collect();
+
+    // The Code action's Environment Variables tab.
+    let mut env_lines = vec![format!(
+        "{}=<your {} API key>",
+        provider.key_variable, provider.name
+    )];
+    env_lines.extend(provider_vars.iter().map(|(n, v)| format!("{n}={v}")));
+    env_lines.push(format!("PASSBRIDGE_PROVIDER={}", provider.id));
+    env_lines.push(format!("PASSBRIDGE_OPERATION={operation}"));
+    for (_, variable, v) in &used {
+        env_lines.push(format!("{variable}={}", variable_text(v)));
+    }
+
+    // createHandler({...}) for code.
+    let mut credentials = vec![provider.key_variable];
+    credentials.extend(provider_vars.iter().map(|(n, _)| n.as_str()));
+    let mut code_text =
+        String::from("import { createHandler } from \"./klaviyo-code-action.mjs\";\n\n// ");
+    code_text.push_str(&credentials.join(", "));
+    code_text.push_str(": the action's Environment Variables tab\n");
+    code_text.push_str("export const handler = createHandler({\n  provider: ");
+    push_json_string(&mut code_text, provider.id);
+    code_text.push_str(",\n  operation: ");
+    push_json_string(&mut code_text, operation);
+    code_text.push_str(",\n");
+    for (name, _, v) in &used {
+        code_text.push_str("  ");
+        code_text.push_str(name);
+        code_text.push_str(": ");
+        match v {
+            OptionValue::Pairs(p) => {
+                code_text.push_str("{\n");
+                for (k, t) in p.iter() {
+                    code_text.push_str("    ");
+                    push_json_string(&mut code_text, k);
+                    code_text.push_str(": ");
+                    push_json_string(&mut code_text, t);
+                    code_text.push_str(",\n");
+                }
+                code_text.push_str("  }");
+            }
+            OptionValue::Text(t) => push_json_string(&mut code_text, t),
+            OptionValue::Flag(b) => code_text.push_str(if *b { "true" } else { "false" }),
+        }
+        code_text.push_str(",\n");
+    }
+    code_text.push_str("});\nexport default handler;\n");
+
+    // The Klaviyo Webhook action and the Worker's variables.
+    let body = webhook_body(&effective, provider, sample)?;
+    let mut webhook = format!(
+        "POST https://passbridge.<your-subdomain>.workers.dev{}\nAuthorization: Bearer <PASSBRIDGE_WEBHOOK_SECRET>\n\n{body}\n\n# worker.toml\n[vars]\n",
+        route.path
+    );
+    for (n, v) in &provider_vars {
+        webhook.push_str(&format!("{n} = {}\n", toml_string(v)));
+    }
+    for (_, variable, v) in &used {
+        webhook.push_str(&format!(
+            "{variable} = {}\n",
+            toml_string(&variable_text(v))
+        ));
+    }
+    webhook.push_str(&format!(
+        "# secrets: npx wrangler secret put {} --config worker.toml\n#          npx wrangler secret put PASSBRIDGE_WEBHOOK_SECRET --config worker.toml",
+        provider.key_variable
+    ));
+
+    Ok(Snippets {
+        env: env_lines.join("\n"),
+        webhook,
+        webhook_body: body,
+        code: code_text,
+    })
+}
+
+/// A TOML string: literal (`'…'`) when it can be, else basic with escapes.
+pub(super) fn toml_string(s: &str) -> String {
+    if !s.contains('\'') && !s.chars().any(char::is_control) {
+        return format!("'{s}'");
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
