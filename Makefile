@@ -17,7 +17,7 @@ DEV_HOME := $(TMP)/wrangler-home
 # wrangler, miniflare and workerd keep their state inside the tree, not in $HOME.
 WRANGLER_ENV = HOME=$(DEV_HOME) XDG_CONFIG_HOME=$(DEV_HOME)/.config TMPDIR=$(TMP)
 
-RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js js/build/glue-factory.mjs
 WASM     := pkg/passbridge_bg.wasm
 DIST     := dist/klaviyo-code-action.mjs
 PLAYGROUND := dist/playground.html
@@ -31,15 +31,18 @@ setup:
 
 build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
 
-# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME): cargo, then the pinned
-# wasm-bindgen CLI directly (for the flag wasm-pack cannot pass: __wbg_reset_state
-# lets a door replace an instance that trapped), then the npm wasm-opt. Each
-# feature set has its own target dir, so the builds do not undo each other.
+# $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME[,factory]): cargo, then the
+# pinned wasm-bindgen CLI directly, for the doors' builds (`factory`) its glue
+# rewritten into a factory (newGlue: a door starts a fresh instance after a trap
+# while the calls in flight finish on the old one, js/instances.mjs), then the
+# npm wasm-opt. Each feature set has its own target dir, so the builds do not
+# undo each other.
 define wasm_build
 	@mkdir -p $(1) $(TMP)
 	cargo build --lib --release --target wasm32-unknown-unknown --quiet --target-dir $(2) $(3)
-	wasm-bindgen --target web --out-dir $(1) --out-name passbridge --experimental-reset-state-function \
+	wasm-bindgen --target web --out-dir $(1) --out-name passbridge \
 	  $(2)/wasm32-unknown-unknown/release/passbridge.wasm
+	$(if $(5),node js/build/glue-factory.mjs $(1)/passbridge.js)
 	@cp $(1)/passbridge_bg.wasm $(TMP)/$(4)_bg.unopt.wasm
 	wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers $(TMP)/$(4)_bg.unopt.wasm -o $(1)/passbridge_bg.wasm
 	@echo "$(4) wasm: $$(stat -c %s $(TMP)/$(4)_bg.unopt.wasm) bytes before wasm-opt, $$(stat -c %s $(1)/passbridge_bg.wasm) after"
@@ -49,7 +52,7 @@ endef
 # ignore file can reach the npm tarball.
 $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 	@rm -rf pkg
-	$(call wasm_build,pkg,target,,passbridge)
+	$(call wasm_build,pkg,target,,passbridge,factory)
 
 # Any build's wasm as one deflated base64 string (the doors that inline it).
 %/passbridge_inline.js: %/passbridge_bg.wasm js/build/inline-wasm.mjs
@@ -59,9 +62,9 @@ $(WASM) pkg/passbridge.js &: $(RUST_SRC)
 # (`--no-default-features`: no WorkerApp, no ledger driver), ~60 KB smaller.
 CA_PKG := $(TMP)/code-action
 $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_bg.wasm &: $(RUST_SRC) | $(WASM)
-	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action)
+	$(call wasm_build,$(CA_PKG),target/code-action,--no-default-features,code-action,factory)
 
-$(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
+$(DIST): $(CA_PKG)/passbridge.js $(CA_PKG)/passbridge_inline.js js/klaviyo.mjs js/door.mjs js/instances.mjs js/inflate.mjs js/build/banner.txt js/build/bundle-code-action.mjs
 	@mkdir -p dist
 	node js/build/bundle-code-action.mjs js/klaviyo.mjs $(CA_PKG) $@ js/build/banner.txt
 	@echo "$(DIST): $$(stat -c %s $@) bytes, $$(gzip -9c $@ | wc -c) gzipped"
@@ -167,6 +170,7 @@ demo: build
 bench: build
 	node bench/code-action.mjs
 	node bench/inflate.mjs
+	node --expose-gc bench/instances.mjs
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
 	node bench/sync.mjs

@@ -40,6 +40,9 @@ pub struct DeliveryLog {
     pub id: Option<String>,
     pub ledger: Option<&'static str>,
     pub replayed: bool,
+    /// Where the delivery key came from (`header`, `template`, `body`);
+    /// `None` before a key was chosen.
+    pub key_source: Option<&'static str>,
 }
 
 impl Answer {
@@ -93,6 +96,14 @@ impl Answer {
             delivery: None,
             page: false,
         }
+    }
+
+    /// Records where the delivery key of a tagged answer came from.
+    pub fn with_key_source(mut self, source: &'static str) -> Answer {
+        if let Some(d) = self.delivery.as_mut() {
+            d.key_source = Some(source);
+        }
+        self
     }
 
     /// Marks an answer given after authentication succeeded.

@@ -4,8 +4,8 @@
 //! routes do not exist (404) while that secret is unset.
 
 use super::{
-    is_delivery_id, tag, Row, State, Statement, StmtResult, SQL_RESEND_CLAIM, SQL_RESEND_INPUT,
-    SQL_RESOLVE, SQL_SELECT_ONE,
+    is_delivery_id, stale_before, tag, Row, State, Statement, StmtResult, PENDING_STALE_MS,
+    SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
 use crate::answer::Answer;
 use crate::error::WorkerCode;
@@ -130,8 +130,9 @@ fn invalid_state(id: &str, row: &Row, allowed: &str) -> Answer {
             WorkerCode::InvalidState,
             "Conflict",
             &format!(
-                "the delivery is {}; this action is allowed only when it is {allowed}",
-                row.state.as_str()
+                "the delivery is {}; this action is allowed only when it is {allowed}, or pending for more than {} s",
+                row.state.as_str(),
+                PENDING_STALE_MS / 1000
             ),
         ),
         id,
@@ -195,7 +196,8 @@ pub fn parse_resolve(body: &str) -> Result<State, Answer> {
     }
 }
 
-/// Read the row, then move it from `ambiguous` only (one batch).
+/// Read the row, then move it from `ambiguous` (or a stale `pending`) only
+/// (one batch).
 pub fn resolve(id: &str, to: State, now: u64) -> Vec<Statement> {
     vec![
         Statement {
@@ -204,7 +206,12 @@ pub fn resolve(id: &str, to: State, now: u64) -> Vec<Statement> {
         },
         Statement {
             sql: SQL_RESOLVE,
-            params: vec![id.into(), to.as_str().into(), now.into()],
+            params: vec![
+                id.into(),
+                to.as_str().into(),
+                now.into(),
+                stale_before(now).into(),
+            ],
         },
     ]
 }
@@ -223,8 +230,8 @@ pub fn resolve_answer(id: &str, to: State, now: u64, results: &[StmtResult]) -> 
 
 // ---------------------------------------------------------------- resend
 
-/// Read the row and its webhook input, then claim it again from `ambiguous`
-/// or `failed` only (one batch).
+/// Read the row and its webhook input, then claim it again from `ambiguous`,
+/// `failed` or a stale `pending` only (one batch).
 pub fn resend(id: &str, now: u64) -> Vec<Statement> {
     vec![
         Statement {
@@ -237,7 +244,7 @@ pub fn resend(id: &str, now: u64) -> Vec<Statement> {
         },
         Statement {
             sql: SQL_RESEND_CLAIM,
-            params: vec![id.into(), now.into()],
+            params: vec![id.into(), now.into(), stale_before(now).into()],
         },
     ]
 }

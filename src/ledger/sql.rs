@@ -113,10 +113,12 @@ pub(super) const SQL_FINISH: &str = "UPDATE deliveries SET state = ?2, updated_a
 pub(super) const SQL_RELEASE: &str = "DELETE FROM deliveries WHERE id = ?1 AND state = 'pending'";
 pub(super) const SQL_RESTORE: &str =
     "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'pending'";
-pub(super) const SQL_RESEND_CLAIM: &str = "UPDATE deliveries SET state = 'pending', updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND state IN ('ambiguous', 'failed')";
+/// A `pending` row not touched since `?3` (now minus the stale limit)
+/// belongs to an instance that died or could not record its answer: a person
+/// may resend or resolve it like an `ambiguous` one.
+pub(super) const SQL_RESEND_CLAIM: &str = "UPDATE deliveries SET state = 'pending', updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND (state IN ('ambiguous', 'failed') OR (state = 'pending' AND updated_at < ?3))";
 pub(super) const SQL_RESEND_INPUT: &str = "SELECT input FROM deliveries WHERE id = ?1";
-pub(super) const SQL_RESOLVE: &str =
-    "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'ambiguous'";
+pub(super) const SQL_RESOLVE: &str = "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND (state = 'ambiguous' OR (state = 'pending' AND updated_at < ?4))";
 pub(super) const SQL_LIST: &str = select_row!(
     "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR route = ?2) AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) ORDER BY created_at DESC, id DESC LIMIT ?5"
 );

@@ -8,7 +8,8 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
+
+use super::calls::spawn;
 
 use super::convert::{dry_run_to_js, outcome_to_js};
 use super::fetch::drive;
@@ -72,7 +73,7 @@ impl JsHandler {
             ));
             return Promise::reject(&e.to_js(None));
         };
-        future_to_promise(async move {
+        spawn(async move {
             drive(&run, &request, &fetch)
                 .await
                 .map(|o| outcome_to_js(&o))

@@ -65,6 +65,11 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     } else {
         "false"
     });
+    line.push_str(",\"keySource\":");
+    match d.and_then(|d| d.key_source) {
+        Some(k) => push_json_string(&mut line, k),
+        None => line.push_str("null"),
+    }
     line.push('}');
     line
 }
