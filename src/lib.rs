@@ -16,6 +16,7 @@ mod env;
 mod error;
 mod filters;
 mod handler;
+mod host;
 mod http;
 mod json;
 mod klaviyo;

@@ -18,13 +18,15 @@ import {
   playgroundSnippets,
 } from "../../pkg/playground/passbridge.js";
 import { wasmDeflatedBase64, wasmSize } from "../../pkg/playground/passbridge_inline.js";
-import { inflateRaw } from "../inflate.mjs";
+import { inflateRawNative } from "../inflate.mjs";
 
+// The page is a module: it may wait for the browser's own inflater (every
+// browser with DecompressionStream("deflate-raw"): Chrome 103, Firefox 113,
+// Safari 16.4), so it carries no JS inflater.
 const binary = atob(wasmDeflatedBase64);
 const deflated = new Uint8Array(binary.length);
 for (let i = 0; i < binary.length; i++) deflated[i] = binary.charCodeAt(i);
-const bytes = inflateRaw(deflated, wasmSize);
-initSync({ module: bytes });
+initSync({ module: await inflateRawNative(deflated, wasmSize) });
 
 const catalog = JSON.parse(playgroundCatalog());
 const $ = (id) => document.getElementById(id);
