@@ -21,6 +21,8 @@ pub struct Delivery {
     pub recorded: bool,
     pub mode: Mode,
     pub request: HttpRequest,
+    /// The result's write-back to Klaviyo, when the route has one.
+    pub write_back: Option<crate::write_back::Job>,
 }
 
 /// What the Worker does with a webhook body.
@@ -95,9 +97,20 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
     };
     let id = ledger::delivery_id(route.path, &key);
     let mark = |a: Answer| Next::Answer(ledger::unrecorded(a, &id, config.mode, route.path));
+    let job = configured
+        .write_back
+        .as_ref()
+        .map(|setup| crate::write_back::Job {
+            setup: setup.clone(),
+            target: crate::write_back::target(profile),
+        });
     match configured.step(profile, event, at.env) {
         Ok(Step::Done(outcome)) => mark(worker::success(&outcome)),
-        Ok(Step::DryRun(dry)) => mark(worker::dry_run(&dry)),
+        // A dry run shows both requests.
+        Ok(Step::DryRun(dry)) => mark(match &job {
+            Some(job) => crate::write_back::dry_run(&dry, job),
+            None => worker::dry_run(&dry),
+        }),
         Err(e) => mark(worker::failure(&e)),
         Ok(Step::Send(request)) => Next::Send(Box::new(Delivery {
             route,
@@ -106,6 +119,7 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
             recorded,
             mode: config.mode,
             request,
+            write_back: job,
         })),
     }
 }
@@ -118,5 +132,8 @@ pub fn configure(route: Route, env: &dyn Env) -> Result<Configured, Error> {
         operation: Some(route.operation.to_string()),
         ..Default::default()
     };
-    Configured::new(options, env, crate::handler::Door::WORKER)
+    let mut configured = Configured::new(options, env, crate::handler::Door::WORKER)?;
+    // PASSBRIDGE_WRITE_BACK is checked on every route, whatever it writes.
+    configured.write_back = crate::write_back::setup(route, env)?;
+    Ok(configured)
 }

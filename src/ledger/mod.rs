@@ -20,6 +20,7 @@ mod rows;
 pub mod sha256;
 mod sql;
 mod tag;
+pub mod write_back;
 
 pub use config::*;
 pub use keys::*;

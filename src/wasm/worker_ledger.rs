@@ -3,7 +3,7 @@
 //! core says so, and hands every result back to the core. Nothing is decided
 //! here: which row, which state, which answer all come from `crate::ledger`.
 
-use super::fetch::drive;
+use super::fetch::{drive, drive_with};
 use super::js::get;
 use super::read::{JsEnv, ValueKind};
 use crate::env::Env;
@@ -11,8 +11,11 @@ use crate::error::Error;
 use crate::handler::{Configured, Step};
 use crate::ledger::admin::{self, AdminRoute};
 use crate::ledger::{self, Config, Decision, NewDelivery, Statement, StmtResult};
+use crate::outcome::Outcome;
+use crate::retry::RetryPolicy;
 use crate::webhook::Delivery;
 use crate::worker::{self, Answer, Route};
+use crate::write_back::{self, Done, Job};
 use js_sys::{Function, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -89,11 +92,21 @@ pub(super) async fn deliver(
         id,
         mode,
         request,
+        write_back: job,
         ..
     } = delivery;
+    let job = job.as_ref();
     let Some(runner) = runner else {
         let answer = match drive(&configured, &request, &fetch).await {
-            Ok(outcome) => worker::success(&outcome),
+            Ok(outcome) => match job.filter(|j| j.applies(&outcome)) {
+                // No ledger keeps the result for a resend, and a resend
+                // would create twice: 200, the write-back reported.
+                Some(job) => {
+                    let done = send_write_back(job, &configured.policy, &outcome, &fetch).await;
+                    write_back::answer_unrecorded(&outcome, &done)
+                }
+                None => worker::success(&outcome),
+            },
             Err((e, _)) => worker::failure(&e),
         };
         return ledger::unrecorded(answer, &id, mode, route.path);
@@ -110,6 +123,17 @@ pub(super) async fn deliver(
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
+    // The create is done and only its write-back is owed: replay the
+    // create, send the write-back again (never the create).
+    if let Some(kept) = ledger::write_back::kept_result(route.path, &results) {
+        let done = match job {
+            Some(job) => send_write_back(job, &configured.policy, &kept, &fetch).await,
+            None => Done::Skipped(format!("{} is not set", crate::klaviyo::KEY_VARIABLE)),
+        };
+        let (answer, stmts) = ledger::write_back::finish(&id, &kept, &done, now(), true);
+        let _ = runner.run(&stmts).await;
+        return answer;
+    }
     let mut decision = ledger::after_claim(&id, route.path, started_ms, &results);
     loop {
         match decision {
@@ -132,11 +156,47 @@ pub(super) async fn deliver(
     let result = drive(&configured, &request, &fetch)
         .await
         .map_err(|(e, _)| e);
+    if let (Ok(outcome), Some(job)) = (&result, job) {
+        if job.applies(outcome) {
+            // Two effects, recorded together: the create stays done whatever
+            // happens to its write-back.
+            let done = send_write_back(job, &configured.policy, outcome, &fetch).await;
+            let (answer, stmts) = ledger::write_back::finish(&id, outcome, &done, now(), false);
+            let _ = runner.run(&stmts).await;
+            return answer;
+        }
+    }
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
     // If this write fails the row stays pending: after 120 s a redelivery
     // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
     let _ = runner.run(&stmts).await;
     answer
+}
+
+/// Sends the write-back of `outcome` (an idempotent upsert: retried within
+/// the budget like any idempotent request).
+async fn send_write_back(
+    job: &Job,
+    policy: &RetryPolicy,
+    outcome: &Outcome,
+    fetch: &Function,
+) -> Done {
+    let request = match job.request(outcome) {
+        Ok(r) => r,
+        Err(done) => return done,
+    };
+    let sent = drive_with(
+        policy,
+        &request,
+        fetch,
+        |response, now| job.outcome(response, now),
+        |detail| job.network_error(detail),
+    )
+    .await;
+    match sent {
+        Ok(status) => Done::Written(status),
+        Err((e, _)) => Done::Failed(e),
+    }
 }
 
 /// A review request that passed `admin::gate`.
