@@ -95,3 +95,7 @@ pub fn finish(
     };
     (tag(a, id, Some(ledger), retry), vec![stmt])
 }
+
+#[cfg(test)]
+#[path = "write_back_tests.rs"]
+mod tests;
