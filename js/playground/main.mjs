@@ -131,8 +131,11 @@ function update() {
   } finally {
     handler.free();
   }
+  let writeBack = "";
   try {
-    showSnippets(playgroundSnippets(options, parsed.env, parsed.profile, parsed.event));
+    const s = playgroundSnippets(options, parsed.env, parsed.profile, parsed.event);
+    writeBack = s.writeBack;
+    showSnippets(s);
   } catch {
     showSnippets(null);
   }
@@ -140,7 +143,9 @@ function update() {
   if (failed && (typeof result?.code !== "string" || result.code === "invalid_template")) {
     return showProblem(describe(result));
   }
-  el.request.textContent = resultText(result);
+  // The Worker's second request (docs/write-back.md), when the operation has one.
+  const then = !failed && !result.skipped && writeBack ? `\n\n# then, with KLAVIYO_PRIVATE_KEY set, the Worker's write-back:\n${writeBack}` : "";
+  el.request.textContent = resultText(result) + then;
   setStale(el.request, false);
   el.error.textContent = failed ? describe(result) : "";
   const [word, tone] = failed ? ["error", "bad"] : result.skipped ? ["skipped, nothing sent", "skip"] : ["would send", "ok"];
