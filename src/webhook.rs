@@ -132,8 +132,9 @@ pub fn configure(route: Route, env: &dyn Env) -> Result<Configured, Error> {
         operation: Some(route.operation.to_string()),
         ..Default::default()
     };
+    // PASSBRIDGE_WRITE_BACK is checked first, on every route, whatever it writes.
+    let write_back = crate::write_back::setup(route, env)?;
     let mut configured = Configured::new(options, env, crate::handler::Door::WORKER)?;
-    // PASSBRIDGE_WRITE_BACK is checked on every route, whatever it writes.
-    configured.write_back = crate::write_back::setup(route, env)?;
+    configured.write_back = write_back;
     Ok(configured)
 }

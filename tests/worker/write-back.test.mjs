@@ -42,7 +42,8 @@ async function worker(k, extra = {}, options = {}) {
   return w;
 }
 
-const imports = (k) => k.requests.filter((r) => r.kind === 'import');
+/** Every profile import the fake received (refused ones included). */
+const imports = (k) => k.requests.filter((r) => r.method === 'POST' && r.url === '/api/profile-import');
 const creates = () => pn.requests.filter((r) => r.method === 'POST');
 const rows = async (w) => (await w.db.prepare('SELECT * FROM deliveries ORDER BY created_at').all()).results;
 
