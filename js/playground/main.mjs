@@ -143,9 +143,11 @@ function update() {
   if (failed && (typeof result?.code !== "string" || result.code === "invalid_template")) {
     return showProblem(describe(result));
   }
+  el.request.textContent = resultText(result);
   // The Worker's second request (docs/write-back.md), when the operation has one.
-  const then = !failed && !result.skipped && writeBack ? `\n\n# then, with KLAVIYO_PRIVATE_KEY set, the Worker's write-back:\n${writeBack}` : "";
-  el.request.textContent = resultText(result) + then;
+  const then = !failed && !result.skipped ? writeBack : "";
+  $("write-back").textContent = then;
+  $("write-back-box").hidden = then === "";
   setStale(el.request, false);
   el.error.textContent = failed ? describe(result) : "";
   const [word, tone] = failed ? ["error", "bad"] : result.skipped ? ["skipped, nothing sent", "skip"] : ["would send", "ok"];
