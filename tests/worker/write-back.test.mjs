@@ -8,7 +8,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeKlaviyo, KEY } from '../sync/fake-klaviyo.mjs';
-import { startWorker, startFakePassNinja, assertProblem, assertCleanLogs, SECRET, EMAIL, PHONE } from './helpers.mjs';
+import { startWorker, startFakePassNinja, assertProblem, assertCleanLogs, closedPort, SECRET, EMAIL, PHONE } from './helpers.mjs';
 
 const CREATE = '/passninja/create';
 const UPDATE = '/passninja/update';
@@ -155,6 +155,20 @@ describe('write-back to Klaviyo (Miniflare / workerd, local D1)', () => {
     assert.equal(creates().length, 1);
     assert.equal(imports(k).length, tried + 1);
     assert.equal(k.imports.length, 1, 'one write-back applied');
+  });
+
+  it('Klaviyo unreachable (network failure) → 503 network with the create kept; never a second create', async () => {
+    const port = await closedPort();
+    const w = await worker(null, { KLAVIYO_PRIVATE_KEY: KEY, KLAVIYO_BASE_URL: `http://127.0.0.1:${port}` });
+    const body = { person: { email: EMAIL } };
+    const a = await w.call(CREATE, { json: body });
+    const p = assertProblem(a, 503, 'network');
+    assert.equal(a.headers.get('retry-after'), '30');
+    assert.match(p.serial, /^[0-9a-f]{18}$/);
+    const again = await w.call(CREATE, { json: body });
+    assertProblem(again, 503, 'network');
+    assert.equal(again.json.serial, p.serial);
+    assert.equal(creates().length, 1);
   });
 
   it('Klaviyo 401 → 500 configuration error naming KLAVIYO_PRIVATE_KEY; the create is kept and never resent', async () => {
