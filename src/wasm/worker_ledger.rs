@@ -291,6 +291,23 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
     let result = drive(&configured, &request, &fetch)
         .await
         .map_err(|(e, _)| e);
+    // A create a person resent writes back like a first one.
+    let job = configured.write_back.as_ref().and_then(|setup| {
+        let parsed = worker::parse_body(&claimed.input).ok()?;
+        let (profile, _) = worker::person_and_event(&parsed).ok()?;
+        Some(Job {
+            setup: setup.clone(),
+            target: write_back::target(profile),
+        })
+    });
+    if let (Ok(outcome), Some(job)) = (&result, &job) {
+        if job.applies(outcome) {
+            let done = send_write_back(job, &configured.policy, outcome, &fetch).await;
+            let (answer, stmts) = ledger::write_back::finish(&id, outcome, &done, now(), false);
+            let _ = runner.run(&stmts).await;
+            return answer;
+        }
+    }
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
     let _ = runner.run(&stmts).await;
     answer

@@ -8,7 +8,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeKlaviyo, KEY } from '../sync/fake-klaviyo.mjs';
-import { startWorker, startFakePassNinja, assertProblem, assertCleanLogs, closedPort, SECRET, EMAIL, PHONE } from './helpers.mjs';
+import { startWorker, startFakePassNinja, assertProblem, assertCleanLogs, closedPort, closing, SECRET, EMAIL, PHONE } from './helpers.mjs';
 
 const CREATE = '/passninja/create';
 const UPDATE = '/passninja/update';
@@ -215,6 +215,25 @@ describe('write-back to Klaviyo (Miniflare / workerd, local D1)', () => {
     assert.equal(resend.status, 409, resend.text);
     assert.equal(creates().length, 1);
     assert.equal(imports(k).length, 1);
+  });
+
+  it('an ambiguous create a person resends through the review API writes back too', async () => {
+    const k = await klaviyo();
+    const w = await worker(k);
+    pn.script(closing({ status: 500, apply: true }));
+    const body = { person: { email: EMAIL } };
+    const a = await w.call(CREATE, { json: body });
+    assert.equal(a.status, 202, a.text);
+    assert.equal(imports(k).length, 0, 'nothing to write back: the create is uncertain');
+    const id = a.headers.get('passbridge-delivery');
+    const resent = await w.call(`/deliveries/${id}/resend`, { auth: ADMIN_AUTH });
+    assert.equal(resent.status, 200, resent.text);
+    assert.deepEqual(resent.json.writeBack, { status: 201 });
+    assert.deepEqual(imports(k)[0].json, importBody({ attributes: { email: EMAIL } }, resent.json.serial, resent.json.url));
+    const d = await w.call(`/deliveries/${id}`, { method: 'GET', auth: ADMIN_AUTH });
+    assert.equal(d.json.state, 'done');
+    assert.equal(d.json.writeBack, 'done');
+    assert.equal(d.json.result.serial, resent.json.serial);
   });
 
   it('a profile with no id, email or phone: the create is answered 200 and the write-back skipped', async () => {
