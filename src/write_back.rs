@@ -144,14 +144,7 @@ pub fn dry_run(dry: &DryRun, job: &Job) -> Answer {
             .collect(),
     );
     let shown = match job.request(&placeholder) {
-        Ok(request) => {
-            let json = DryRun(request).to_json();
-            // `{"dryRun":true,"request":{…}}` → the request object.
-            json.strip_prefix("{\"dryRun\":true,\"request\":")
-                .and_then(|r| r.strip_suffix('}'))
-                .unwrap_or("null")
-                .to_string()
-        }
+        Ok(request) => DryRun(request).request_json(),
         Err(done) => write_back_json(&done),
     };
     crate::answer::dry_run(dry).with_member("writeBack", &shown)
