@@ -258,6 +258,10 @@ describe('write-back to Klaviyo (Miniflare / workerd, local D1)', () => {
         assert.match(p.detail, /PASSBRIDGE_WRITE_BACK/, route);
       }
     }
+    // KLAVIYO_BASE_URL follows the providers' strict URL rules (https, or http to loopback only).
+    const w = await worker(k, { KLAVIYO_BASE_URL: 'http://klaviyo.example' });
+    const p = assertProblem(await w.call(CREATE, { json: { person: { email: EMAIL } } }), 500, 'invalid_config');
+    assert.match(p.detail, /KLAVIYO_BASE_URL/);
     assert.equal(creates().length, 0);
     assert.equal(imports(k).length, 0);
   });
