@@ -10,12 +10,9 @@
 // Importing never throws: the wasm is loaded and the configuration read when a
 // handler is first created with options, or first runs.
 
-import { initSync } from "../pkg/passbridge.js";
 import { wasmDeflatedBase64, wasmSize } from "../pkg/passbridge_inline.js";
 import { makeCreateHandler } from "./door.mjs";
 import { inflateRaw } from "./inflate.mjs";
-
-let loaded = false;
 
 function decodeBase64(text) {
   // Node (where Klaviyo runs code) decodes natively, ten times faster than
@@ -34,13 +31,10 @@ function inflate(deflated) {
   return inflateRaw(deflated, wasmSize);
 }
 
-function loadWasm() {
-  if (loaded) return;
-  initSync({ module: inflate(decodeBase64(wasmDeflatedBase64)) });
-  loaded = true;
-}
+/** Compiled once; every instance (a fresh one after a trap) is made from it. */
+const loadModule = () => new WebAssembly.Module(inflate(decodeBase64(wasmDeflatedBase64)));
 
-export const createHandler = makeCreateHandler(loadWasm);
+export const createHandler = makeCreateHandler(loadModule);
 
 /** The ready-made handler: PassNinja update with seed 000's mapping, configured by environment. */
 export const handler = createHandler();

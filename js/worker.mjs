@@ -6,28 +6,35 @@
 // (bounded), calls the boundary, prints its one log line, and sends the
 // answer. Configure with worker.toml and secrets.
 
-import { initSync, WorkerApp, __wbg_reset_state } from "../pkg/passbridge.js";
+import { initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, WorkerApp } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
-// GET / answers the mapping playground page (built by `make build`).
+import { instancesOf } from "./instances.mjs";
+// GET / answers the mapping playground page, GET /review the deliveries page
+// (both built by `make build`); the core names the page to send.
 import playgroundPage from "../dist/playground-page.mjs";
+import reviewPage from "../dist/review-page.mjs";
 
-initSync({ module: wasmModule });
+const PAGES = { playground: playgroundPage, review: reviewPage.on, "review-off": reviewPage.off };
 
-let app = null;
-let appEnv = null;
+// Which wasm instance a request runs on: after a trap, new requests get a
+// fresh one while those in flight finish on theirs (js/instances.mjs).
+const instances = instancesOf({ initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, WorkerApp }, () => wasmModule);
+instances.current();
 
 /** Thrown by readBounded when the client goes away mid-body. */
 class ClientClosed extends Error {}
 
 /**
- * The body as text, or null when it is larger than `limit` bytes (read no further).
+ * The body's bytes, or null when it is larger than `limit` bytes (read no further).
+ * Never decoded here: the core checks that they are UTF-8 (and names the
+ * first bad byte) before reading them as JSON.
  * Not the boundary's readText (js/boundary.js), on purpose: a webhook body
  * over the limit must be refused whole (413, nothing sent: a cut body would
  * send a partial profile), and a client going away is its own answer (499);
  * readText reads a provider's answer, where a prefix is all we keep.
  */
 async function readBounded(request, limit) {
-  if (request.body === null) return "";
+  if (request.body === null) return new Uint8Array(0);
   // Always stream and count: a Content-Length can lie (chunked bodies win).
   const reader = request.body.getReader();
   const chunks = [];
@@ -54,7 +61,7 @@ async function readBounded(request, limit) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** Reads and discards the body (at most `limit` bytes), giving up after `ms`. */
@@ -72,7 +79,7 @@ async function drainWithin(request, limit, ms) {
 
 function send(answer) {
   console.log(answer.log);
-  return new Response(answer.page ? playgroundPage : answer.body, { status: answer.status, headers: answer.headers });
+  return new Response(answer.page ? PAGES[answer.page] : answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /**
@@ -89,21 +96,19 @@ function ledgerRunner(env) {
   };
 }
 
-/** One app per Worker instance: mappings are parsed once, on first use. */
-function appFor(env) {
-  if (app === null || appEnv !== env) {
-    app = new WorkerApp(env);
-    appEnv = env;
-  }
-  return app;
+/** One app per wasm instance and env: mappings are parsed once, on first use. */
+function appFor(instance, env) {
+  return instances.memo(instance, env, (g) => new g.WorkerApp(env));
 }
 
 export default {
   async fetch(request, env) {
     const started = Date.now();
+    let instance = null;
     try {
-      appFor(env);
-      // GET / is the playground page; the core decides (src/worker/routes.rs home_page).
+      instance = instances.current();
+      const app = appFor(instance, env);
+      // GET / and GET /review are pages; the core decides (src/worker/routes.rs home_page, src/review.rs).
       let answer = app.gate(request, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer
@@ -119,23 +124,18 @@ export default {
         throw error;
       }
       if (body === null) return send(app.tooLarge(request, started));
-      return send(await app.handle(request, body, (url, init) => fetch(url, init), started, ledgerRunner(env)));
+      const handled = () => app.handle(request, body, (url, init) => fetch(url, init), started, ledgerRunner(env));
+      return send(await instances.call(instance, handled));
     } catch (error) {
-      // A trap (a panic, memory exhausted) leaves the instance unusable:
-      // start a fresh one so memory does not stay at its peak.
-      if (error instanceof WebAssembly.RuntimeError) {
-        __wbg_reset_state();
-        app = null;
-      }
+      // A trap (a panic, memory exhausted) costs only this request: new
+      // requests get a fresh instance (which answers this one), and the
+      // requests in flight on the trapped one finish there.
+      if (instance !== null) instances.failed(instance, error);
       try {
-        if (app === null) {
-          app = new WorkerApp(env);
-          appEnv = env;
-        }
-        return send(app.internalError(request, started));
+        return send(appFor(instances.current(), env).internalError(request, started));
       } catch {
         // The core itself cannot answer: the one fixed answer that needs no wasm.
-        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error", upstreamStatus: null, durationMs: Date.now() - started, flowId: null, delivery: null, ledger: null, replayed: false }));
+        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error", upstreamStatus: null, durationMs: Date.now() - started, flowId: null, delivery: null, ledger: null, replayed: false, keySource: null }));
         return new Response('{"type":"urn:passbridge:error:internal_error","title":"Internal Server Error","status":500,"detail":"unexpected failure in the Worker; Klaviyo will retry","code":"internal_error"}', {
           status: 500,
           headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
@@ -147,8 +147,10 @@ export default {
   // The ledger's clean-up (worker.toml [triggers] crons): what to delete is the core's rule.
   async scheduled(controller, env, ctx) {
     const started = Date.now();
-    const run = appFor(env)
-      .retention(started, ledgerRunner(env))
+    const instance = instances.current();
+    const app = appFor(instance, env);
+    const run = instances
+      .call(instance, () => app.retention(started, ledgerRunner(env)))
       .then((line) => console.log(line))
       .catch((error) => {
         const name = typeof error?.name === "string" ? error.name.slice(0, 64) : "unknown";

@@ -86,7 +86,10 @@ fn mistakes_are_errors_not_silent_text() {
         assert!(!err.message.is_empty(), "{tpl}");
     }
     for (tpl, want) in [
-        ("{{ person.email|escape }}", "unsupported filter 'escape'"),
+        (
+            "{{ person.email|escapejs }}",
+            "unsupported filter 'escapejs'",
+        ),
         ("{{ person.email|shout }}", "unknown filter 'shout'"),
         ("{{ person.email|abs:1 }}", "filter 'abs' takes no argument"),
         (

@@ -234,17 +234,26 @@ impl DateTime {
         out.push_str("+00:00");
     }
 
-    /// Formats with Django's format characters; `\` escapes the next one.
+    /// Formats with Django's format characters, escaped as Django does: a
+    /// character right after a `\` in the format is never a format character,
+    /// and `\x` is `x` (so `\\Y` is `\Y`), except before a line break.
     pub fn format(&self, format: &str) -> String {
         let mut out = String::new();
-        let mut chars = named(format).chars();
+        let chars: Vec<char> = named(format).chars().collect();
         let month = (self.month - 1) as usize;
-        while let Some(c) = chars.next() {
+        let mut i = 0;
+        while let Some(&c) = chars.get(i) {
+            i += 1;
+            let after_backslash = i >= 2 && chars.get(i - 2) == Some(&'\\');
             match c {
-                '\\' => match chars.next() {
-                    Some(n) => out.push(n),
-                    None => out.push('\\'),
+                '\\' => match chars.get(i) {
+                    Some(&n) if n != '\n' => {
+                        out.push(n);
+                        i += 1;
+                    }
+                    _ => out.push('\\'),
                 },
+                _ if after_backslash => out.push(c),
                 'a' => out.push_str(if self.hour > 11 { "p.m." } else { "a.m." }),
                 'A' => out.push_str(if self.hour > 11 { "PM" } else { "AM" }),
                 'b' => out.push_str(&MONTHS[month][..3].to_ascii_lowercase()),
@@ -315,6 +324,11 @@ impl DateTime {
                 'z' => pad(&mut out, self.day_of_year(), 1),
                 'Z' => out.push('0'),
                 other => out.push(other),
+            }
+            // A long format stops growing once past the limit (the filter
+            // refuses what is longer).
+            if out.len() > crate::template::MAX_VALUE_BYTES {
+                break;
             }
         }
         out

@@ -2,11 +2,16 @@
 //! semantics, and Klaviyo's own, per its filter glossary.
 
 mod date;
+mod exact;
+mod layout;
 mod list;
 mod number;
+mod printf;
 mod text;
+#[rustfmt::skip]
+mod unicode_data;
 
-use crate::template::{cat, Operand, RenderError, Scope, MAX_VALUE_BYTES};
+use crate::template::{cat, work, Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// Every filter passbridge implements.
@@ -49,6 +54,18 @@ pub enum Kind {
     StripTags,
     WordCount,
     Date,
+    Slice,
+    Escape,
+    LineBreaksBr,
+    MakeList,
+    Center,
+    Ljust,
+    Rjust,
+    GetDigit,
+    DictSort,
+    DictSortReversed,
+    WordWrap,
+    StringFormat,
 }
 
 /// Whether a filter takes an argument.
@@ -61,7 +78,7 @@ enum Arg {
 
 /// Name, kind and argument rule of every filter (`lookup` is folded into paths
 /// by the parser).
-const FILTERS: [(&str, Kind, Arg); 38] = [
+const FILTERS: [(&str, Kind, Arg); 50] = [
     ("default", Kind::Default, Arg::Required),
     ("default_if_none", Kind::DefaultIfNone, Arg::Required),
     ("lower", Kind::Lower, Arg::None),
@@ -100,11 +117,23 @@ const FILTERS: [(&str, Kind, Arg); 38] = [
     ("striptags", Kind::StripTags, Arg::None),
     ("wordcount", Kind::WordCount, Arg::None),
     ("date", Kind::Date, Arg::Optional),
+    ("slice", Kind::Slice, Arg::Required),
+    ("escape", Kind::Escape, Arg::None),
+    ("linebreaksbr", Kind::LineBreaksBr, Arg::None),
+    ("make_list", Kind::MakeList, Arg::None),
+    ("center", Kind::Center, Arg::Required),
+    ("ljust", Kind::Ljust, Arg::Required),
+    ("rjust", Kind::Rjust, Arg::Required),
+    ("get_digit", Kind::GetDigit, Arg::Required),
+    ("dictsort", Kind::DictSort, Arg::Required),
+    ("dictsortreversed", Kind::DictSortReversed, Arg::Required),
+    ("wordwrap", Kind::WordWrap, Arg::Required),
+    ("stringformat", Kind::StringFormat, Arg::Required),
 ];
 
 /// Django's built-in filters that passbridge does not implement (Django 5.2),
 /// space-separated.
-pub const DJANGO_ONLY: &str = "addslashes center dictsort dictsortreversed escape escapejs escapeseq filesizeformat force_escape get_digit iriencode json_script linebreaks linebreaksbr linenumbers ljust make_list phone2numeric pprint random rjust safe safeseq slice stringformat time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc wordwrap";
+pub const DJANGO_ONLY: &str = "addslashes escapejs escapeseq filesizeformat force_escape iriencode json_script linebreaks linenumbers phone2numeric pprint random safe safeseq time timesince timeuntil truncatechars_html truncatewords_html unordered_list urlize urlizetrunc";
 
 /// The names passbridge implements, for messages and the README.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -149,8 +178,23 @@ impl Filter {
         let argv = arg.as_ref().map(|a| a.value().into_owned());
         let arg_text = || argv.as_ref().and_then(Value::to_text).unwrap_or_default();
         let value = v.value().into_owned();
+        if let Some(Value::Str(a)) = &argv {
+            scope.spend_bytes(a.len(), 1)?;
+        }
+        if let Value::Str(s) = &value {
+            // What it scans counts, and what it could build is checked first.
+            scope.spend_bytes(s.len(), per_byte(self.kind))?;
+            check_growth(self.kind, s, argv.as_ref())?;
+        } else if let Some(text) = value.to_text() {
+            check_growth(self.kind, &text, argv.as_ref())?;
+        }
         let num_pair = || Some((value.to_number()?, argv.as_ref()?.to_number()?));
-        Ok(match self.kind {
+        // Only an input over the limit is kept, to tell it from a built text.
+        let big_input = match &value {
+            Value::Str(t) if t.len() > MAX_VALUE_BYTES => Some(t.clone()),
+            _ => None,
+        };
+        let built = match self.kind {
             Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
             Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
             Kind::Default | Kind::DefaultIfNone => v,
@@ -160,7 +204,18 @@ impl Filter {
             Kind::Capfirst => map_text(v, self.kind, &|s| text::capfirst(&s))?,
             Kind::Slugify => map_text(v, self.kind, &|s| text::slugify(&s))?,
             Kind::StripTags => map_text(v, self.kind, &|s| text::striptags(&s))?,
-            Kind::FloatFormat => Val::str(number::floatformat(&value, argv.as_ref())),
+            // Django raises for an empty, null or container argument.
+            Kind::FloatFormat => match argv.as_ref() {
+                Some(Value::Str(a)) if a.is_empty() => return Err(needs_arg("floatformat")),
+                Some(Value::Missing | Value::Null | Value::List(_) | Value::Object(_)) => {
+                    return Err(needs_arg("floatformat"))
+                }
+                a => Val::str(number::floatformat(&value, a)),
+            },
+            // Django's `add` of two lists is Python's `+`: one list.
+            Kind::Add if v.is_list() && arg.as_ref().is_some_and(Val::is_list) => {
+                list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?
+            }
             Kind::Add => checked(Val::V(number::add(value, argv.unwrap_or(Value::Missing))))?,
             Kind::Abs => number_or_empty(value.to_number().map(f64::abs)),
             Kind::Ceil => number_or_empty(value.to_number().map(f64::ceil)),
@@ -181,13 +236,20 @@ impl Filter {
             },
             Kind::Concat => list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
             Kind::Compact => match &v {
-                Val::Seq(_) | Val::At(_, _, Value::List(_)) => Val::Seq(
-                    scope
-                        .items(&v, "compact")?
-                        .into_iter()
-                        .filter(|i| !i.value().is_none())
-                        .collect(),
-                ),
+                Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
+                    let items = scope.items(&v, "compact")?;
+                    scope.spend(work::cost::COPY * items.len() as u64)?;
+                    for item in items.iter() {
+                        scope.spend_copy(item)?;
+                    }
+                    Val::Seq(
+                        items
+                            .iter()
+                            .filter(|i| !i.value().is_none())
+                            .cloned()
+                            .collect(),
+                    )
+                }
                 _ => v,
             },
             Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, &|s| {
@@ -272,10 +334,30 @@ impl Filter {
                 Some(s) => Val::num(text::wordcount(&s) as f64),
                 None => return Err(needs("wordcount", "text", &value)),
             },
+            Kind::Slice => layout::slice(v, argv.as_ref(), scope)?,
+            Kind::Escape => Val::str(layout::escape(&text_of(&value, self.kind)?)?),
+            Kind::LineBreaksBr => Val::str(layout::linebreaksbr(&text_of(&value, self.kind)?)?),
+            Kind::MakeList => layout::make_list(&text_of(&value, self.kind)?)?,
+            Kind::Center | Kind::Ljust | Kind::Rjust => Val::str(layout::justify(
+                name_of(self.kind),
+                &text_of(&value, self.kind)?,
+                argv.as_ref(),
+            )?),
+            Kind::GetDigit => layout::get_digit(v, argv.as_ref())?,
+            Kind::StringFormat => Val::str(printf::stringformat(&value, &arg_text())?),
+            Kind::WordWrap => Val::str(layout::wordwrap(
+                &text_of(&value, self.kind)?,
+                argv.as_ref(),
+            )?),
+            Kind::DictSort | Kind::DictSortReversed => {
+                list::dictsort(v, argv.as_ref(), self.kind == Kind::DictSortReversed, scope)?
+            }
             Kind::Date => {
-                let format = argv
-                    .as_ref()
-                    .map_or_else(|| "DATE_FORMAT".to_string(), |_| arg_text());
+                // Django: a falsy format (`''`, a missing variable) is DATE_FORMAT.
+                let format = match &argv {
+                    Some(a) if a.is_truthy() => arg_text(),
+                    _ => "DATE_FORMAT".to_string(),
+                };
                 match &value {
                     Value::Str(s) => Val::str(
                         date::parse(s)
@@ -285,8 +367,79 @@ impl Filter {
                     _ => Val::str(""),
                 }
             }
-        })
+        };
+        if let Val::V(Value::Str(s)) = &built {
+            scope.spend_bytes(s.len(), per_byte(self.kind))?;
+            // A text given back as it came (floatformat of a value Django
+            // returns as is) was not built here: the limit is the renderer's.
+            if s.len() > MAX_VALUE_BYTES && big_input.as_deref() == Some(s.as_str()) {
+                return Ok(built);
+            }
+        }
+        checked(built)
     }
+}
+
+/// Units per byte a filter reads or builds: character by character with
+/// Unicode tables costs more than copying (BENCHMARKS.md).
+fn per_byte(kind: Kind) -> u64 {
+    match kind {
+        Kind::Title => 4,
+        Kind::Lower
+        | Kind::Upper
+        | Kind::Capfirst
+        | Kind::Slugify
+        | Kind::TruncateChars
+        | Kind::TruncateWords
+        | Kind::WordCount => 2,
+        _ => 1,
+    }
+}
+
+/// Refuses, before anything is built, a text filter whose result could be
+/// longer than [`MAX_VALUE_BYTES`]: `s` is the value's text, `arg` the argument.
+fn check_growth(kind: Kind, s: &str, arg: Option<&Value>) -> Result<(), RenderError> {
+    let arg_len = || match arg {
+        Some(Value::Str(a)) => a.len(),
+        _ => 32,
+    };
+    let most = match kind {
+        // Case mapping grows a character at most threefold (`ΐ` → `Ϊ́`): count
+        // exactly only when that could matter.
+        Kind::Lower | Kind::Upper | Kind::Title if s.len() > MAX_VALUE_BYTES / 3 => s
+            .chars()
+            .map(|c| {
+                let lower: usize = c.to_lowercase().map(char::len_utf8).sum();
+                let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
+                if kind == Kind::Lower {
+                    lower
+                } else {
+                    lower.max(upper)
+                }
+            })
+            .sum(),
+        Kind::Capfirst => s.len() + 8,
+        Kind::Base64Encode | Kind::Base64UrlEncode => s.len().div_ceil(3) * 4,
+        Kind::UrlEncode if s.len() > MAX_VALUE_BYTES / 3 => text::urlencoded_len(s, arg),
+        Kind::Append | Kind::Add | Kind::Concat => s.len() + arg_len(),
+        // A number of more than 200 digits and exponent is returned as is
+        // (Django), so floatformat builds at most 200 digits, the places
+        // asked for (at most 1,000) and a comma per three digits: no growth
+        // past the limit is possible, whatever the input's length.
+        Kind::FloatFormat => 0,
+        _ => 0,
+    };
+    if most > MAX_VALUE_BYTES {
+        return Err(too_big(name_of(kind)));
+    }
+    Ok(())
+}
+
+fn too_big(filter: &str) -> RenderError {
+    RenderError::limit(cat(&[
+        filter,
+        " would build a text longer than 65536 bytes",
+    ]))
 }
 
 /// Applies a text function to a scalar's text; a list or object is an error
@@ -299,12 +452,23 @@ fn map_text(v: Val, kind: Kind, f: &dyn Fn(String) -> String) -> Result<Val, Ren
     }
 }
 
+/// The text of a scalar for a text filter; a list or object is an error.
+fn text_of(value: &Value, kind: Kind) -> Result<String, RenderError> {
+    value
+        .to_text()
+        .ok_or_else(|| needs(name_of(kind), "text", value))
+}
+
 /// The name of a filter, for messages.
 fn name_of(kind: Kind) -> &'static str {
     FILTERS
         .iter()
         .find(|(_, k, _)| *k == kind)
         .map_or("a filter", |(n, _, _)| *n)
+}
+
+fn needs_arg(filter: &str) -> RenderError {
+    RenderError::value(cat(&[filter, " needs a number or text argument"]))
 }
 
 fn needs(filter: &str, what: &str, got: &Value) -> RenderError {

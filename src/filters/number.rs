@@ -1,5 +1,6 @@
 //! Number filters: Django's `add` and `floatformat`, Python's `int()` and `float()`.
 
+use super::text::{decimal_value, is_py_space};
 use crate::value::{js_number, parse_decimal, Value};
 
 /// Python's `int(x)` for the values a profile can hold.
@@ -7,16 +8,34 @@ pub fn to_int(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) if n.is_finite() => Some(n.trunc()),
         Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        Value::Str(s) => {
-            let t = s.trim();
-            let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            t.parse::<f64>().ok()
-        }
+        Value::Str(s) => py_int_text(s),
         _ => None,
     }
+}
+
+/// Python's `int(text)`: surrounding whitespace, a sign, then decimal digits
+/// of any script (`١٢`, `１２`) with single underscores between them (`1_000`).
+pub fn py_int_text(s: &str) -> Option<f64> {
+    let t = s.trim_matches(char::is_whitespace);
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let mut ascii = String::with_capacity(body.len() + 1);
+    ascii.push_str(sign);
+    let mut after_digit = false;
+    for c in body.chars() {
+        if c == '_' && after_digit {
+            after_digit = false;
+            continue;
+        }
+        ascii.push(char::from(b'0' + decimal_value(c)?));
+        after_digit = true;
+    }
+    if !after_digit {
+        return None;
+    }
+    ascii.parse::<f64>().ok()
 }
 
 /// Django's `add`: `int(a) + int(b)`, else `a + b` for two texts, else "".
@@ -51,41 +70,94 @@ struct Decimal {
     exp: i64,
 }
 
+/// What Python's `Decimal(text)` makes of a text.
+enum Parsed {
+    Finite(Decimal),
+    /// `inf`, `-Infinity`, `nan`, `sNaN`: floatformat returns the text unchanged.
+    Special,
+}
+
 impl Decimal {
-    /// Parses `[-+]int[.frac][e[+-]n]`, keeping the exact decimal digits
-    /// (Python's `Decimal(str(x))`, which is what Django rounds).
-    fn parse(text: &str) -> Option<Decimal> {
-        parse_decimal(text)?;
-        let (negative, body) = match text.strip_prefix('-') {
+    /// Python's `Decimal(text)`, keeping the exact decimal digits (what Django
+    /// rounds): surrounding whitespace and every `_` are ignored, digits may be
+    /// of any script, and `inf`/`nan` are read. `None`: not a number.
+    fn parse(text: &str) -> Option<Parsed> {
+        let t = text.trim_matches(is_py_space);
+        let (negative, body) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),
-            None => (false, text.strip_prefix('+').unwrap_or(text)),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
         };
-        let (mantissa, exp) = match body.split_once(['e', 'E']) {
-            Some((m, e)) => (m, e.parse::<i64>().ok()?),
-            None => (body, 0),
+        let mut ascii = String::with_capacity(body.len());
+        for c in body.chars().filter(|c| *c != '_') {
+            match decimal_value(c) {
+                Some(d) => ascii.push(char::from(b'0' + d)),
+                None if c.is_ascii() => ascii.push(c.to_ascii_lowercase()),
+                None => return None,
+            }
+        }
+        let nan = ascii
+            .strip_prefix('s')
+            .unwrap_or(&ascii)
+            .strip_prefix("nan");
+        if ascii == "inf"
+            || ascii == "infinity"
+            || nan.is_some_and(|payload| payload.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Some(Parsed::Special);
+        }
+        let (mantissa, exp) = match ascii.split_once('e') {
+            Some((m, e)) => {
+                let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                // Beyond i128 is beyond every limit below: the sign is what counts.
+                let huge = if e.starts_with('-') {
+                    i128::MIN / 4
+                } else {
+                    i128::MAX / 4
+                };
+                (m, e.parse::<i128>().unwrap_or(huge))
+            }
+            None => (ascii.as_str(), 0),
         };
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty()
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
         let digits: Vec<u8> = int
             .bytes()
             .chain(frac.bytes())
-            .map(|b| b.wrapping_sub(b'0'))
+            .map(|b| b - b'0')
+            .skip_while(|d| *d == 0)
             .collect();
-        // The text parsed as a finite f64, so a huge positive exponent means a
-        // zero mantissa, and a huge negative one a value too small for any
-        // precision floatformat shows (kept non-zero: Django prints "0.0").
-        if !(-100_000..=100_000).contains(&exp) {
-            let tiny = exp < 0 && digits.iter().any(|d| *d != 0);
-            return Some(Decimal {
+        let exp = exp.saturating_sub(frac.len() as i128);
+        // Beyond the exponents Python's Decimal holds, Django falls back to
+        // `Decimal(str(float(text)))`: 0.0, or inf (returned unchanged).
+        let adjusted = exp + digits.len().max(1) as i128 - 1;
+        if adjusted > 999_999_999_999_999_999 || exp < -1_999_999_999_999_999_997 {
+            if exp > 0 && !digits.is_empty() {
+                return Some(Parsed::Special);
+            }
+            return Some(Parsed::Finite(Decimal {
                 negative,
-                digits: vec![u8::from(tiny)],
-                exp: if tiny { -100_000 } else { 0 },
-            });
+                digits: Vec::new(),
+                exp: -1,
+            }));
         }
-        Some(Decimal {
+        // Django returns a value of more than 200 digits and exponent "as is"
+        // (a denial-of-service guard), as it does for inf and nan.
+        if digits.len() as u128 + exp.unsigned_abs() > 200 {
+            return Some(Parsed::Special);
+        }
+        let exp = exp as i64;
+        Some(Parsed::Finite(Decimal {
             negative,
             digits,
-            exp: exp - frac.len() as i64,
-        })
+            exp,
+        }))
     }
 
     fn is_integer(&self) -> bool {
@@ -169,28 +241,32 @@ fn group(int: &str) -> String {
 
 /// Django's `floatformat`: no argument rounds to one decimal only when there
 /// is a fraction; `N` always shows N decimals; `-N` shows N only when needed;
-/// a `g` suffix groups thousands, `u` is accepted (no localisation here).
-/// Text that is not a number gives ""; an argument that is not an integer
-/// gives the value's text unchanged.
+/// a `g` suffix groups thousands, `u` (alone or with `g`) turns localisation
+/// and so grouping off. Text that is not a number gives ""; an argument that
+/// is not an integer, and a value that is not finite or has more than 200
+/// digits and exponent, give the value's text unchanged.
 pub fn floatformat(v: &Value, arg: Option<&Value>) -> String {
     let input_text = match v {
         Value::Number(n) => js_number(*n),
-        Value::Str(s) => s.trim().to_string(),
+        Value::Str(s) => s.clone(),
         Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
         _ => return String::new(),
     };
-    let Some(mut d) = Decimal::parse(&input_text) else {
-        return String::new();
+    let mut d = match Decimal::parse(&input_text) {
+        Some(Parsed::Finite(d)) => d,
+        Some(Parsed::Special) => return input_text,
+        None => return String::new(),
     };
     let mut grouping = false;
     let places: i64 = match arg {
         None => -1,
         Some(Value::Number(n)) if n.is_finite() => n.trunc() as i64,
+        Some(Value::Bool(b)) => i64::from(*b),
         Some(other) => {
             let mut text = other.to_text().unwrap_or_default();
             for suffix in ["gu", "ug", "g", "u"] {
                 if let Some(rest) = text.strip_suffix(suffix) {
-                    grouping = suffix.contains('g');
+                    grouping = suffix == "g";
                     text = rest.to_string();
                     break;
                 }
@@ -198,9 +274,9 @@ pub fn floatformat(v: &Value, arg: Option<&Value>) -> String {
             if text.is_empty() {
                 -1
             } else {
-                match text.trim().parse::<i64>() {
-                    Ok(p) => p,
-                    Err(_) => return input_text,
+                match py_int_text(&text) {
+                    Some(p) => p.clamp(-1e6, 1e6) as i64,
+                    None => return input_text,
                 }
             }
         }

@@ -117,6 +117,12 @@ fn push_titlecase(c: char, out: &mut Vec<char>) {
 
 /// Python's `\d` in a `str` pattern: Unicode decimal digits (the common blocks).
 pub fn is_decimal_digit(c: char) -> bool {
+    decimal_value(c).is_some()
+}
+
+/// The value of a Unicode decimal digit (`7`, Arabic-Indic `٧`, fullwidth
+/// `７`, …), as Python's `int()` and `Decimal()` read it (the common blocks).
+pub fn decimal_value(c: char) -> Option<u8> {
     const ZEROS: [u32; 37] = [
         0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
         0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
@@ -124,7 +130,10 @@ pub fn is_decimal_digit(c: char) -> bool {
         0xFF10,
     ];
     let code = c as u32;
-    ZEROS.iter().any(|z| (*z..*z + 10).contains(&code))
+    ZEROS
+        .iter()
+        .find(|z| (**z..**z + 10).contains(&code))
+        .map(|z| (code - z) as u8)
 }
 
 /// Python's `str.isspace()`: Unicode White_Space plus the four ASCII
@@ -133,12 +142,21 @@ pub fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
-/// `unicodedata.combining(c) != 0` for the combining-mark blocks.
+/// `unicodedata.combining(c) != 0`: a non-zero canonical combining class.
 fn is_combining(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0487}' | '\u{0591}'..='\u{05BD}'
-        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{1AB0}'..='\u{1AFF}'
-        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20F0}' | '\u{FE20}'..='\u{FE2F}')
+    let code = c as u32;
+    code >= 0x300
+        && super::unicode_data::COMBINING
+            .binary_search_by(|(lo, hi)| {
+                if *hi < code {
+                    std::cmp::Ordering::Less
+                } else if *lo > code {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
 }
 
 /// Django's `truncatechars`: at most `n` characters counting the `…` it adds;
@@ -197,58 +215,27 @@ pub fn capfirst(s: &str) -> String {
     }
 }
 
-/// NFKD then ASCII-only, as Django's `slugify` does, for Latin-1 (U+00A0 to
-/// U+00FF): two characters per code point, `.` for "nothing".
-const LATIN1: &str = " ............... ...a......... .....2.3. ....... .1.o...141234..A.A.A.A.A.A...C.E.E.E.E.I.I.I.I...N.O.O.O.O.O.....U.U.U.U.Y.....a.a.a.a.a.a...c.e.e.e.e.i.i.i.i...n.o.o.o.o.o.....u.u.u.u.y...y.";
-/// The same for Latin Extended-A (U+0100 to U+017F), one character each, `_`
-/// for "nothing", `*` for the three with two-letter forms.
-const LATIN_EXT_A: &str = "AaAaAaCcCcCcCcDd__EeEeEeEeEeGgGgGgGgHh__IiIiIiIiI_**JjKk_LlLlLlLl__NnNnNn*__OoOoOo__RrRrRrSsSsSsSsTtTt__UuUuUuUuUuUuWwYyYZzZzZzs";
-
-fn ascii_fold(c: char, out: &mut String) {
-    let code = c as u32;
-    match code {
-        0..=0x7F => out.push(c),
-        0xA0..=0xFF => {
-            let at = 2 * (code - 0xA0) as usize;
-            out.extend(
-                LATIN1
-                    .get(at..at + 2)
-                    .unwrap_or("")
-                    .chars()
-                    .filter(|c| *c != '.'),
-            );
+/// Appends the ASCII characters of `c`'s NFKD decomposition (ASCII has
+/// combining class 0, so canonical reordering never moves it).
+fn nfkd_ascii(c: char, out: &mut String) {
+    use super::unicode_data::{ASCII, CODES, OFFSETS};
+    if c.is_ascii() {
+        out.push(c);
+    } else if let Ok(i) = CODES.binary_search(&(c as u32)) {
+        let span = OFFSETS.get(i).zip(OFFSETS.get(i + 1));
+        if let Some(part) = span.and_then(|(a, b)| ASCII.get(usize::from(*a)..usize::from(*b))) {
+            out.push_str(part);
         }
-        0x100..=0x17F => match code {
-            0x132 => out.push_str("IJ"),
-            0x133 => out.push_str("ij"),
-            0x149 => out.push('n'),
-            _ => {
-                let b = LATIN_EXT_A.as_bytes()[(code - 0x100) as usize];
-                if b != b'_' {
-                    out.push(char::from(b));
-                }
-            }
-        },
-        // Fullwidth ASCII and the compatibility spaces.
-        0xFF01..=0xFF5E => out.extend(char::from_u32(code - 0xFEE0)),
-        0x2000..=0x200A | 0x3000 => out.push(' '),
-        0xFB00 => out.push_str("ff"),
-        0xFB01 => out.push_str("fi"),
-        0xFB02 => out.push_str("fl"),
-        0xFB03 => out.push_str("ffi"),
-        0xFB04 => out.push_str("ffl"),
-        0xFB05 | 0xFB06 => out.push_str("st"),
-        _ => {}
     }
 }
 
-/// Django's `slugify` (without `allow_unicode`): ASCII-fold, lower, drop
-/// everything but letters, digits, `_`, `-` and spaces, then runs of spaces
-/// and dashes become one `-`, and leading/trailing `-`/`_` go.
+/// Django's `slugify` (without `allow_unicode`): Unicode NFKD, keep ASCII,
+/// lower, drop everything but letters, digits, `_`, `-` and spaces, then runs
+/// of spaces and dashes become one `-`, and leading/trailing `-`/`_` go.
 pub fn slugify(s: &str) -> String {
     let mut folded = String::with_capacity(s.len());
     for c in s.chars() {
-        ascii_fold(c, &mut folded);
+        nfkd_ascii(c, &mut folded);
     }
     let mut out = String::with_capacity(folded.len());
     let mut dash = false;
@@ -274,9 +261,10 @@ pub fn slugify(s: &str) -> String {
 /// letters, digits and `_.-~` never quoted.
 pub fn urlencode(s: &str, safe: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let safe = ascii_set(safe);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_ascii_alphanumeric() || "_.-~".contains(c) || (c.is_ascii() && safe.contains(c)) {
+        if is_unquoted(c, &safe) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
@@ -290,11 +278,48 @@ pub fn urlencode(s: &str, safe: &str) -> String {
     out
 }
 
+/// The length of [`urlencode`]'s result, without building it (`safe` as
+/// the filter's argument: `/` when there is none).
+pub fn urlencoded_len(s: &str, safe: Option<&crate::value::Value>) -> usize {
+    let safe = safe.map_or_else(|| "/".to_string(), |v| v.to_text().unwrap_or_default());
+    let safe = ascii_set(&safe);
+    s.chars()
+        .map(|c| {
+            if is_unquoted(c, &safe) {
+                1
+            } else {
+                3 * c.len_utf8()
+            }
+        })
+        .sum()
+}
+
+/// The ASCII characters of `safe`, as a set (one pass over it, however long).
+fn ascii_set(safe: &str) -> [bool; 128] {
+    let mut set = [false; 128];
+    for b in safe.bytes() {
+        if let Some(slot) = set.get_mut(usize::from(b)) {
+            *slot = true;
+        }
+    }
+    set
+}
+
+/// Letters, digits, `_.-~` and the ASCII characters of the safe set stay as they are.
+fn is_unquoted(c: char, safe: &[bool; 128]) -> bool {
+    c.is_ascii_alphanumeric()
+        || "_.-~".contains(c)
+        || safe.get(c as usize).copied().unwrap_or(false)
+}
+
 /// Django's `striptags` for well-formed markup: removes `<tag …>`, `</tag>`,
 /// `<!-- … -->` and `<!…>`/`<?…>`; a `<` that starts no tag stays text.
 pub fn striptags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
+    // What is not found after one `<` is not found after a later one either:
+    // remembering it keeps the scan linear (`<a<a<a…` has no tag).
+    let (mut no_close, mut no_comment_close) = (false, false);
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
@@ -303,9 +328,19 @@ pub fn striptags(s: &str) -> String {
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         let end = if after.starts_with("!--") {
-            after.find("-->").map(|e| e + 3)
+            let end = (!no_comment_close).then(|| after.find("-->")).flatten();
+            no_comment_close = end.is_none();
+            end.map(|e| e + 3)
+        } else if after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            // A start tag whose end is not found (no `>` outside quotes) is
+            // not searched for again from a later `<`: linear on `<a "<a "…`.
+            let end = (!no_close).then(|| start_tag_end(after)).flatten();
+            no_close = end.is_none();
+            end
         } else {
-            after.find('>').map(|e| e + 1)
+            let end = (!no_close).then(|| after.find('>')).flatten();
+            no_close = end.is_none();
+            end.map(|e| e + 1)
         };
         match (starts_tag, end) {
             (true, Some(e)) => rest = &after[e..],
@@ -317,6 +352,31 @@ pub fn striptags(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Where a start tag's `>` is (after it), as Python's HTMLParser finds it:
+/// a `>` inside a quoted attribute value (`title="a > b"`) does not end it.
+fn start_tag_end(after: &str) -> Option<usize> {
+    let mut chars = after.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '>' => return Some(i + 1),
+            '=' => {
+                while chars
+                    .peek()
+                    .is_some_and(|(_, n)| n.is_whitespace() || *n == '=')
+                {
+                    chars.next();
+                }
+                if let Some(&(_, q @ ('"' | '\''))) = chars.peek() {
+                    chars.next();
+                    chars.find(|(_, n)| *n == q)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

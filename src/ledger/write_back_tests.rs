@@ -88,11 +88,16 @@ fn a_review_row_shows_its_write_back_and_result() {
     let kept = created().to_json();
     let rows = found("failed", Some("rejected"), Some(&kept));
     let row = Row::from_json(&rows[1].rows[0]).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&row.to_json()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&row.to_json(10)).unwrap();
+    assert_eq!(
+        v["actions"],
+        serde_json::json!([]),
+        "never resent: the create succeeded"
+    );
     assert_eq!(v["writeBack"], "rejected");
     assert_eq!(v["result"]["serial"], "SER-1");
     let rows = found("done", None, None);
     let v: serde_json::Value =
-        serde_json::from_str(&Row::from_json(&rows[1].rows[0]).unwrap().to_json()).unwrap();
+        serde_json::from_str(&Row::from_json(&rows[1].rows[0]).unwrap().to_json(10)).unwrap();
     assert!(v.get("writeBack").is_none() && v.get("result").is_none());
 }

@@ -213,6 +213,13 @@ impl ExprParser<'_> {
                     if seg.is_empty() {
                         return err(seg_at, "empty path segment: expected a name after '.'");
                     }
+                    if seg.starts_with('_') {
+                        // Django: "Variables and attributes may not begin with underscores".
+                        return err(
+                            seg_at,
+                            cat(&["'", &seg, "': names may not begin with an underscore (as in Django); use lookup:'", &seg, "' for such a key"]),
+                        );
+                    }
                     segments.push(seg);
                     if self.peek() == Some('.') {
                         self.pos += 1;

@@ -5,7 +5,7 @@ use super::expr::ExprParser;
 use super::{cat, Block, ForBlock, ParseError, MAX_NESTING};
 
 /// Django's built-in tags that passbridge does not implement, space-separated.
-const DJANGO_TAGS: &str = "autoescape csrf_token cycle debug filter firstof ifchanged load lorem now querystring regroup resetcycle spaceless templatetag url verbatim widthratio with";
+const DJANGO_TAGS: &str = "autoescape block csrf_token cycle debug extends filter firstof ifchanged include load lorem now querystring regroup resetcycle spaceless templatetag url verbatim widthratio with";
 
 pub(super) fn err<T>(at: usize, message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError {
@@ -106,7 +106,15 @@ impl<'a> Builder<'a> {
         let mut text = String::new();
         while self.pos < self.chars.len() {
             let i = self.pos;
-            if self.starts(i, '{', '{') {
+            if self.starts(i, '{', '{')
+                && self.find_close(i + 2, '}', '}').is_none()
+                && self.chars[i + 2..].windows(2).any(|w| w == ['}', '}'])
+            {
+                // Django: a `{{ … }}` spanning lines is no tag; it is printed
+                // verbatim (an unclosed `{{` stays an error below).
+                text.push('{');
+                self.pos += 1;
+            } else if self.starts(i, '{', '{') {
                 flush(&mut text, &mut blocks);
                 let (expr, end) = ExprParser {
                     chars: self.chars,
@@ -203,16 +211,21 @@ impl<'a> Builder<'a> {
             match end.name.as_str() {
                 "elif" => tag_args = end.args,
                 "else" => {
+                    self.bare(&end)?;
                     self.open.pop();
                     self.open.push("else");
                     let (otherwise, end) = self.body(&["endif"])?;
                     self.open.pop();
                     return match end {
-                        Some(_) => Ok(Block::If(branches, otherwise)),
+                        Some(end) => {
+                            self.bare(&end)?;
+                            Ok(Block::If(branches, otherwise))
+                        }
                         None => self.unclosed(&open, "endif"),
                     };
                 }
                 _ => {
+                    self.bare(&end)?;
                     self.open.pop();
                     return Ok(Block::If(branches, Vec::new()));
                 }
@@ -264,10 +277,12 @@ impl<'a> Builder<'a> {
         self.scope.pop();
         let (body, empty) = match end {
             None => return self.unclosed(&open, "endfor"),
-            Some(end) if end.name == "empty" => match self.body(&["endfor"])? {
-                (empty, Some(_)) => (body, empty),
-                (_, None) => return self.unclosed(&open, "endfor"),
-            },
+            Some(end) if end.name == "empty" => {
+                match self.bare(&end).and(self.body(&["endfor"]))? {
+                    (empty, Some(_)) => (body, empty),
+                    (_, None) => return self.unclosed(&open, "endfor"),
+                }
+            }
             Some(_) => (body, Vec::new()),
         };
         self.open.pop();
@@ -277,6 +292,28 @@ impl<'a> Builder<'a> {
             body,
             empty,
         })))
+    }
+
+    /// Django refuses `{% else if x %}`, `{% endif x %}` and `{% empty x %}`:
+    /// these tags take nothing after their name (`{% endfor x %}` is allowed).
+    fn bare(&self, tag: &Tag) -> Result<(), ParseError> {
+        if tag.args.0 == tag.args.1 {
+            return Ok(());
+        }
+        let hint = if tag.name == "else" && self.word(tag.args).trim_start().starts_with("if") {
+            "; write '{% elif … %}' for another condition"
+        } else {
+            ""
+        };
+        err(
+            tag.at,
+            cat(&[
+                "malformed tag: '{% ",
+                &tag.name,
+                " %}' takes nothing after its name",
+                hint,
+            ]),
+        )
     }
 
     fn word(&self, (s, e): (usize, usize)) -> String {

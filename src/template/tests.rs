@@ -213,10 +213,12 @@ fn floatformat_follows_django() {
         (json!(1e21), ":2", "1000000000000000000000.00"),
         (json!(0.000001), ":'-8'", "0.00000100"),
         (json!(9.995), ":2", "10.00"),
-        (json!("0.5e-9223372036854775808"), "", "0.0"),
+        // Django 5.2.8: beyond Decimal's exponents, float() reads 0.0; more
+        // than 200 digits and exponent, the text is returned unchanged.
+        (json!("0.5e-9223372036854775808"), "", "0"),
         (json!("1e-9223372036854775808"), ":2", "0.00"),
-        (json!("-0.5e-999999"), "", "0.0"),
-        (json!("0e999999"), ":1", "0.0"),
+        (json!("-0.5e-999999"), "", "-0.5e-999999"),
+        (json!("0e999999"), ":1", "0e999999"),
     ];
     for (v, arg, want) in cases {
         let tpl = format!("{{{{ person.properties.v|floatformat{arg} }}}}");
@@ -487,7 +489,11 @@ fn structural_mistakes_fail_at_parse_with_positions() {
             "without a matching '{% endcomment %}'",
         ),
         ("{% if person.a %}\n%}", 1, "unclosed tag"),
-        ("{{ person.a|escape }}", 13, "unsupported filter 'escape'"),
+        (
+            "{{ person.a|escapejs }}",
+            13,
+            "unsupported filter 'escapejs'",
+        ),
         ("{{ forloop.counter }}", 4, "unknown variable 'forloop'"),
         (
             "{% for x in person.l %}{{ forloop.parentloop.counter }}{% endfor %}",

@@ -15,31 +15,44 @@ use crate::retry::RetryPolicy;
 
 /// Sends `request`, retrying as the policy allows. Returns the outcome, or the
 /// last error with the number of attempts made.
+#[cfg(feature = "worker")]
 pub(super) async fn drive(
     run: &Configured,
     request: &HttpRequest,
     fetch: &Function,
 ) -> Result<Outcome, (Error, u32)> {
+    drive_from(run, request, fetch, js_sys::Date::now()).await
+}
+
+/// [`drive`] for a run that started at `start` (ms since the epoch): the
+/// time already spent (planning, rendering) counts against the budget.
+pub(super) async fn drive_from(
+    run: &Configured,
+    request: &HttpRequest,
+    fetch: &Function,
+    start: f64,
+) -> Result<Outcome, (Error, u32)> {
     drive_with(
         &run.policy,
         request,
         fetch,
+        start,
         |response, now| run.handler.outcome(request, response, now),
         |detail| run.handler.network_error(request, detail),
     )
     .await
 }
 
-/// [`drive`] with any classifier of the answer (the write-back to Klaviyo
-/// uses `crate::write_back::Job`'s).
+/// [`drive_from`] with any classifier of the answer (the Worker's write-back
+/// to Klaviyo uses `crate::write_back::Job`'s).
 pub(super) async fn drive_with<T>(
     policy: &RetryPolicy,
     request: &HttpRequest,
     fetch: &Function,
+    start: f64,
     classify: impl Fn(&HttpResponse, f64) -> Result<T, Error>,
     network: impl Fn(&str) -> Error,
 ) -> Result<T, (Error, u32)> {
-    let start = js_sys::Date::now();
     let elapsed = || (js_sys::Date::now() - start).max(0.0) as u64;
     let mut attempts: u32 = 0;
     loop {

@@ -8,10 +8,11 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
+
+use super::calls::spawn;
 
 use super::convert::{dry_run_to_js, outcome_to_js};
-use super::fetch::drive;
+use super::fetch::drive_from;
 use super::read::{present, JsEnv, JsOptions, ValueKind};
 use crate::error::Error;
 use crate::handler::{Configured, Door, Step};
@@ -55,7 +56,9 @@ impl JsHandler {
 
     /// Plans, then (unless dry run) sends with retries through `fetch`.
     /// Resolves to the flat outcome; rejects with a coded `Error`.
+    /// `budgetMs` counts from here: reading the profile and rendering too.
     pub fn run(&self, event: JsValue, profile: JsValue, env: JsValue, fetch: JsValue) -> Promise {
+        let start = js_sys::Date::now();
         let run = match self.configured(&env) {
             Ok(run) => run,
             Err(e) => return Promise::reject(&e.to_js(None)),
@@ -72,8 +75,8 @@ impl JsHandler {
             ));
             return Promise::reject(&e.to_js(None));
         };
-        future_to_promise(async move {
-            drive(&run, &request, &fetch)
+        spawn(async move {
+            drive_from(&run, &request, &fetch, start)
                 .await
                 .map(|o| outcome_to_js(&o))
                 .map_err(|(e, attempts)| e.to_js(Some(attempts)))

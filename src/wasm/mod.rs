@@ -4,6 +4,7 @@
 //! values and options, conversions, the ledger driver and the playground's
 //! exports. No business rule lives here: each file converts and calls the core.
 
+mod calls;
 mod convert;
 mod fetch;
 mod handler;

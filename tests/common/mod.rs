@@ -312,12 +312,20 @@ pub fn cases() -> Vec<Case> {
             expect: r#"{"dryRun":true,"request":{"body":"{\"pass\":{\"a-items\":\"1.Cap, 2.Trave…\",\"b-tags\":\"gold/vip/new (4 items)\",\"c-numbers\":\"1.25 6 5 39.98 3.75 even\",\"d-text\":\"Ada creme-brulee-a-la-carte 2 a%20b/c 11 miiippi\",\"e-date\":\"Tue, 05 Mar 2024 10:07 March 5, 2024\",\"f-b64\":\"YWRhQGV4YW1wbGUuY29t ??> gold!\",\"g-cond\":\"yes\"}}","headers":{"Content-Type":"application/json","X-ACCOUNT-ID":"aid_0x2a","X-API-KEY":"***"},"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/s1"}}"#,
         },
         Case {
+            name: "objects compare by value (==, !=, in), read through each runtime's object keys",
+            options: r#"{"fields":{"a-same":"{% if person.properties.home == event.address %}same{% else %}moved{% endif %}","b-known":"{% if event.address in person.properties.addresses %}known{% else %}new{% endif %}","c-other":"{% if person.properties.home != person.properties.work %}two{% endif %}"}}"#,
+            env: ENV,
+            event: r#"{"address":{"zip":"10115","city":"Berlin","lines":["Unter den Linden 1"]}}"#,
+            profile: r#"{"external_id":"s1","properties":{"home":{"city":"Berlin","lines":["Unter den Linden 1"],"zip":"10115"},"work":{"city":"Berlin","zip":"10117","lines":[]},"addresses":[{"zip":"1"},{"lines":["Unter den Linden 1"],"zip":"10115","city":"Berlin"}]}}"#,
+            expect: r#"{"dryRun":true,"request":{"body":"{\"pass\":{\"a-same\":\"same\",\"b-known\":\"known\",\"c-other\":\"two\"}}","headers":{"Content-Type":"application/json","X-ACCOUNT-ID":"aid_0x2a","X-API-KEY":"***"},"method":"PATCH","url":"http://127.0.0.1:9/v1/passes/ptk_0x9f/s1"}}"#,
+        },
+        Case {
             name: "a Django filter passbridge lacks is invalid_template at creation",
-            options: r#"{"fields":{"tier":"{% if person.x %}{{ person.tier|escape }}{% endif %}"}}"#,
+            options: r#"{"fields":{"tier":"{% if person.x %}{{ person.tier|escapejs }}{% endif %}"}}"#,
             env: ENV,
             event: "null",
             profile: r#"{"external_id":"s1"}"#,
-            expect: r#"{"error":{"code":"invalid_template","message":"PassNinja error: invalid template for field 'tier' at position 33: unsupported filter 'escape' (a Django filter passbridge does not implement; see the README for the supported ones)"}}"#,
+            expect: r#"{"error":{"code":"invalid_template","message":"PassNinja error: invalid template for field 'tier' at position 33: unsupported filter 'escapejs' (a Django filter passbridge does not implement; see the README for the supported ones)"}}"#,
         },
         Case {
             name: "a structural mistake is invalid_template at creation",

@@ -5,7 +5,10 @@ P = {"email": "ada@example.com", "first_name": "ada", "properties": {
     "points": 1500, "low": 12, "tier": "gold", "name": "rock'n'roll star", "flag": True, "none": None,
     "tags": ["gold", "vip", None], "nums": [3, 1, 2], "obj": {"k": "v"}, "when": "2024-03-05T10:07:09Z",
     "amount": 1234.5678, "html": "<p>Hi <b>there</b></p>", "text": "one two three four",
-    "accents": "Crème Brûlée à la carte", "Loyalty Points": 151, "fallback": "fb", "url": "a b/c?d=é"}}
+    "accents": "Crème Brûlée à la carte", "Loyalty Points": 151, "fallback": "fb", "url": "a b/c?d=é",
+    "objs": [{"k": 1}, {"k": 2}], "o1": {"k": 1, "n": [1, 2]}, "o2": {"n": [1, 2], "k": 1},
+    "items": [{"n": "b", "p": 2}, {"n": "a", "p": 10}, {"n": "c", "p": 2}], "lists": [[2, "b"], [1, "a"]],
+    "nl": "a\nb\r\nc", "para": "Joe's   house is\tnice and  big\n\n  spaced   line"}}
 E = {"points": 25, "items": [{"name": "Mug", "qty": 2}, {"name": "Cap", "qty": 1}]}
 
 TEMPLATES = [
@@ -66,6 +69,23 @@ TEMPLATES = [
     "{% for x in person.a %}",
     "{% if and person.a %}{% endif %}",
     "{{ person.a|nope }}",
+    # Issue 20: Django fidelity.
+    "{% if person.a %}x{% else if person.b %}y{% endif %}",
+    "{% if person.a %}x{% endif junk %}",
+    "{% for x in person.properties.tags %}x{% empty junk %}y{% endfor %}",
+    "{% for x in person.properties.nums %}{{ x }}{% endfor junk %}",
+    "{{ event.var.__dict__ }}",
+    "a{{ person.email\n}}b",
+    "{{ '1e200'|floatformat }}|{{ 'inf'|floatformat }}|{{ 'NaN'|floatformat:2 }}|{{ 1234567.5|floatformat:'2gu' }}|{{ 1234567.5|floatformat:'ug' }}|{{ 1234.5678|floatformat:True }}|{{ '١٢٣'|floatformat }}|{{ '1_000'|add:1 }}|{{ '١٢'|divisibleby:3 }}",
+    "{{ 'Nguyễn Thị Minh Khai'|slugify }}|{{ 'Ștefan Țiriac'|slugify }}|{{ 'Đỗ Văn Hưng'|slugify }}|{{ 'ǅemal'|slugify }}|{{ 'ℌ ① Ⅻ'|slugify }}",
+    "{{ 'प्रियंका'|truncatechars:6 }}|{{ 'สุนทรภู่'|truncatechars:4 }}|{{ 'שְׁמוּאֵל'|truncatechars:3 }}",
+    "{% if person.properties.o1 == person.properties.o2 %}eq{% endif %}{% if person.properties.o1 != person.properties.o1 %}ne{% endif %}{% if person.properties.objs.0 in person.properties.objs %}in{% endif %}",
+    "{{ '<a title=\"a > b\">link</a>'|striptags }}|{{ person.properties.when|date:'\\\\Y' }}|{{ person.properties.when|date:'' }}|{{ person.properties.nums|add:person.properties.nums|join:',' }}",
+    "{{ person.properties.name|slice:'2:-1' }}|{{ person.properties.nums|slice:'::-1'|join:',' }}|{{ person.properties.html|escape }}|{{ person.properties.nl|linebreaksbr }}|{{ person.properties.tier|make_list|join:'.' }}",
+    "[{{ person.properties.tier|center:9 }}][{{ person.properties.tier|ljust:6 }}][{{ person.properties.tier|rjust:6 }}]{{ person.properties.points|get_digit:2 }}{{ person.properties.points|get_digit:9 }}",
+    "{% for i in person.properties.items|dictsort:'n' %}{{ i.n }}{% endfor %}|{% for i in person.properties.items|dictsortreversed:'p' %}{{ i.n }}{% endfor %}|{% for l in person.properties.lists|dictsort:0 %}{{ l.1 }}{% endfor %}",
+    "{{ person.properties.para|wordwrap:8 }}",
+    "{{ person.properties.low|stringformat:'05d' }}|{{ person.properties.amount|stringformat:'.2f' }}|{{ person.properties.amount|stringformat:'+10.3e' }}|{{ person.properties.points|stringformat:'#x' }}|{{ person.properties.tier|stringformat:'-6s' }}|{{ person.properties.tier|stringformat:'d' }}",
 ]
 
 CASES = [(t, P, E) for t in TEMPLATES]

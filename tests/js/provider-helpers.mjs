@@ -23,6 +23,8 @@
 //                       apply: true first runs the normal route (its state change
 //                       happens, e.g. points are credited) and then sends this answer
 //   (request, fake) => step   decide per request
+//   { until, ...step }  a held request: once the promise `until` settles, plays
+//                       `step` (no other key: answers normally)
 //
 // Recorded requests: { method, url, path, query, segments, headers, rawHeaders,
 // body, json, receivedAt, answer } — the same shape as fake-passninja.mjs.
@@ -67,6 +69,18 @@ export async function startFakeProvider(spec) {
 
   const play = (step, rec, req, res) => {
     if (typeof step === 'function') step = step(rec, fake);
+    if (step !== null && typeof step === 'object' && step.until) {
+      const { until, ...rest } = step;
+      const go = () => {
+        try {
+          if (!res.destroyed) play(Object.keys(rest).length > 0 ? rest : undefined, rec, req, res);
+        } catch (e) {
+          if (!res.headersSent) send(res, { status: 500, body: `${spec.name} script error: ${e.message}` });
+        }
+      };
+      until.then(go, go);
+      return;
+    }
     if (step === undefined || step === 'ok' || step === 'route') {
       const answer = spec.route(rec, fake);
       rec.answer = { status: answer.status };
