@@ -60,6 +60,12 @@ mod webhook;
     allow(dead_code, unused_imports)
 )]
 mod worker;
+// The Worker's write-back to Klaviyo (`worker` feature, like the ledger).
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod write_back;
 // The playground's rules: driven only by its exports in `wasm/` (feature
 // `playground`; the Worker reads PAGE_CSP); elsewhere only unit tests run them.
 #[cfg_attr(

@@ -153,8 +153,11 @@ function update() {
   } finally {
     handler.free();
   }
+  let writeBack = "";
   try {
-    showSnippets(playgroundSnippets(options, parsed.env, parsed.profile, parsed.event));
+    const s = playgroundSnippets(options, parsed.env, parsed.profile, parsed.event);
+    writeBack = s.writeBack;
+    showSnippets(s);
   } catch {
     showSnippets(null);
   }
@@ -163,6 +166,10 @@ function update() {
     return showProblem(describe(result));
   }
   el.request.textContent = resultText(result, parsed.env);
+  // The Worker's second request (docs/write-back.md), when the operation has one.
+  const then = !failed && !result.skipped ? writeBack : "";
+  $("write-back").textContent = then;
+  $("write-back-box").hidden = then === "";
   setStale(el.request, false);
   el.error.textContent = failed ? describe(result) : "";
   const [word, tone] = failed ? ["error", "bad"] : result.skipped ? ["skipped, nothing sent", "skip"] : ["would send", "ok"];
