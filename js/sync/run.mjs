@@ -8,10 +8,24 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { createHandler } from "../klaviyo.mjs";
-import { Sync } from "../../pkg/passbridge.js";
+import { newGlue } from "../../pkg/passbridge.js";
 import { Progress } from "./progress.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The run's `Sync` class, on a wasm instance of its own. The handler's calls
+ * run on the door's instances (js/instances.mjs): a trap in one of them
+ * retires that instance and costs only that profile (`internal_error`); the
+ * run's state — pages, pacing, outcomes — lives here, on an instance no
+ * handler call touches, so it goes on unharmed (docs/traps.md).
+ */
+function syncClass() {
+  const module = new WebAssembly.Module(fs.readFileSync(new URL("../../pkg/passbridge_bg.wasm", import.meta.url)));
+  const glue = newGlue();
+  glue.initSync({ module });
+  return glue.Sync;
+}
 const KLAVIYO_TIMEOUT_MS = 30_000;
 
 class Stop extends Error {
@@ -41,6 +55,7 @@ async function* lines(file) {
 export async function runSync(opts) {
   const err = process.stderr;
   let handler;
+  let Sync;
   let sync;
   const fetchImpl = globalThis.fetch;
   let requests = 0;
@@ -59,7 +74,9 @@ export async function runSync(opts) {
   try {
     const options = { provider: opts.provider, operation: opts.operation };
     handler = createHandler({ ...options, env: opts.env, fetch: pacedFetch, dryRun: opts.dryRun });
+    Sync = syncClass();
     sync = new Sync(opts.source, options, opts.env, opts.writeBack, opts.rate);
+    sync.setReportEmails(Boolean(opts.reportEmails));
   } catch (e) {
     err.write(`${e.message}\n`);
     return 2;
@@ -213,9 +230,11 @@ export async function runSync(opts) {
     if (action === "skip") return;
     if (error !== undefined) {
       // A --profiles line that is not a profile: its error, the run goes on.
+      progress.note(`line ${id}: ${error.code}: ${error.message}`);
       write(JSON.parse(sync.errorLine(Date.now(), id, error.code, -1, 1)).line);
       return;
     }
+    if (opts.reportEmails) write(sync.emailLine(id, JSON.stringify(profile)));
     if (action === "send") return runOne(id, profile);
     return writeBack(id, profile, JSON.parse(action));
   };

@@ -43,6 +43,12 @@ pub enum Record {
         id: String,
         code: Option<String>,
     },
+    /// A profile's e-mail, written only under `--report-emails` (for the
+    /// report; no rule reads it).
+    Email {
+        id: String,
+        email: String,
+    },
     End,
 }
 
@@ -93,6 +99,9 @@ impl Record {
             Record::WriteBack { id, code } => {
                 format!(r#"{{"writeBack":{},"code":{}}}"#, s(id), opt(code))
             }
+            Record::Email { id, email } => {
+                format!(r#"{{"emailOf":{},"email":{}}}"#, s(id), s(email))
+            }
             Record::End => r#"{"end":true}"#.into(),
         }
     }
@@ -108,6 +117,9 @@ impl Record {
                 operation: text("operation")?,
                 fingerprint: text("fingerprint")?,
             });
+        }
+        if let (Some(id), Some(email)) = (text("emailOf"), text("email")) {
+            return Some(Record::Email { id, email });
         }
         if let Some(c) = text("page") {
             return Some(Record::Page(c));
@@ -279,6 +291,7 @@ impl Checkpoint {
                 }
                 self.known.insert(id, Known::Done);
             }
+            Record::Email { .. } => {}
             Record::End => self.ended = true,
         }
     }
@@ -313,6 +326,14 @@ impl Checkpoint {
         let line = record.encode();
         self.apply(record);
         line
+    }
+
+    /// A profile's e-mail for the report (`--report-emails` only).
+    pub fn email_line(&mut self, id: &str, email: &str) -> String {
+        self.line(Record::Email {
+            id: id.into(),
+            email: email.into(),
+        })
     }
 
     pub fn page_line(&mut self, cursor: &str) -> String {

@@ -368,6 +368,27 @@ impl Run {
         self.entries.line(line)
     }
 
+    /// `--report-emails`: the report names each profile's e-mail (off by default).
+    pub fn set_report_emails(&mut self, on: bool) {
+        self.entries.with_emails = on;
+    }
+
+    /// Under `--report-emails`, the checkpoint line holding `profile`'s
+    /// e-mail (JSON:API `data.attributes.email`, or a flat person's `email`);
+    /// `None` otherwise or when it has none.
+    pub fn email_line(&mut self, id: &str, profile: &str) -> Option<String> {
+        if !self.entries.with_emails {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(profile).ok()?;
+        let email = v
+            .pointer("/data/attributes/email")
+            .or_else(|| v.get("email"))
+            .and_then(|e| e.as_str())
+            .filter(|e| !e.is_empty())?;
+        Some(self.checkpoint.email_line(id, email))
+    }
+
     /// The entries still open, then the report's closing text is `reportTail`.
     pub fn report_finish(&mut self) -> Vec<String> {
         std::mem::take(&mut self.entries).finish()

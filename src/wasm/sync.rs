@@ -251,6 +251,19 @@ impl JsSync {
         self.0.report_entry(line)
     }
 
+    /// `--report-emails`: the report names each profile's e-mail.
+    #[wasm_bindgen(js_name = setReportEmails)]
+    pub fn set_report_emails(&mut self, on: bool) {
+        self.0.set_report_emails(on);
+    }
+
+    /// Under `--report-emails`, the checkpoint line with `profile`'s (JSON)
+    /// e-mail; undefined otherwise or when it has none.
+    #[wasm_bindgen(js_name = emailLine)]
+    pub fn email_line(&mut self, id: &str, profile: &str) -> Option<String> {
+        self.0.email_line(id, profile)
+    }
+
     /// The entries still open, then the report's closing text is `reportTail`.
     #[wasm_bindgen(js_name = reportFinish)]
     pub fn report_finish(&mut self) -> Vec<String> {
