@@ -17,7 +17,7 @@
 //             and flat lines, one malformed): pure NDJSON on stdout, keys `***`
 //
 // Every check must report a pass: a failed, crashed or missing check fails the
-// run. Every child process has a bounded time and is killed (its whole process
+// run (PASSBRIDGE_PACKAGE_CHECKS=cli,… runs only the named ones). Every child process has a bounded time and is killed (its whole process
 // group) when it overruns or when the run ends. PASSBRIDGE_KEEP_TMP=1 keeps the
 // temporary directory for inspection.
 
@@ -37,7 +37,10 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const { ENV, PROFILE, EXPECTED_DRY_RUN } = await import(pathToFileURL(join(FIXTURES, "shared.mjs")).href);
 const WEBHOOK_SECRET = "consumer-webhook-secret-5f1c9a";
 
-const CHECKS = ["node", "browser", "workerd", "types", "cli"];
+const ALL_CHECKS = ["node", "browser", "workerd", "types", "cli"];
+// PASSBRIDGE_PACKAGE_CHECKS=cli,node runs only those (pack + install always run).
+const only = process.env.PASSBRIDGE_PACKAGE_CHECKS?.split(",").map((c) => c.trim()).filter(Boolean);
+const CHECKS = only?.length ? ALL_CHECKS.filter((c) => only.includes(c)) : ALL_CHECKS;
 
 // ---------------------------------------------------------------- helpers
 
@@ -178,6 +181,7 @@ const cleanups = [];
 let exitCode = 0;
 
 async function check(name, body) {
+  if (!CHECKS.includes(name)) return;
   log(`\n# ${name}`);
   const started = Date.now();
   try {
