@@ -209,7 +209,10 @@ export async function runSync(opts) {
           await sleep(d.retry);
           continue;
         }
-        if (d.stop) throw new Stop(e.message, 2);
+        if (d.stop) {
+          write(d.line); // a create refused (401/403, configuration): --resume sends it again
+          throw new Stop(e.message, 2);
+        }
         write(d.line);
         return;
       }
@@ -272,10 +275,19 @@ export async function runSync(opts) {
           while (next < items.length && !stopping) {
             const item = items[next++];
             progress.read++;
-            await handle(item);
+            try {
+              await handle(item);
+            } catch (e) {
+              stopping = true; // the others take no new profile
+              throw e;
+            }
           }
         };
-        await Promise.all(Array.from({ length: Math.min(opts.concurrency, items.length) }, worker));
+        // Every worker ends (its in-flight profile recorded) before the run
+        // goes on or stops: nothing is written after the checkpoint closes.
+        const ended = await Promise.allSettled(Array.from({ length: Math.min(opts.concurrency, items.length) }, worker));
+        const failed = ended.find((r) => r.status === "rejected");
+        if (failed !== undefined) throw failed.reason;
         if (stopping || (opts.limit !== undefined && progress.read >= opts.limit)) break;
         if (page.next === null) {
           write(sync.endLine());
@@ -297,10 +309,12 @@ export async function runSync(opts) {
   }
 
   if (out !== null && out !== process.stdout) await new Promise((r) => out.end(r));
+  const hadCheckpoint = fd !== null;
   if (fd !== null) fs.closeSync(fd);
+  fd = null;
   // A fresh run that stopped before its first page (a bad key, an unknown
   // segment) leaves no checkpoint behind: the next attempt starts cleanly.
-  if (code === 2 && pagesWritten === 0 && !opts.resume && fd !== null) fs.rmSync(cpPath, { force: true });
+  if (code === 2 && pagesWritten === 0 && !opts.resume && hadCheckpoint) fs.rmSync(cpPath, { force: true });
   if (opts.report !== undefined && !opts.dryRun) await writeReport(sync, cpPath, opts.report);
   progress.table({ source: sync.sourceLabel, operation: sync.operationLabel, requests });
   const summary = JSON.parse(sync.summary());

@@ -32,6 +32,10 @@ pub enum Record {
     },
     Page(String),
     Start(String),
+    /// A non-idempotent request that was refused before anything could be
+    /// applied (the run stopped on a 401/403 or a configuration error): its
+    /// `Start` no longer counts, so `--resume` sends it again.
+    Unsent(String),
     Outcome {
         id: String,
         outcome: String,
@@ -73,6 +77,7 @@ impl Record {
             ),
             Record::Page(c) => format!(r#"{{"page":{}}}"#, s(c)),
             Record::Start(id) => format!(r#"{{"start":{}}}"#, s(id)),
+            Record::Unsent(id) => format!(r#"{{"unsent":{}}}"#, s(id)),
             Record::Outcome {
                 id,
                 outcome,
@@ -126,6 +131,9 @@ impl Record {
         }
         if let Some(id) = text("start") {
             return Some(Record::Start(id));
+        }
+        if let Some(id) = text("unsent") {
+            return Some(Record::Unsent(id));
         }
         if let (Some(id), Some(outcome)) = (text("id"), text("outcome")) {
             return Some(Record::Outcome {
@@ -267,6 +275,7 @@ impl Checkpoint {
                 self.started.clear();
             }
             Record::Start(id) => self.started.push(id),
+            Record::Unsent(id) => self.started.retain(|s| *s != id),
             Record::Outcome {
                 id,
                 outcome,
@@ -343,6 +352,12 @@ impl Checkpoint {
     /// Written before a non-idempotent request goes; `None` for idempotent ones.
     pub fn start_line(&mut self, id: &str) -> Option<String> {
         (!self.idempotent).then(|| self.line(Record::Start(id.into())))
+    }
+
+    /// After a stop that proves the request was not applied: the line that
+    /// takes back a non-idempotent profile's `start`; `None` for idempotent ones.
+    pub fn unsent_line(&mut self, id: &str) -> Option<String> {
+        (!self.idempotent).then(|| self.line(Record::Unsent(id.into())))
     }
 
     pub fn outcome_line(

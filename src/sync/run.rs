@@ -225,7 +225,8 @@ impl Run {
     }
 
     /// After a handler error (`code`, `retryAfterMs` or -1, the `attempt`
-    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or `{"stop":true}`.
+    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or
+    /// `{"stop":true}` (with the `line` to write for a non-idempotent one).
     pub fn error_line(
         &mut self,
         now: f64,
@@ -253,7 +254,12 @@ impl Run {
                     json_text(&code)
                 )
             }
-            Decision::Stop => r#"{"stop":true}"#.into(),
+            // A 401/403 or a configuration error: nothing was applied, so a
+            // create's `start` is taken back and `--resume` sends it again.
+            Decision::Stop => match self.checkpoint.unsent_line(id) {
+                Some(line) => format!(r#"{{"stop":true,"line":{}}}"#, json_text(&line)),
+                None => r#"{"stop":true}"#.into(),
+            },
         }
     }
 

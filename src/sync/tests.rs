@@ -325,3 +325,34 @@ fn emails_reach_the_report_only_under_report_emails() {
         .unwrap();
     assert_eq!(resumed.decide("9"), "send");
 }
+
+#[test]
+fn a_create_refused_with_401_is_sent_again_on_resume_not_ambiguous() {
+    use super::run::Run;
+    let mut run = Run::new("segment:S1", options("create"), &env(&[]), false, 0).unwrap();
+    let mut lines = vec![run.header_line(), run.page_line("c1")];
+    lines.extend(run.start_line("P1"));
+    lines.extend(run.start_line("P2"));
+    // P1: the provider refused the key (nothing applied): the run stops.
+    let stop: serde_json::Value =
+        serde_json::from_str(&run.error_line(0.0, "P1", "unauthorized", -1.0, 1)).unwrap();
+    assert_eq!(stop["stop"], true);
+    lines.push(stop["line"].as_str().unwrap().to_string());
+    assert_eq!(lines.last().unwrap(), r#"{"unsent":"P1"}"#);
+    // P2 was in flight at the stop with no answer: ambiguous on resume.
+    let mut resumed = Run::new("segment:S1", options("create"), &env(&[]), false, 0).unwrap();
+    for l in &lines {
+        resumed.feed(l).unwrap();
+    }
+    let appended = resumed.resume_lines();
+    assert_eq!(appended.len(), 1, "{appended:?}");
+    assert!(appended[0].contains(r#""id":"P2","outcome":"ambiguous""#));
+    assert_eq!(resumed.decide("P1"), "send");
+    assert_eq!(resumed.decide("P2"), "skip");
+    // An idempotent stop writes nothing.
+    let mut update = Run::new("segment:S1", options("update"), &env(&[]), false, 0).unwrap();
+    assert_eq!(
+        update.error_line(0.0, "P1", "unauthorized", -1.0, 1),
+        r#"{"stop":true}"#
+    );
+}

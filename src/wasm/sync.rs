@@ -176,7 +176,7 @@ impl JsSync {
     }
 
     /// After a handler error (`code`, `retryAfterMs` or -1, the `attempt`
-    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or `{"stop":true}`.
+    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or `{"stop":true}` (with its `line` for a create).
     #[wasm_bindgen(js_name = errorLine)]
     pub fn error_line(
         &mut self,

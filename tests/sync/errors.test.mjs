@@ -158,6 +158,25 @@ test("create + --write-back leaves each profile with its serial and pass URL; a 
   assert.ok(!r.stderr.includes(KEY));
 });
 
+test("a create refused for a wrong provider key: exit 2, no secret shown, and --resume with the right key creates every pass (none ambiguous)", async () => {
+  const dir = tempDir();
+  const args = ["--segment", "NEW", "--provider", "passninja", "--operation", "create", "--rate", "0", "--concurrency", "4", "--report", "r.json"];
+  const wrong = "sk_wrong_0000000000000000";
+  const r = await run(args, { env: env({ PASSNINJA_API_KEY: wrong }), cwd: dir });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /401/);
+  assert.ok(!r.stderr.includes(wrong) && !r.stdout.includes(wrong));
+  const cp = fs.readFileSync(path.join(dir, ".passbridge", "segment-NEW--passninja-create.jsonl"), "utf8");
+  assert.ok(!cp.includes(wrong) && !cp.includes(DEFAULT_API_KEY), "no key in the checkpoint");
+  passninja.reset();
+  const r2 = await run([...args, "--resume"], { env: env(), cwd: dir });
+  assert.equal(r2.code, 0, r2.stderr);
+  const rep = readJson(path.join(dir, "r.json"));
+  assert.equal(rep.counts.created, 5, JSON.stringify(rep));
+  assert.equal(rep.counts.ambiguous, 0);
+  assert.equal(passninja.requests.filter((q) => q.method === "POST").length, 5);
+});
+
 test("a create that times out is ambiguous and never sent again, even on --resume", async () => {
   const dir = tempDir();
   passninja.script("ok", "hang");
