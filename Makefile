@@ -21,15 +21,16 @@ RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock js/boundary.js 
 WASM     := pkg/passbridge_bg.wasm
 DIST     := dist/klaviyo-code-action.mjs
 PLAYGROUND := dist/playground.html
+REVIEW_PAGE := dist/review.html
 # The features rustc enables by default for wasm32-unknown-unknown.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals
 
-.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django django-own fuzz test-playground test-package test-sync
+.PHONY: setup build test demo bench dev clean screenshots lint test-rust test-types test-wasm test-node test-worker test-django django-own fuzz test-playground test-package test-sync test-review
 
 setup:
 	@bash .ci/setup
 
-build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND)
+build: setup pkg/passbridge_inline.js $(DIST) $(PLAYGROUND) $(REVIEW_PAGE)
 
 # $(call wasm_build,OUT_DIR,TARGET_DIR,CARGO_FLAGS,NAME[,factory]): cargo, then the
 # pinned wasm-bindgen CLI directly, for the doors' builds (`factory`) its glue
@@ -82,6 +83,15 @@ $(PLAYGROUND) dist/playground-page.mjs &: $(PG_PKG)/passbridge.js $(PG_PKG)/pass
 	esbuild js/playground/main.mjs --bundle --format=esm --platform=browser --minify --legal-comments=none \
 	  --outfile=$(TMP)/playground.js --log-level=warning
 	node js/build/playground.mjs $(TMP)/playground.js $(PLAYGROUND) dist/playground-page.mjs
+
+# The deliveries page (GET /review): no wasm, only the review API's JSON; one
+# self-contained page, and its two variants (review API on / off) as a module
+# for the Worker entry.
+$(REVIEW_PAGE) dist/review-page.mjs &: js/review/main.mjs js/review/index.html js/review/style.css js/build/review.mjs
+	@mkdir -p dist $(TMP)
+	esbuild js/review/main.mjs --bundle --format=esm --platform=browser --minify --legal-comments=none \
+	  --outfile=$(TMP)/review.js --log-level=warning
+	node js/build/review.mjs $(TMP)/review.js $(REVIEW_PAGE) dist/review-page.mjs
 
 lint: setup
 	cargo fmt --check
@@ -149,6 +159,12 @@ test-playground: build
 	@mkdir -p $(TMP)/playground
 	bash tests/playground/run.sh
 
+# The deliveries page (GET /review) in headless Chromium over WebDriver, against
+# `wrangler dev` with a local D1 filled by real deliveries to the fake providers.
+test-review: build
+	@mkdir -p $(TMP)/review $(DEV_HOME)
+	$(WRANGLER_ENV) bash tests/review/run.sh
+
 # The npm tarball, installed offline into a fresh project outside the tree:
 # Node, browser (Chromium), workerd (wrangler) and TypeScript (tests/package/run.mjs).
 test-package: build
@@ -158,17 +174,18 @@ test-package: build
 # a suite saves a picture with tests/support/screenshots.mjs, which writes into docs/
 # only when PASSBRIDGE_SCREENSHOTS=1 (else into .tmp/screenshots/). A suite that takes
 # one adds its target to SCREENSHOT_SUITES.
-SCREENSHOT_SUITES := test-playground
+SCREENSHOT_SUITES := test-playground test-review
 screenshots:
 	PASSBRIDGE_SCREENSHOTS=1 $(MAKE) --no-print-directory $(SCREENSHOT_SUITES)
 
-test: lint test-rust test-types test-django test-wasm test-node test-sync test-worker test-playground test-package
+test: lint test-rust test-types test-django test-wasm test-node test-sync test-worker test-playground test-review test-package
 
 demo: build
 	node js/demo.mjs
 
 bench: build
 	node bench/code-action.mjs
+	node bench/template-work.mjs
 	node bench/inflate.mjs
 	node --expose-gc bench/instances.mjs
 	@mkdir -p $(DEV_HOME)
@@ -188,6 +205,7 @@ dev: build
 	echo "  curl -s -X POST http://127.0.0.1:$(DEV_PORT)/passninja/update \\"; \
 	echo "    -H 'Authorization: Bearer $$secret' -H 'Content-Type: application/json' \\"; \
 	echo "    -d '{\"person\":{\"external_id\":\"5d2b3f8a9c0e1f2a3b\",\"properties\":{\"loyalty_points\":1500,\"loyalty_tier\":\"Gold\"}}}'"; \
+	echo; echo "Playground: http://127.0.0.1:$(DEV_PORT)/   Deliveries page: http://127.0.0.1:$(DEV_PORT)/review (PASSBRIDGE_ADMIN_SECRET in .dev.vars)"; \
 	echo
 	@# The local ledger (.wrangler/state): create or update its table first.
 	$(WRANGLER_ENV) CI=1 wrangler d1 migrations apply passbridge-ledger --local --config worker.toml --env dev

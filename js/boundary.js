@@ -15,6 +15,9 @@ function pb_get(o, k) {
     return Object.hasOwn(o, k) ? o[k] : undefined;
   } catch { return undefined; }
 }
+function pb_at(o, i) {
+  try { return Array.isArray(o) ? o[i] : undefined; } catch { return undefined; }
+}
 // A provider's answer, cut at `limit` bytes: only its status and an excerpt
 // are used, so a prefix is enough and a huge answer is never an error. (The
 // Worker's own request body is read by readBounded in js/worker.mjs, which
@@ -117,6 +120,7 @@ function pb_len(v) {
 
 export const pb = {
   get: pb_get,
+  at: pb_at,
   readText: pb_read_text,
   keys: pb_keys,
   env: pb_env,

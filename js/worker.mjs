@@ -9,8 +9,12 @@
 import { initSync, newGlue, setTrapHandler, takeSpawnedCall, pollingCall, WorkerApp } from "../pkg/passbridge.js";
 import wasmModule from "../pkg/passbridge_bg.wasm";
 import { instancesOf } from "./instances.mjs";
-// GET / answers the mapping playground page (built by `make build`).
+// GET / answers the mapping playground page, GET /review the deliveries page
+// (both built by `make build`); the core names the page to send.
 import playgroundPage from "../dist/playground-page.mjs";
+import reviewPage from "../dist/review-page.mjs";
+
+const PAGES = { playground: playgroundPage, review: reviewPage.on, "review-off": reviewPage.off };
 
 // Which wasm instance a request runs on: after a trap, new requests get a
 // fresh one while those in flight finish on theirs (js/instances.mjs).
@@ -21,14 +25,16 @@ instances.current();
 class ClientClosed extends Error {}
 
 /**
- * The body as text, or null when it is larger than `limit` bytes (read no further).
+ * The body's bytes, or null when it is larger than `limit` bytes (read no further).
+ * Never decoded here: the core checks that they are UTF-8 (and names the
+ * first bad byte) before reading them as JSON.
  * Not the boundary's readText (js/boundary.js), on purpose: a webhook body
  * over the limit must be refused whole (413, nothing sent: a cut body would
  * send a partial profile), and a client going away is its own answer (499);
  * readText reads a provider's answer, where a prefix is all we keep.
  */
 async function readBounded(request, limit) {
-  if (request.body === null) return "";
+  if (request.body === null) return new Uint8Array(0);
   // Always stream and count: a Content-Length can lie (chunked bodies win).
   const reader = request.body.getReader();
   const chunks = [];
@@ -55,7 +61,7 @@ async function readBounded(request, limit) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** Reads and discards the body (at most `limit` bytes), giving up after `ms`. */
@@ -73,7 +79,7 @@ async function drainWithin(request, limit, ms) {
 
 function send(answer) {
   console.log(answer.log);
-  return new Response(answer.page ? playgroundPage : answer.body, { status: answer.status, headers: answer.headers });
+  return new Response(answer.page ? PAGES[answer.page] : answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /**
@@ -102,7 +108,7 @@ export default {
     try {
       instance = instances.current();
       const app = appFor(instance, env);
-      // GET / is the playground page; the core decides (src/worker/routes.rs home_page).
+      // GET / and GET /review are pages; the core decides (src/worker/routes.rs home_page, src/review.rs).
       let answer = app.gate(request, started);
       if (answer !== null) {
         // The core says when a body must be read before an early answer
@@ -129,7 +135,7 @@ export default {
         return send(appFor(instances.current(), env).internalError(request, started));
       } catch {
         // The core itself cannot answer: the one fixed answer that needs no wasm.
-        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error", upstreamStatus: null, durationMs: Date.now() - started, flowId: null, delivery: null, ledger: null, replayed: false }));
+        console.log(JSON.stringify({ route: null, status: 500, outcome: "internal_error", code: "internal_error", upstreamStatus: null, durationMs: Date.now() - started, flowId: null, delivery: null, ledger: null, replayed: false, keySource: null }));
         return new Response('{"type":"urn:passbridge:error:internal_error","title":"Internal Server Error","status":500,"detail":"unexpected failure in the Worker; Klaviyo will retry","code":"internal_error"}', {
           status: 500,
           headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },

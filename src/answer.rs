@@ -27,9 +27,10 @@ pub struct Answer {
     pub authenticated: bool,
     /// The delivery ledger's log fields, for requests that got a delivery id.
     pub delivery: Option<Box<DeliveryLog>>,
-    /// True for the playground page's answer: the entry sends the page's
-    /// bytes as its body (set only by `worker::home_page`).
-    pub page: bool,
+    /// The page whose bytes the entry sends as the body, by name:
+    /// `playground` (set only by `worker::home_page`), `review` or
+    /// `review-off` (set only by `review::page`).
+    pub page: Option<&'static str>,
 }
 
 /// Log fields of a delivery: its public id, the ledger state after the
@@ -40,6 +41,9 @@ pub struct DeliveryLog {
     pub id: Option<String>,
     pub ledger: Option<&'static str>,
     pub replayed: bool,
+    /// Where the delivery key came from (`header`, `template`, `body`);
+    /// `None` before a key was chosen.
+    pub key_source: Option<&'static str>,
 }
 
 impl Answer {
@@ -56,7 +60,7 @@ impl Answer {
             upstream_status: None,
             authenticated: false,
             delivery: None,
-            page: false,
+            page: None,
         }
     }
 
@@ -91,8 +95,16 @@ impl Answer {
             upstream_status: None,
             authenticated: false,
             delivery: None,
-            page: false,
+            page: None,
         }
+    }
+
+    /// Records where the delivery key of a tagged answer came from.
+    pub fn with_key_source(mut self, source: &'static str) -> Answer {
+        if let Some(d) = self.delivery.as_mut() {
+            d.key_source = Some(source);
+        }
+        self
     }
 
     /// Marks an answer given after authentication succeeded.

@@ -7,7 +7,7 @@
 //!
 //! Every module is private; the public API is re-exported here. The
 //! Worker's, the ledger's and the playground's rules (`worker`, `webhook`,
-//! `ledger`, `playground`, `answer`) are driven only by the boundary, which
+//! `ledger`, `review`, `playground`, `answer`) are driven only by the boundary, which
 //! lives in this crate.
 
 mod calendar;
@@ -24,6 +24,7 @@ mod options;
 mod outcome;
 mod profile;
 mod providers;
+mod reads;
 mod retry;
 mod status;
 pub mod sync;
@@ -43,6 +44,11 @@ mod answer;
     allow(dead_code, unused_imports)
 )]
 mod ledger;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "worker")),
+    allow(dead_code, unused_imports)
+)]
+mod review;
 #[cfg_attr(
     not(all(target_arch = "wasm32", feature = "worker")),
     allow(dead_code, unused_imports)

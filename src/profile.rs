@@ -3,15 +3,24 @@
 //! Only the paths the templates reference are ever read: the boundary walks the
 //! caller's JavaScript object directly instead of converting a profile that may
 //! carry hundreds of properties, and each crossing into JavaScript costs more
-//! than the Rust work (BENCHMARKS.md).
+//! than the Rust work (BENCHMARKS.md). What a call reads is kept for the
+//! rest of the call ([`Reads`]): however often its loops and conditions
+//! reach a value, a list or an object, it is read from the profile once.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::error::Error;
+use crate::reads::{Read, Reads};
+use crate::template::index::ListIndex;
+use crate::template::work::{cost, Work};
+use crate::template::RenderError;
 pub use crate::value::Root;
-use crate::value::Value;
+use crate::value::{Val, Value};
 
 /// A read-only view of one JSON-like value: a `serde_json::Value` natively, a
 /// JavaScript value in the wasm boundary.
-pub trait Node: Sized {
+pub trait Node: Sized + Clone {
     /// The member `key` of an object, or the element at index `key` of a list;
     /// `None` when it does not exist or `self` is a scalar.
     fn member(&self, key: &str) -> Option<Self>;
@@ -102,6 +111,41 @@ pub trait Resolve {
     fn resolve(&self, path: &Path) -> Value {
         self.resolve_keys(path.root, &mut path.keys.iter().map(String::as_str))
     }
+
+    /// The value at `root.keys` (what a template reads).
+    fn lookup(&self, root: Root, keys: &[String]) -> Value {
+        self.resolve_keys(root, &mut keys.iter().map(String::as_str))
+    }
+
+    /// The items of the list of `len` items at `root.keys`.
+    fn list_items(&self, root: Root, keys: &[String], len: usize) -> Rc<[Val]> {
+        (0..len)
+            .map(|i| {
+                let mut path = keys.to_vec();
+                path.push(i.to_string());
+                let v = self.lookup(root, &path);
+                Val::located(root, path, v)
+            })
+            .collect()
+    }
+
+    /// Whether `needle` equals (Python's `==`) an item of the list at
+    /// `root.keys`, which `list_items` has read: an index built once per call
+    /// answers. `None` when there is no index or it cannot tell.
+    fn list_contains(
+        &self,
+        _root: Root,
+        _keys: &[String],
+        _needle: &Value,
+    ) -> Result<Option<bool>, RenderError> {
+        Ok(None)
+    }
+
+    /// The call's work budget, shared by every template rendered for it;
+    /// `None`: each render counts on its own.
+    fn work(&self) -> Option<&Work> {
+        None
+    }
 }
 
 /// A profile and an optional event, normalised from either Klaviyo's JSON:API
@@ -112,6 +156,8 @@ pub struct Input<N: Node> {
     person_props: Option<N>,
     event_props: Option<N>,
     event_attrs: Option<N>,
+    reads: RefCell<Reads<N>>,
+    work: Work,
 }
 
 impl<N: Node> Input<N> {
@@ -191,50 +237,224 @@ impl<N: Node> Input<N> {
             person_props,
             event_props,
             event_attrs,
+            reads: RefCell::new(Reads::default()),
+            work: Work::new(),
         })
+    }
+
+    /// The node at the first key of a path (Klaviyo's shortcuts included).
+    fn first(&self, root: Root, first: &str) -> Option<N> {
+        match (root, first) {
+            (Root::Person, "properties") => None,
+            // Klaviyo lets `person.Name` reach a custom property too (the
+            // same read as `person.properties.Name`).
+            (Root::Person, _) => self
+                .person_attrs
+                .as_ref()
+                .and_then(|a| a.member(first))
+                .or_else(|| {
+                    let path = ["properties".to_string(), first.to_string()];
+                    self.read(root, &path);
+                    let reads = self.reads.borrow();
+                    reads.of(root).get(&path[..]).and_then(|r| r.node.clone())
+                }),
+            (Root::Event, first) => self
+                .event_props
+                .as_ref()
+                .and_then(|p| p.member(first))
+                .or_else(|| self.event_attrs.as_ref().and_then(|a| a.member(first))),
+        }
+    }
+
+    /// Reads the node at `root.keys` unless this call already has, and
+    /// returns its value (`keys` is not empty).
+    fn read(&self, root: Root, keys: &[String]) -> Value {
+        if let Some(read) = self.reads.borrow().of(root).get(keys) {
+            return read.value.clone();
+        }
+        let node = match keys {
+            [] => None,
+            [first] => self.first(root, first),
+            // `person.properties.…` starts at the properties object.
+            [props, second] if root == Root::Person && props == "properties" => {
+                self.person_props.as_ref().and_then(|p| p.member(second))
+            }
+            [parent @ .., last] => {
+                self.read(root, parent);
+                let reads = self.reads.borrow();
+                let parent = reads.of(root).get(parent);
+                // An item of a list already read: its value is at hand.
+                if let (Some(items), Some(i)) =
+                    (parent.and_then(|r| r.items.as_ref()), canonical_index(last))
+                {
+                    return items
+                        .get(i)
+                        .map_or(Value::Missing, |v| v.value().into_owned());
+                }
+                parent
+                    .and_then(|r| r.node.as_ref())
+                    .and_then(|n| n.member(last))
+            }
+        };
+        let value = node.as_ref().map_or(Value::Missing, Node::value);
+        self.reads.borrow_mut().of_mut(root).insert(
+            keys.to_vec(),
+            Read {
+                node,
+                value: value.clone(),
+                items: None,
+                index: None,
+            },
+        );
+        value
     }
 }
 
 impl<N: Node> Resolve for Input<N> {
     fn keys_at(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Vec<String> {
-        self.at(root, keys, &|n| n.keys()).unwrap_or_default()
+        let path: Vec<String> = keys.map(str::to_string).collect();
+        // The object was read when the template reached it: its node is kept.
+        let kept = self
+            .reads
+            .borrow()
+            .of(root)
+            .get(path.as_slice())
+            .and_then(|r| r.node.clone());
+        match kept {
+            Some(node) => node.keys(),
+            None => self
+                .at(root, &mut path.iter().map(String::as_str), &|n| n.keys())
+                .unwrap_or_default(),
+        }
     }
 
     fn resolve_keys(&self, root: Root, keys: &mut dyn Iterator<Item = &str>) -> Value {
-        let start = match (root, keys.next()) {
-            (Root::Person, None) => {
-                return match &self.person_attrs {
-                    Some(attrs) => attrs.value(),
-                    None => Value::Object(0),
-                }
-            }
-            (Root::Person, Some("properties")) => match &self.person_props {
-                Some(props) => return walk(props, keys),
-                None => return Value::Missing,
+        let keys: Vec<String> = keys.map(str::to_string).collect();
+        self.lookup(root, &keys)
+    }
+
+    fn lookup(&self, root: Root, keys: &[String]) -> Value {
+        match (root, keys) {
+            (Root::Person, []) => match &self.person_attrs {
+                Some(attrs) => attrs.value(),
+                None => Value::Object(0),
             },
-            // Klaviyo lets `person.Name` reach a custom property too.
-            (Root::Person, Some(first)) => self
-                .person_attrs
-                .as_ref()
-                .and_then(|a| a.member(first))
-                .or_else(|| self.person_props.as_ref().and_then(|p| p.member(first))),
-            (Root::Event, None) => {
-                return match &self.event_props {
-                    Some(props) => props.value(),
-                    None => Value::Missing,
-                }
+            (Root::Person, [props]) if props == "properties" => match &self.person_props {
+                Some(props) => props.value(),
+                None => Value::Missing,
+            },
+            (Root::Event, []) => match &self.event_props {
+                Some(props) => props.value(),
+                None => Value::Missing,
+            },
+            (Root::Person, [props, ..]) if props == "properties" && self.person_props.is_none() => {
+                Value::Missing
             }
-            (Root::Event, Some(first)) => self
-                .event_props
-                .as_ref()
-                .and_then(|p| p.member(first))
-                .or_else(|| self.event_attrs.as_ref().and_then(|a| a.member(first))),
-        };
-        match start {
-            Some(node) => walk(&node, keys),
-            None => Value::Missing,
+            _ => self.read(root, keys),
         }
     }
+
+    fn list_items(&self, root: Root, keys: &[String], len: usize) -> Rc<[Val]> {
+        if let Some(items) = self
+            .reads
+            .borrow()
+            .of(root)
+            .get(keys)
+            .and_then(|r| r.items.clone())
+        {
+            return items;
+        }
+        // Each item is read from the list's node once; a list or an object
+        // among them is kept by path, for its own members.
+        let list = self
+            .reads
+            .borrow()
+            .of(root)
+            .get(keys)
+            .and_then(|r| r.node.clone());
+        let mut kept = Vec::new();
+        let items: Rc<[Val]> = (0..len)
+            .map(|i| {
+                let index = i.to_string();
+                let node = list.as_ref().and_then(|l| l.member(&index));
+                let value = node.as_ref().map_or(Value::Missing, Node::value);
+                match value {
+                    Value::List(_) | Value::Object(_) => {
+                        let mut path = keys.to_vec();
+                        path.push(index);
+                        kept.push((path.clone(), node, value.clone()));
+                        Val::At(root, path, value)
+                    }
+                    other => Val::V(other),
+                }
+            })
+            .collect();
+        let mut reads = self.reads.borrow_mut();
+        let paths = reads.of_mut(root);
+        for (path, node, value) in kept {
+            paths.insert(
+                path,
+                Read {
+                    node,
+                    value,
+                    items: None,
+                    index: None,
+                },
+            );
+        }
+        if let Some(read) = paths.get_mut(keys) {
+            read.items = Some(items.clone());
+        }
+        items
+    }
+
+    fn list_contains(
+        &self,
+        root: Root,
+        keys: &[String],
+        needle: &Value,
+    ) -> Result<Option<bool>, RenderError> {
+        if matches!(needle, Value::List(_) | Value::Object(_) | Value::Foreign) {
+            return Ok(None);
+        }
+        let (items, index) = match self.reads.borrow().of(root).get(keys) {
+            Some(read) => (read.items.clone(), read.index.clone()),
+            None => return Ok(None),
+        };
+        let index = match (index, items) {
+            (Some(index), _) => index,
+            (None, Some(items)) => {
+                self.work.spend(cost::ITEM * items.len() as u64)?;
+                let index = Rc::new(ListIndex::new(&items));
+                if let Some(read) = self.reads.borrow_mut().of_mut(root).get_mut(keys) {
+                    read.index = Some(index.clone());
+                }
+                index
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok(index.contains(needle))
+    }
+
+    fn work(&self) -> Option<&Work> {
+        Some(&self.work)
+    }
+}
+
+fn optional_object<N: Node>(node: Option<N>, what: &str) -> Result<Option<N>, Error> {
+    match node {
+        None => Ok(None),
+        Some(n) if n.is_object() => Ok(Some(n)),
+        Some(n) if matches!(n.value(), Value::Null) => Ok(None),
+        Some(n) => Err(Error::invalid_profile(format!(
+            "{what} must be an object, got {}",
+            describe(&n)
+        ))),
+    }
+}
+
+fn describe<N: Node>(node: &N) -> &'static str {
+    node.value().type_name()
 }
 
 impl<N: Node> Input<N> {
@@ -276,32 +496,6 @@ fn walk_to<N: Node, R>(
         None => Some(f(node)),
         Some(key) => walk_to(&node.member(key)?, keys, f),
     }
-}
-
-fn walk<N: Node>(node: &N, keys: &mut dyn Iterator<Item = &str>) -> Value {
-    match keys.next() {
-        None => node.value(),
-        Some(key) => match node.member(key) {
-            Some(child) => walk(&child, keys),
-            None => Value::Missing,
-        },
-    }
-}
-
-fn optional_object<N: Node>(node: Option<N>, what: &str) -> Result<Option<N>, Error> {
-    match node {
-        None => Ok(None),
-        Some(n) if n.is_object() => Ok(Some(n)),
-        Some(n) if matches!(n.value(), Value::Null) => Ok(None),
-        Some(n) => Err(Error::invalid_profile(format!(
-            "{what} must be an object, got {}",
-            describe(&n)
-        ))),
-    }
-}
-
-fn describe<N: Node>(node: &N) -> &'static str {
-    node.value().type_name()
 }
 
 #[cfg(test)]

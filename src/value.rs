@@ -118,7 +118,7 @@ pub enum Val {
     /// A list or object read from the input at this location.
     At(Root, Vec<String>, Value),
     /// A list built during evaluation.
-    Seq(Vec<Val>),
+    Seq(std::rc::Rc<[Val]>),
 }
 
 impl Val {
@@ -145,6 +145,15 @@ impl Val {
     /// True for a list (read or built).
     pub fn is_list(&self) -> bool {
         matches!(self.value().as_ref(), Value::List(_))
+    }
+
+    /// A value read at `root.keys`: a list or an object keeps its location,
+    /// so its members are read when needed.
+    pub fn located(root: crate::profile::Root, keys: Vec<String>, v: Value) -> Val {
+        match v {
+            Value::List(_) | Value::Object(_) => Val::At(root, keys, v),
+            other => Val::V(other),
+        }
     }
 
     pub fn str(s: impl Into<String>) -> Val {

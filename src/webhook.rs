@@ -21,6 +21,10 @@ pub struct Delivery {
     pub recorded: bool,
     pub mode: Mode,
     pub request: HttpRequest,
+    /// The webhook body as text (stored, for `resend`).
+    pub input: String,
+    /// Where the delivery key came from (the log line's `keySource`).
+    pub key_source: &'static str,
 }
 
 /// What the Worker does with a webhook body.
@@ -43,8 +47,8 @@ pub struct Instance<'a> {
     pub env: &'a dyn Env,
 }
 
-/// The step, for `path` and `body` (and an `Idempotency-Key` header).
-pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance) -> Next {
+/// The step, for `path` and the body's raw bytes (and an `Idempotency-Key` header).
+pub fn step(path: &str, raw: Vec<u8>, idempotency_key: Option<&str>, at: &Instance) -> Next {
     let answer = Next::Answer;
     let Some(route) = worker::route(path) else {
         return answer(Answer::problem(
@@ -67,7 +71,11 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
     if recorded && !(at.has_binding)() {
         return answer(ledger::missing_binding(config.mode));
     }
-    let parsed = match worker::parse_body(body) {
+    let body = match worker::body_text(raw) {
+        Ok(b) => b,
+        Err(a) => return answer(a),
+    };
+    let parsed = match worker::parse_body(&body) {
         Ok(v) => v,
         Err(a) => return answer(a),
     };
@@ -78,7 +86,7 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
     // With PASSBRIDGE_LEDGER=off nothing is recorded and today's behaviour
     // stays: a key that cannot be chosen only costs the id its source (the
     // body hash names the delivery in the header and the log).
-    let key = match (
+    let (key, source) = match (
         ledger::delivery_key(
             route.path,
             idempotency_key,
@@ -90,11 +98,19 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
         config.mode,
     ) {
         (Ok(k), _) => k,
-        (Err(_), ledger::Mode::Off) => ledger::body_key(route.path, body.as_bytes()),
+        (Err(_), ledger::Mode::Off) => (
+            ledger::body_key(route.path, body.as_bytes()),
+            ledger::KeySource::Body,
+        ),
         (Err(a), _) => return answer(a),
     };
     let id = ledger::delivery_id(route.path, &key);
-    let mark = |a: Answer| Next::Answer(ledger::unrecorded(a, &id, config.mode, route.path));
+    let key_source = source.as_str();
+    let mark = |a: Answer| {
+        Next::Answer(
+            ledger::unrecorded(a, &id, config.mode, route.path).with_key_source(key_source),
+        )
+    };
     match configured.step(profile, event, at.env) {
         Ok(Step::Done(outcome)) => mark(worker::success(&outcome)),
         Ok(Step::DryRun(dry)) => mark(worker::dry_run(&dry)),
@@ -106,6 +122,8 @@ pub fn step(path: &str, body: &str, idempotency_key: Option<&str>, at: &Instance
             recorded,
             mode: config.mode,
             request,
+            input: body.clone(),
+            key_source,
         })),
     }
 }

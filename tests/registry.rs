@@ -162,6 +162,7 @@ static ECHO: Provider = Provider {
     name: "Echo",
     prefix: "Echo error: ",
     key_variable: "ECHO_API_KEY",
+    base_url: ("ECHO_BASE_URL", "https://echo.example"),
     variables: &[],
     defaults: &[],
     operations: &[OperationSpec {
@@ -212,6 +213,9 @@ fn a_fourth_provider_gets_routes_options_secrets_and_messages() {
     let routes: Vec<&str> = WITH_ECHO.routes().map(|r| r.path).collect();
     assert_eq!(routes.last(), Some(&"/echo/ping"));
     assert!(WITH_ECHO.secret_variables().any(|v| v == "ECHO_API_KEY"));
+    assert!(WITH_ECHO
+        .base_url_variables()
+        .any(|v| v == ("ECHO_BASE_URL", "https://echo.example")));
     assert!(passbridge::option_names(&WITH_ECHO).contains(&"greeting"));
     // The built-in registry does not know it.
     assert!(!passbridge::option_names(&REGISTRY).contains(&"greeting"));

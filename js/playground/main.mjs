@@ -10,8 +10,10 @@ import {
   Handler,
   playgroundCatalog,
   resultText,
+  baseUrlWarning,
   jsonProblem,
-  envProblem,
+  secretProblem,
+  leaksSecret,
   errorText,
   playgroundSnippets,
 } from "../../pkg/playground/passbridge.js";
@@ -84,6 +86,20 @@ function showSnippets(s) {
   snippetEls.code.textContent = s.code;
 }
 
+/**
+ * A base-URL override in #env (a shared link can plant one): shown above the
+ * result, and the copy buttons stay off until it is acknowledged. A link
+ * cannot acknowledge it: the box is not part of the state.
+ */
+function showOverride(warning) {
+  const box = $("override");
+  if (warning !== $("override-text").textContent) $("override-ok").checked = false;
+  $("override-text").textContent = warning ?? "";
+  box.hidden = warning === undefined;
+  const locked = warning !== undefined && !$("override-ok").checked;
+  for (const b of document.querySelectorAll("button[data-copy]")) b.disabled = locked;
+}
+
 function update() {
   const parsed = {};
   const problems = [];
@@ -94,15 +110,19 @@ function update() {
     if (problem === undefined) parsed[k] = JSON.parse(text);
     else problems.push(problem);
   }
-  saveState(problems.length === 0 && envProblem(parsed.env) === undefined);
-  if (problems.length > 0) {
-    showSnippets(null);
-    return showProblem(problems.join("\n\n"));
-  }
-  const secret = envProblem(parsed.env);
+  if (isObject(parsed.env)) showOverride(baseUrlWarning(parsed.env));
+  // A secret named in #env or #options is refused, and what the fragment
+  // saved of it before (under a misspelt name) is removed at once.
+  const secret = secretProblem(el.env.value, el.options.value);
+  if (secret !== undefined) dropSecrets();
+  saveState(problems.length === 0 && secret === undefined);
   if (secret !== undefined) {
     showSnippets(null);
     return showProblem(errorText(secret, {}, {}));
+  }
+  if (problems.length > 0) {
+    showSnippets(null);
+    return showProblem(problems.join("\n\n"));
   }
   // Provider and operation come from the selects; the API key is a placeholder.
   const options = isObject(parsed.options)
@@ -140,7 +160,7 @@ function update() {
   if (failed && (typeof result?.code !== "string" || result.code === "invalid_template")) {
     return showProblem(describe(result));
   }
-  el.request.textContent = resultText(result);
+  el.request.textContent = resultText(result, parsed.env);
   setStale(el.request, false);
   el.error.textContent = failed ? describe(result) : "";
   const [word, tone] = failed ? ["error", "bad"] : result.skipped ? ["skipped, nothing sent", "skip"] : ["would send", "ok"];
@@ -167,6 +187,15 @@ function saveState(ok) {
   else saveTimer = setTimeout(write, 60);
 }
 
+/** Removes from the fragment (history's current entry) every saved value that holds a refused secret. */
+function dropSecrets() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const leaking = [...params].filter(([, v]) => leaksSecret(v, el.env.value, el.options.value)).map(([k]) => k);
+  if (leaking.length === 0) return;
+  for (const k of leaking) params.delete(k);
+  history.replaceState(null, "", `#${params}`);
+}
+
 function restore() {
   const params = new URLSearchParams(location.hash.slice(1));
   choose(params.get("provider") ?? catalog.providers[0].id, params.get("operation"), { keepTexts: shown.provider !== null });
@@ -176,6 +205,7 @@ function restore() {
 // ---------------------------------------------------------------- copy buttons
 
 async function copy(button) {
+  if (button.disabled) return;
   const text = button.dataset.copy === "webhook-body" ? snippets?.webhookBody ?? "" : $(button.dataset.copy).textContent;
   try {
     await navigator.clipboard.writeText(text);
@@ -217,5 +247,6 @@ window.addEventListener("hashchange", () => {
   update();
 });
 for (const b of document.querySelectorAll("button[data-copy]")) b.addEventListener("click", () => copy(b));
+$("override-ok").addEventListener("change", () => showOverride($("override").hidden ? undefined : $("override-text").textContent));
 update();
 document.documentElement.dataset.ready = "true";

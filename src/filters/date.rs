@@ -325,6 +325,11 @@ impl DateTime {
                 'Z' => out.push('0'),
                 other => out.push(other),
             }
+            // A long format stops growing once past the limit (the filter
+            // refuses what is longer).
+            if out.len() > crate::template::MAX_VALUE_BYTES {
+                break;
+            }
         }
         out
     }

@@ -1,20 +1,24 @@
 //! Filters over whole lists: `concat` and `join`.
 
 use super::checked;
+use crate::template::work::cost;
 use crate::template::{cat, RenderError, Scope, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// `concat`: two lists give one list, two texts one text.
 pub fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
     if v.is_list() && arg.is_list() {
-        let mut items = scope.items(&v, "concat")?;
-        items.extend(scope.items(&arg, "concat")?);
-        if items.len() > MAX_LIST_ITEMS {
+        let (a, b) = (scope.items(&v, "concat")?, scope.items(&arg, "concat")?);
+        if a.len() + b.len() > MAX_LIST_ITEMS {
             return Err(RenderError::limit(
                 "concat built a list of more than 1000 items".to_string(),
             ));
         }
-        return Ok(Val::Seq(items));
+        scope.spend(cost::COPY * (a.len() + b.len()) as u64)?;
+        for item in a.iter().chain(b.iter()) {
+            scope.spend_copy(item)?;
+        }
+        return Ok(Val::Seq(a.iter().chain(b.iter()).cloned().collect()));
     }
     match (v.value().to_text(), arg.value().to_text()) {
         (Some(mut a), Some(b)) => {
@@ -26,12 +30,23 @@ pub fn concat(v: Val, arg: Val, scope: &Scope) -> Result<Val, RenderError> {
 }
 
 /// `join`: the items' text between copies of `sep`; text joins its characters.
+/// Each piece is checked against [`MAX_VALUE_BYTES`] before it is added.
 pub fn join(v: Val, sep: &str, scope: &Scope) -> Result<Val, RenderError> {
     let mut out = String::new();
+    let fits = |out: &String, more: usize| {
+        if out.len() + more > MAX_VALUE_BYTES {
+            Err(RenderError::limit(
+                "join would build a text longer than 65536 bytes".to_string(),
+            ))
+        } else {
+            Ok(())
+        }
+    };
     match &v {
         Val::V(Value::Str(s)) => {
             for (i, c) in s.chars().enumerate() {
                 if i > 0 {
+                    fits(&out, sep.len())?;
                     out.push_str(sep);
                 }
                 out.push(c);
@@ -41,11 +56,17 @@ pub fn join(v: Val, sep: &str, scope: &Scope) -> Result<Val, RenderError> {
             }
         }
         Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
-            for (i, item) in scope.items(&v, "join")?.iter().enumerate() {
+            let items = scope.items(&v, "join")?;
+            scope.spend(cost::ITEM * items.len() as u64)?;
+            for (i, item) in items.iter().enumerate() {
                 if i > 0 {
+                    fits(&out, sep.len())?;
                     out.push_str(sep);
                 }
                 let value = item.value();
+                if let Value::Str(s) = value.as_ref() {
+                    fits(&out, s.len())?;
+                }
                 if !value.write_text(&mut out) {
                     return Err(RenderError::value(cat(&[
                         "join reads an item that is ",
@@ -103,7 +124,7 @@ pub fn dictsort(
     }
     let items = scope.items(&v, "dictsort")?;
     let mut keyed = Vec::with_capacity(items.len());
-    for item in items {
+    for item in items.iter() {
         let value = item.value().into_owned();
         let k = match (&key, &value) {
             (SortKey::Index(i), Value::List(n)) => {
@@ -111,7 +132,7 @@ pub fn dictsort(
                 if at < 0 || at >= *n as i64 {
                     return Err(fails());
                 }
-                scope.member(&item, &at.to_string())
+                scope.member(item, &at.to_string())
             }
             (SortKey::Index(i), Value::Str(s)) => {
                 let n = s.chars().count() as i64;
@@ -122,7 +143,7 @@ pub fn dictsort(
                 }
             }
             (SortKey::Index(_), Value::Object(_)) => return Err(fails()),
-            (SortKey::Key(k), Value::Object(_)) => match scope.member(&item, k) {
+            (SortKey::Key(k), Value::Object(_)) => match scope.member(item, k) {
                 Val::V(Value::Missing) => return Err(fails()),
                 found => found,
             },
@@ -160,6 +181,8 @@ pub fn dictsort(
     match failed {
         Some(e) if e.failure == crate::template::Failure::Value => Ok(Val::str("")),
         Some(e) => Err(e),
-        None => Ok(Val::Seq(keyed.into_iter().map(|(_, item)| item).collect())),
+        None => Ok(Val::Seq(
+            keyed.into_iter().map(|(_, item)| item.clone()).collect(),
+        )),
     }
 }

@@ -11,7 +11,7 @@ mod text;
 #[rustfmt::skip]
 mod unicode_data;
 
-use crate::template::{cat, Operand, RenderError, Scope, MAX_VALUE_BYTES};
+use crate::template::{cat, work, Operand, RenderError, Scope, MAX_VALUE_BYTES};
 use crate::value::{Val, Value};
 
 /// Every filter passbridge implements.
@@ -178,8 +178,23 @@ impl Filter {
         let argv = arg.as_ref().map(|a| a.value().into_owned());
         let arg_text = || argv.as_ref().and_then(Value::to_text).unwrap_or_default();
         let value = v.value().into_owned();
+        if let Some(Value::Str(a)) = &argv {
+            scope.spend_bytes(a.len(), 1)?;
+        }
+        if let Value::Str(s) = &value {
+            // What it scans counts, and what it could build is checked first.
+            scope.spend_bytes(s.len(), per_byte(self.kind))?;
+            check_growth(self.kind, s, argv.as_ref())?;
+        } else if let Some(text) = value.to_text() {
+            check_growth(self.kind, &text, argv.as_ref())?;
+        }
         let num_pair = || Some((value.to_number()?, argv.as_ref()?.to_number()?));
-        Ok(match self.kind {
+        // Only an input over the limit is kept, to tell it from a built text.
+        let big_input = match &value {
+            Value::Str(t) if t.len() > MAX_VALUE_BYTES => Some(t.clone()),
+            _ => None,
+        };
+        let built = match self.kind {
             Kind::Default if !v.is_truthy() => arg.unwrap_or(v),
             Kind::DefaultIfNone if value.is_none() => arg.unwrap_or(v),
             Kind::Default | Kind::DefaultIfNone => v,
@@ -221,13 +236,20 @@ impl Filter {
             },
             Kind::Concat => list::concat(v, arg.unwrap_or(Val::V(Value::Missing)), scope)?,
             Kind::Compact => match &v {
-                Val::Seq(_) | Val::At(_, _, Value::List(_)) => Val::Seq(
-                    scope
-                        .items(&v, "compact")?
-                        .into_iter()
-                        .filter(|i| !i.value().is_none())
-                        .collect(),
-                ),
+                Val::Seq(_) | Val::At(_, _, Value::List(_)) => {
+                    let items = scope.items(&v, "compact")?;
+                    scope.spend(work::cost::COPY * items.len() as u64)?;
+                    for item in items.iter() {
+                        scope.spend_copy(item)?;
+                    }
+                    Val::Seq(
+                        items
+                            .iter()
+                            .filter(|i| !i.value().is_none())
+                            .cloned()
+                            .collect(),
+                    )
+                }
                 _ => v,
             },
             Kind::Base64Encode | Kind::Base64UrlEncode => map_text(v, self.kind, &|s| {
@@ -345,8 +367,79 @@ impl Filter {
                     _ => Val::str(""),
                 }
             }
-        })
+        };
+        if let Val::V(Value::Str(s)) = &built {
+            scope.spend_bytes(s.len(), per_byte(self.kind))?;
+            // A text given back as it came (floatformat of a value Django
+            // returns as is) was not built here: the limit is the renderer's.
+            if s.len() > MAX_VALUE_BYTES && big_input.as_deref() == Some(s.as_str()) {
+                return Ok(built);
+            }
+        }
+        checked(built)
     }
+}
+
+/// Units per byte a filter reads or builds: character by character with
+/// Unicode tables costs more than copying (BENCHMARKS.md).
+fn per_byte(kind: Kind) -> u64 {
+    match kind {
+        Kind::Title => 4,
+        Kind::Lower
+        | Kind::Upper
+        | Kind::Capfirst
+        | Kind::Slugify
+        | Kind::TruncateChars
+        | Kind::TruncateWords
+        | Kind::WordCount => 2,
+        _ => 1,
+    }
+}
+
+/// Refuses, before anything is built, a text filter whose result could be
+/// longer than [`MAX_VALUE_BYTES`]: `s` is the value's text, `arg` the argument.
+fn check_growth(kind: Kind, s: &str, arg: Option<&Value>) -> Result<(), RenderError> {
+    let arg_len = || match arg {
+        Some(Value::Str(a)) => a.len(),
+        _ => 32,
+    };
+    let most = match kind {
+        // Case mapping grows a character at most threefold (`ΐ` → `Ϊ́`): count
+        // exactly only when that could matter.
+        Kind::Lower | Kind::Upper | Kind::Title if s.len() > MAX_VALUE_BYTES / 3 => s
+            .chars()
+            .map(|c| {
+                let lower: usize = c.to_lowercase().map(char::len_utf8).sum();
+                let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
+                if kind == Kind::Lower {
+                    lower
+                } else {
+                    lower.max(upper)
+                }
+            })
+            .sum(),
+        Kind::Capfirst => s.len() + 8,
+        Kind::Base64Encode | Kind::Base64UrlEncode => s.len().div_ceil(3) * 4,
+        Kind::UrlEncode if s.len() > MAX_VALUE_BYTES / 3 => text::urlencoded_len(s, arg),
+        Kind::Append | Kind::Add | Kind::Concat => s.len() + arg_len(),
+        // A number of more than 200 digits and exponent is returned as is
+        // (Django), so floatformat builds at most 200 digits, the places
+        // asked for (at most 1,000) and a comma per three digits: no growth
+        // past the limit is possible, whatever the input's length.
+        Kind::FloatFormat => 0,
+        _ => 0,
+    };
+    if most > MAX_VALUE_BYTES {
+        return Err(too_big(name_of(kind)));
+    }
+    Ok(())
+}
+
+fn too_big(filter: &str) -> RenderError {
+    RenderError::limit(cat(&[
+        filter,
+        " would build a text longer than 65536 bytes",
+    ]))
 }
 
 /// Applies a text function to a scalar's text; a list or object is an error

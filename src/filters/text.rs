@@ -261,9 +261,10 @@ pub fn slugify(s: &str) -> String {
 /// letters, digits and `_.-~` never quoted.
 pub fn urlencode(s: &str, safe: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let safe = ascii_set(safe);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_ascii_alphanumeric() || "_.-~".contains(c) || (c.is_ascii() && safe.contains(c)) {
+        if is_unquoted(c, &safe) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
@@ -277,11 +278,48 @@ pub fn urlencode(s: &str, safe: &str) -> String {
     out
 }
 
+/// The length of [`urlencode`]'s result, without building it (`safe` as
+/// the filter's argument: `/` when there is none).
+pub fn urlencoded_len(s: &str, safe: Option<&crate::value::Value>) -> usize {
+    let safe = safe.map_or_else(|| "/".to_string(), |v| v.to_text().unwrap_or_default());
+    let safe = ascii_set(&safe);
+    s.chars()
+        .map(|c| {
+            if is_unquoted(c, &safe) {
+                1
+            } else {
+                3 * c.len_utf8()
+            }
+        })
+        .sum()
+}
+
+/// The ASCII characters of `safe`, as a set (one pass over it, however long).
+fn ascii_set(safe: &str) -> [bool; 128] {
+    let mut set = [false; 128];
+    for b in safe.bytes() {
+        if let Some(slot) = set.get_mut(usize::from(b)) {
+            *slot = true;
+        }
+    }
+    set
+}
+
+/// Letters, digits, `_.-~` and the ASCII characters of the safe set stay as they are.
+fn is_unquoted(c: char, safe: &[bool; 128]) -> bool {
+    c.is_ascii_alphanumeric()
+        || "_.-~".contains(c)
+        || safe.get(c as usize).copied().unwrap_or(false)
+}
+
 /// Django's `striptags` for well-formed markup: removes `<tag …>`, `</tag>`,
 /// `<!-- … -->` and `<!…>`/`<?…>`; a `<` that starts no tag stays text.
 pub fn striptags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
+    // What is not found after one `<` is not found after a later one either:
+    // remembering it keeps the scan linear (`<a<a<a…` has no tag).
+    let (mut no_close, mut no_comment_close) = (false, false);
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
@@ -290,11 +328,19 @@ pub fn striptags(s: &str) -> String {
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         let end = if after.starts_with("!--") {
-            after.find("-->").map(|e| e + 3)
+            let end = (!no_comment_close).then(|| after.find("-->")).flatten();
+            no_comment_close = end.is_none();
+            end.map(|e| e + 3)
         } else if after.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            start_tag_end(after)
+            // A start tag whose end is not found (no `>` outside quotes) is
+            // not searched for again from a later `<`: linear on `<a "<a "…`.
+            let end = (!no_close).then(|| start_tag_end(after)).flatten();
+            no_close = end.is_none();
+            end
         } else {
-            after.find('>').map(|e| e + 1)
+            let end = (!no_close).then(|| after.find('>')).flatten();
+            no_close = end.is_none();
+            end.map(|e| e + 1)
         };
         match (starts_tag, end) {
             (true, Some(e)) => rest = &after[e..],

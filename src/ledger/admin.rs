@@ -3,9 +3,11 @@
 //! secret distinct from the webhook secret), compared in constant time; the
 //! routes do not exist (404) while that secret is unset.
 
+use super::decisions::{states_text, RESENDABLE, RESOLVABLE};
+use super::summary::SUMMARY_PATH;
 use super::{
-    is_delivery_id, tag, Row, State, Statement, StmtResult, SQL_RESEND_CLAIM, SQL_RESEND_INPUT,
-    SQL_RESOLVE, SQL_SELECT_ONE,
+    is_delivery_id, stale_before, tag, Row, State, Statement, StmtResult, PENDING_STALE_MS,
+    SQL_RESEND_CLAIM, SQL_RESEND_INPUT, SQL_RESOLVE, SQL_SELECT_ONE,
 };
 use crate::answer::Answer;
 use crate::error::WorkerCode;
@@ -15,11 +17,11 @@ pub use super::list::{list, list_answer, parse_list_query};
 pub const PREFIX: &str = "/deliveries";
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
-
 /// One review request, after its checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRoute {
     List,
+    Summary,
     Get(String),
     Resend(String),
     Resolve(String),
@@ -30,6 +32,7 @@ impl AdminRoute {
     pub fn label(&self) -> &'static str {
         match self {
             AdminRoute::List => "/deliveries",
+            AdminRoute::Summary => "/deliveries/summary",
             AdminRoute::Get(_) => "/deliveries/{id}",
             AdminRoute::Resend(_) => "/deliveries/{id}/resend",
             AdminRoute::Resolve(_) => "/deliveries/{id}/resolve",
@@ -49,6 +52,9 @@ pub fn label_of(path: &str) -> Option<&'static str> {
 fn parse_path(path: &str) -> Option<(AdminRoute, &'static str)> {
     if path == PREFIX {
         return Some((AdminRoute::List, "GET"));
+    }
+    if path == SUMMARY_PATH {
+        return Some((AdminRoute::Summary, "GET"));
     }
     let rest = path.strip_prefix("/deliveries/")?;
     let (id, action) = match rest.split_once('/') {
@@ -130,8 +136,9 @@ fn invalid_state(id: &str, row: &Row, allowed: &str) -> Answer {
             WorkerCode::InvalidState,
             "Conflict",
             &format!(
-                "the delivery is {}; this action is allowed only when it is {allowed}",
-                row.state.as_str()
+                "the delivery is {}; this action is allowed only when it is {allowed}, or pending for more than {} s",
+                row.state.as_str(),
+                PENDING_STALE_MS / 1000
             ),
         ),
         id,
@@ -152,7 +159,7 @@ pub(super) fn ok_json(body: String) -> Answer {
         code: None,
         upstream_status: None,
         delivery: None,
-        page: false,
+        page: None,
         authenticated: false,
     }
 }
@@ -173,9 +180,14 @@ fn first_row(results: &[StmtResult], index: usize) -> Option<Row> {
         .and_then(Row::from_json)
 }
 
-pub fn get_answer(id: &str, results: &[StmtResult]) -> Answer {
+pub fn get_answer(id: &str, now: u64, results: &[StmtResult]) -> Answer {
     match first_row(results, 0) {
-        Some(row) => tag(ok_json(row.to_json()), id, Some(row.state.as_str()), false),
+        Some(row) => tag(
+            ok_json(row.to_json(now)),
+            id,
+            Some(row.state.as_str()),
+            false,
+        ),
         None => delivery_not_found(id),
     }
 }
@@ -195,7 +207,8 @@ pub fn parse_resolve(body: &str) -> Result<State, Answer> {
     }
 }
 
-/// Read the row, then move it from `ambiguous` only (one batch).
+/// Read the row, then move it from `ambiguous` (or a stale `pending`) only
+/// (one batch).
 pub fn resolve(id: &str, to: State, now: u64) -> Vec<Statement> {
     vec![
         Statement {
@@ -204,7 +217,12 @@ pub fn resolve(id: &str, to: State, now: u64) -> Vec<Statement> {
         },
         Statement {
             sql: SQL_RESOLVE,
-            params: vec![id.into(), to.as_str().into(), now.into()],
+            params: vec![
+                id.into(),
+                to.as_str().into(),
+                now.into(),
+                stale_before(now).into(),
+            ],
         },
     ]
 }
@@ -214,17 +232,17 @@ pub fn resolve_answer(id: &str, to: State, now: u64, results: &[StmtResult]) -> 
         return delivery_not_found(id);
     };
     if results.get(1).is_none_or(|r| r.changes < 1) {
-        return invalid_state(id, &row, "ambiguous");
+        return invalid_state(id, &row, &states_text(&RESOLVABLE));
     }
     row.state = to;
     row.updated_at = now;
-    tag(ok_json(row.to_json()), id, Some(to.as_str()), false)
+    tag(ok_json(row.to_json(now)), id, Some(to.as_str()), false)
 }
 
 // ---------------------------------------------------------------- resend
 
-/// Read the row and its webhook input, then claim it again from `ambiguous`
-/// or `failed` only (one batch).
+/// Read the row and its webhook input, then claim it again from `ambiguous`,
+/// `failed` or a stale `pending` only (one batch).
 pub fn resend(id: &str, now: u64) -> Vec<Statement> {
     vec![
         Statement {
@@ -237,7 +255,7 @@ pub fn resend(id: &str, now: u64) -> Vec<Statement> {
         },
         Statement {
             sql: SQL_RESEND_CLAIM,
-            params: vec![id.into(), now.into()],
+            params: vec![id.into(), now.into(), stale_before(now).into()],
         },
     ]
 }
@@ -254,7 +272,7 @@ pub fn after_resend(id: &str, results: &[StmtResult]) -> Result<Resend, Answer> 
         return Err(delivery_not_found(id));
     };
     if results.get(2).is_none_or(|r| r.changes < 1) {
-        return Err(invalid_state(id, &row, "ambiguous or failed"));
+        return Err(invalid_state(id, &row, &states_text(&RESENDABLE)));
     }
     let input = results
         .get(1)
@@ -291,3 +309,7 @@ pub fn nothing_to_resend(resend: &Resend) -> Answer {
         false,
     )
 }
+
+#[cfg(test)]
+#[path = "admin_tests.rs"]
+mod tests;

@@ -13,6 +13,11 @@ pub const BINDING: &str = "LEDGER";
 /// A `pending` row older than this belongs to an instance that died while sending.
 pub const PENDING_STALE_MS: u64 = 120_000;
 
+/// The `updated_at` before which a `pending` row is stale at `now`.
+pub fn stale_before(now: u64) -> u64 {
+    now.saturating_sub(PENDING_STALE_MS)
+}
+
 /// `PASSBRIDGE_LEDGER_DAYS` default and minimum (Klaviyo resends for 24 hours).
 pub const DEFAULT_DAYS: u64 = 7;
 pub const MIN_DAYS: u64 = 2;

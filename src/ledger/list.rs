@@ -2,7 +2,10 @@
 //! its query, its one statement and its page of rows.
 
 use super::admin::{bad_request, ok_json, DEFAULT_LIMIT, MAX_LIMIT};
-use super::{is_delivery_id, route_of, Param, Row, State, Statement, StmtResult, SQL_LIST};
+use super::decisions::queue_rank;
+use super::{
+    is_delivery_id, route_of, Param, Row, State, Statement, StmtResult, SQL_LIST, SQL_LIST_QUEUE,
+};
 use crate::answer::Answer;
 use crate::json::push_json_string;
 
@@ -14,6 +17,10 @@ pub struct ListQuery {
     pub limit: u64,
     /// (created_at, id) of the last row of the previous page.
     pub after: Option<(u64, String)>,
+    /// `order=queue`: waiting for a decision first (see [`queue_rank`]).
+    pub queue: bool,
+    /// The queue rank of the last row of the previous page (`order=queue`).
+    pub after_rank: Option<u64>,
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -49,15 +56,18 @@ fn parse_cursor(s: &str) -> Option<(u64, String)> {
     Some((u64::from_str_radix(ts, 16).ok()?, id.to_string()))
 }
 
-/// Parses `state`, `route`, `limit` (1..200, default 50) and `cursor`; the
-/// query may start with `?`.
+/// Parses `state`, `route`, `order` (`newest`, default, or `queue`), `limit`
+/// (1..200, default 50) and `cursor`; the query may start with `?`.
 pub fn parse_list_query(query: &str) -> Result<ListQuery, Answer> {
     let mut q = ListQuery {
         state: None,
         route: None,
         limit: DEFAULT_LIMIT,
         after: None,
+        queue: false,
+        after_rank: None,
     };
+    let mut cursor = None;
     let query = query.strip_prefix('?').unwrap_or(query);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -86,16 +96,35 @@ pub fn parse_list_query(query: &str) -> Result<ListQuery, Answer> {
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| bad_request("limit must be a whole number from 1 to 200"))?
             }
-            "cursor" => {
-                q.after = Some(parse_cursor(&v).ok_or_else(|| {
-                    bad_request("cursor must be the `next` value of a previous page")
-                })?)
+            "cursor" => cursor = Some(v),
+            "order" => {
+                q.queue = match v.as_str() {
+                    "newest" => false,
+                    "queue" => true,
+                    _ => return Err(bad_request("order must be newest or queue")),
+                }
             }
             _ => {
                 return Err(bad_request(
-                    "unknown query parameter; use state, route, limit and cursor",
+                    "unknown query parameter; use state, route, order, limit and cursor",
                 ))
             }
+        }
+    }
+    if let Some(v) = cursor {
+        let bad = || bad_request("cursor must be the `next` value of a previous page");
+        if q.queue {
+            // `<rank>:<created_at>.<id>`: a newest-first cursor is not one.
+            let (rank, rest) = v.split_once(':').ok_or_else(bad)?;
+            let rank = rank
+                .parse::<u64>()
+                .ok()
+                .filter(|r| *r <= 2)
+                .ok_or_else(bad)?;
+            q.after = Some(parse_cursor(rest).ok_or_else(bad)?);
+            q.after_rank = Some(rank);
+        } else {
+            q.after = Some(parse_cursor(&v).ok_or_else(bad)?);
         }
     }
     Ok(q)
@@ -107,6 +136,23 @@ pub fn list(q: &ListQuery) -> Vec<Statement> {
         Some((ts, id)) => (Param::from(*ts), Param::from(id.as_str())),
         None => (Param::Null, Param::Null),
     };
+    if q.queue {
+        let rank = match (q.after_rank, &q.after) {
+            (Some(r), Some(_)) => Param::from(r),
+            _ => Param::Null,
+        };
+        return vec![Statement {
+            sql: SQL_LIST_QUEUE,
+            params: vec![
+                q.state.map(State::as_str).into(),
+                q.route.into(),
+                rank,
+                after_ts,
+                after_id,
+                (q.limit + 1).into(),
+            ],
+        }];
+    }
     vec![Statement {
         sql: SQL_LIST,
         params: vec![
@@ -119,8 +165,9 @@ pub fn list(q: &ListQuery) -> Vec<Statement> {
     }]
 }
 
-/// `{ "deliveries": [ … ], "next": <cursor or null> }`, newest first.
-pub fn list_answer(q: &ListQuery, results: &[StmtResult]) -> Answer {
+/// `{ "deliveries": [ … ], "next": <cursor or null> }`, newest first (or in
+/// queue order); each delivery with its `actions`.
+pub fn list_answer(q: &ListQuery, now: u64, results: &[StmtResult]) -> Answer {
     let rows: Vec<Row> = results
         .first()
         .map(|r| r.rows.iter().filter_map(Row::from_json).collect())
@@ -133,10 +180,14 @@ pub fn list_answer(q: &ListQuery, results: &[StmtResult]) -> Answer {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&row.to_json());
+        body.push_str(&row.to_json(now));
     }
     body.push_str("],\"next\":");
     match page.last().filter(|_| more) {
+        Some(last) if q.queue => push_json_string(
+            &mut body,
+            &format!("{}:{}", queue_rank(last.state), cursor_of(last)),
+        ),
         Some(last) => push_json_string(&mut body, &cursor_of(last)),
         None => body.push_str("null"),
     }

@@ -130,7 +130,8 @@ pub enum Effect {
     /// Known not applied (429, a failure before sending, or an idempotent
     /// operation that can simply be sent again): release the claim.
     Release,
-    /// May or may not have been applied: `ambiguous`, a person decides.
+    /// May or may not have been applied (a 5xx, a timeout, or a 2xx whose
+    /// answer cannot be read): `ambiguous`, a person decides.
     Ambiguous,
 }
 
@@ -138,6 +139,9 @@ pub enum Effect {
 pub fn effect(route: &str, result: &Result<Outcome, Error>) -> Effect {
     match result {
         Ok(_) => Effect::Done,
+        // The provider said 2xx but its answer could not be read (a create
+        // without a serialNumber): it may have been applied, like a timeout.
+        Err(e) if e.status.is_some_and(|s| (200..300).contains(&s)) => Effect::Ambiguous,
         Err(e) => match e.code {
             Code::NotFound | Code::Unauthorized | Code::Rejected => Effect::Failed,
             Code::UpstreamUnavailable | Code::Network if !is_idempotent(route) => Effect::Ambiguous,
@@ -222,6 +226,7 @@ pub fn mark_off(mut answer: Answer, mode: Mode, route: &str) -> Answer {
             id: None,
             ledger: Some("off"),
             replayed: false,
+            key_source: None,
         }));
     }
     answer

@@ -13,12 +13,14 @@
 
 pub mod admin;
 mod config;
+mod decisions;
 mod keys;
 mod list;
 mod machine;
 mod rows;
 pub mod sha256;
 mod sql;
+pub mod summary;
 mod tag;
 
 pub use config::*;

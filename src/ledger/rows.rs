@@ -1,6 +1,6 @@
 //! A stored delivery: its five states and its row.
 
-use crate::json::push_json_string;
+use crate::json::{push_json_string, push_json_strings};
 
 /// The five states of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +82,8 @@ impl Row {
         })
     }
 
-    /// The review API's object for this row.
-    pub fn to_json(&self) -> String {
+    /// The review API's object for this row, with the `actions` it allows at `now`.
+    pub fn to_json(&self, now: u64) -> String {
         let mut o = String::from("{\"delivery\":");
         push_json_string(&mut o, &self.id);
         o.push_str(",\"route\":");
@@ -115,7 +115,10 @@ impl Row {
             Some(b) => push_json_string(&mut o, b),
             None => o.push_str("null"),
         }
-        o.push_str("}}");
+        // The decisions a person may take on it now (the rules of the 409s).
+        o.push_str("},\"actions\":");
+        push_json_strings(&mut o, super::decisions::actions(self, now));
+        o.push('}');
         o
     }
 }

@@ -97,11 +97,19 @@ pub fn parse_results(json: &str, expected: usize) -> Result<Vec<StmtResult>, Str
 
 /// Every row read returns these columns (the webhook input is read only by resend).
 macro_rules! select_row {
-    ($tail:literal) => {
+    ($($tail:expr),+) => {
         concat!(
             "SELECT id, route, state, created_at, updated_at, attempts, upstream_status, code, outcome, answer_status, answer_body, request_method, request_url, request_body FROM deliveries ",
-            $tail
+            $($tail),+
         )
+    };
+}
+
+/// The review queue's rank of a row (issue 18): `ambiguous` 0, `failed` 1,
+/// every other state 2 (`decisions::queue_rank` in Rust).
+macro_rules! queue_rank_sql {
+    () => {
+        "(CASE state WHEN 'ambiguous' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END)"
     };
 }
 
@@ -113,12 +121,25 @@ pub(super) const SQL_FINISH: &str = "UPDATE deliveries SET state = ?2, updated_a
 pub(super) const SQL_RELEASE: &str = "DELETE FROM deliveries WHERE id = ?1 AND state = 'pending'";
 pub(super) const SQL_RESTORE: &str =
     "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'pending'";
-pub(super) const SQL_RESEND_CLAIM: &str = "UPDATE deliveries SET state = 'pending', updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND state IN ('ambiguous', 'failed')";
+/// A `pending` row not touched since `?3` (now minus the stale limit)
+/// belongs to an instance that died or could not record its answer: a person
+/// may resend or resolve it like an `ambiguous` one.
+pub(super) const SQL_RESEND_CLAIM: &str = "UPDATE deliveries SET state = 'pending', updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND (state IN ('ambiguous', 'failed') OR (state = 'pending' AND updated_at < ?3))";
 pub(super) const SQL_RESEND_INPUT: &str = "SELECT input FROM deliveries WHERE id = ?1";
-pub(super) const SQL_RESOLVE: &str =
-    "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'ambiguous'";
+pub(super) const SQL_RESOLVE: &str = "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND (state = 'ambiguous' OR (state = 'pending' AND updated_at < ?4))";
 pub(super) const SQL_LIST: &str = select_row!(
     "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR route = ?2) AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) ORDER BY created_at DESC, id DESC LIMIT ?5"
+);
+/// `SQL_LIST` in the review queue's order (`order=queue`): by rank, then
+/// newest first; the cursor is (rank, created_at, id).
+pub(super) const SQL_LIST_QUEUE: &str = select_row!(
+    "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR route = ?2) AND (?3 IS NULL OR ",
+    queue_rank_sql!(),
+    " > ?3 OR (",
+    queue_rank_sql!(),
+    " = ?3 AND (created_at < ?4 OR (created_at = ?4 AND id < ?5)))) ORDER BY ",
+    queue_rank_sql!(),
+    ", created_at DESC, id DESC LIMIT ?6"
 );
 
 /// The retention statement, built once: a `pending` row of a non-idempotent

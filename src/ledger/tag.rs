@@ -10,11 +10,13 @@ use crate::json::push_json_string;
 /// Marks an answer with its delivery: the `Passbridge-Delivery` header and
 /// the log fields (`ledger`: the state after the request, when recorded).
 pub fn tag(answer: Answer, id: &str, ledger: Option<&'static str>, replayed: bool) -> Answer {
+    let key_source = answer.delivery.as_ref().and_then(|d| d.key_source);
     let mut a = answer.with_header("Passbridge-Delivery", id.to_string());
     a.delivery = Some(Box::new(DeliveryLog {
         id: Some(id.to_string()),
         ledger,
         replayed,
+        key_source,
     }));
     a
 }
@@ -45,7 +47,7 @@ pub fn replay(row: &Row) -> Answer {
             .map(WorkerCode::Op),
         upstream_status: row.upstream_status,
         delivery: None,
-        page: false,
+        page: None,
         authenticated: false,
     };
     tag(answer, &row.id, Some(row.state.as_str()), true)
@@ -76,6 +78,21 @@ pub fn ledger_unavailable(id: Option<&str>) -> Answer {
     }
 }
 
+/// 503 when the provider answered but the write recording that answer
+/// failed: the row is still `pending`, so no 200 or 202 the ledger does not
+/// hold is given. Klaviyo resends; the resend meets the `pending` row (503
+/// `delivery_in_progress`, then, once stale, the ledger's rules), and a
+/// person sees it in `GET /deliveries?state=pending` once it is stale.
+pub fn unrecorded_answer(id: &str) -> Answer {
+    let a = Answer::problem(
+        WorkerCode::LedgerUnavailable,
+        "Ledger Unavailable",
+        "the request was sent, but the delivery ledger (D1) could not record the answer; the delivery stays pending: retry later",
+    )
+    .with_header("Retry-After", IN_PROGRESS_RETRY_AFTER_S.to_string());
+    tag(a, id, Some("pending"), false)
+}
+
 /// 202 for an outcome that may or may not have been applied.
 pub fn ambiguous_body(id: &str, code: &str) -> String {
     let mut body = String::from("{\"accepted\":true,\"ambiguous\":true,\"delivery\":");
@@ -98,7 +115,7 @@ pub(super) fn ambiguous_answer(id: &str, code: Code, upstream_status: Option<u16
         code: Some(WorkerCode::Op(code)),
         upstream_status,
         delivery: None,
-        page: false,
+        page: None,
         authenticated: false,
     }
 }

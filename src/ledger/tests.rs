@@ -158,17 +158,17 @@ fn delivery_keys_in_order() {
     // Header first, even with a template.
     assert_eq!(
         delivery_key("/r", Some("abc-1"), t.as_ref(), Some(&p), Some(&e), body).unwrap(),
-        "abc-1"
+        ("abc-1".to_string(), KeySource::Header)
     );
     // Then the template.
     assert_eq!(
         delivery_key("/r", None, t.as_ref(), Some(&p), Some(&e), body).unwrap(),
-        "evt_1"
+        ("evt_1".to_string(), KeySource::Template)
     );
     // Then the body hash.
     assert_eq!(
         delivery_key::<&serde_json::Value>("/r", None, None, None, None, body).unwrap(),
-        sha256::hex_of(&[b"/r\n", body])
+        (sha256::hex_of(&[b"/r\n", body]), KeySource::Body)
     );
     // Header validation.
     for bad in ["", "é", "a\tb", &"x".repeat(201)] {
@@ -189,9 +189,10 @@ fn delivery_keys_in_order() {
         body
     )
     .is_ok());
-    // An empty render names the variable.
+    // An empty render names the variable (on a route that is not idempotent).
     let no_event = serde_json::json!({});
-    let a = delivery_key("/r", None, t.as_ref(), Some(&p), Some(&no_event), body).unwrap_err();
+    let balance = "/jericommerce/balance";
+    let a = delivery_key(balance, None, t.as_ref(), Some(&p), Some(&no_event), body).unwrap_err();
     assert_eq!(a.status, 400);
     assert_eq!(a.code.map(WorkerCode::as_str), Some("invalid_profile"));
     assert!(a.body.contains("PASSBRIDGE_DELIVERY_KEY"));
@@ -200,6 +201,63 @@ fn delivery_keys_in_order() {
     assert_eq!(e.code, Code::InvalidTemplate);
     assert!(e.message.contains("PASSBRIDGE_DELIVERY_KEY"));
     assert_eq!(parse_key_template(Some("  ")).unwrap(), None);
+}
+
+/// Issue 16 item 1: `PASSBRIDGE_DELIVERY_KEY="{{ event.id }}"` and a body
+/// without an event: an idempotent route falls back to the body hash, a
+/// non-idempotent one stays 400.
+#[test]
+fn an_empty_key_template_falls_back_to_the_body_hash_on_idempotent_routes() {
+    let p = serde_json::json!({"email": "a@b.c"});
+    let t = parse_key_template(Some("{{ event.id }}")).unwrap();
+    let body = b"{\"person\":{\"email\":\"a@b.c\"}}";
+    for route in [
+        "/passninja/update",
+        "/passninja/delete",
+        "/walletcrew/push-update",
+        "/walletcrew/profile-sync",
+    ] {
+        assert!(is_idempotent(route), "{route}");
+        let empty = serde_json::json!({});
+        for event in [None, Some(&empty)] {
+            assert_eq!(
+                delivery_key(route, None, t.as_ref(), Some(&p), event, body).unwrap(),
+                (body_key(route, body), KeySource::Body),
+                "{route}"
+            );
+        }
+    }
+    for route in ["/jericommerce/balance", "/passninja/create"] {
+        assert!(!is_idempotent(route), "{route}");
+        let a = delivery_key(route, None, t.as_ref(), Some(&p), None, body).unwrap_err();
+        assert_eq!(a.status, 400, "{route}");
+        assert_eq!(a.code.map(WorkerCode::as_str), Some("invalid_profile"));
+    }
+    assert_eq!(KeySource::Header.as_str(), "header");
+    assert_eq!(KeySource::Template.as_str(), "template");
+    assert_eq!(KeySource::Body.as_str(), "body");
+}
+
+/// Issue 16 item 6: surrounding spaces and tabs are not part of a header
+/// value (RFC 9110 §5.5): `abc ` is `abc`, a trailing tab is accepted.
+#[test]
+fn idempotency_keys_are_trimmed_of_spaces_and_tabs() {
+    let body = b"{}";
+    let key = |h: &str| delivery_key::<&serde_json::Value>("/r", Some(h), None, None, None, body);
+    for h in ["abc", "abc ", " abc", "abc\t", "\tabc \t", "  abc  "] {
+        assert_eq!(
+            key(h).unwrap(),
+            ("abc".to_string(), KeySource::Header),
+            "{h:?}"
+        );
+    }
+    // Inner whitespace is kept; only spaces or tabs is no key at all.
+    assert_eq!(key(" a b ").unwrap().0, "a b");
+    for bad in [" ", "\t", " \t ", "a\tb"] {
+        assert_eq!(key(bad).unwrap_err().status, 400, "{bad:?}");
+    }
+    // The length limit applies to the trimmed key.
+    assert!(key(&format!(" {} ", "x".repeat(200))).is_ok());
 }
 
 #[test]
@@ -418,14 +476,15 @@ fn results_parse_strictly() {
 #[test]
 fn rows_read_and_render() {
     let row = Row::from_json(&row_json("ambiguous", 86_400_000 + 1_234)).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&row.to_json()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&row.to_json(86_400_000 + 2_000)).unwrap();
     assert_eq!(
         v,
         serde_json::json!({
             "delivery": ID, "route": "/jericommerce/balance", "state": "ambiguous",
             "createdAt": "1970-01-01T00:00:01.000Z", "updatedAt": "1970-01-02T00:00:01.234Z",
             "attempts": 1, "upstreamStatus": 200, "code": null,
-            "request": {"method": "POST", "url": "https://x/y", "body": "[]"}
+            "request": {"method": "POST", "url": "https://x/y", "body": "[]"},
+            "actions": ["applied", "drop", "resend"]
         })
     );
     assert!(Row::from_json(&serde_json::json!({"id": "x"})).is_none());
@@ -540,6 +599,7 @@ fn list_queries_and_cursors() {
         .collect();
     let a = admin::list_answer(
         &q,
+        0,
         &[StmtResult {
             changes: 0,
             rows: rows.clone(),
@@ -556,6 +616,7 @@ fn list_queries_and_cursors() {
     assert!(s[0].sql.contains("ORDER BY created_at DESC, id DESC"));
     let a = admin::list_answer(
         &q,
+        0,
         &[StmtResult {
             changes: 0,
             rows: rows[..2].to_vec(),
@@ -691,4 +752,73 @@ fn no_panic_on_random_input() {
         }
         let _ = iso_time((i as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
     }
+}
+
+/// Issue 16 item 4: a 2xx whose answer cannot be read (a PassNinja create
+/// without a serialNumber) may have been applied: ambiguous, 202.
+#[test]
+fn a_2xx_without_a_readable_answer_is_ambiguous() {
+    let create = "/passninja/create";
+    for status in [200, 201] {
+        let e = err(Code::Rejected, Some(status));
+        assert_eq!(effect(create, &e), Effect::Ambiguous);
+        let (a, s) = finish(ID, create, &e, 9, None);
+        assert_eq!(a.status, 202);
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(v["ambiguous"], true);
+        assert_eq!(a.upstream_status, Some(status));
+        assert_eq!(s[0].params[1], Param::Text("ambiguous".into()));
+        assert_eq!(a.delivery.as_ref().unwrap().ledger, Some("ambiguous"));
+    }
+    // A real 4xx refusal stays failed.
+    assert_eq!(
+        effect(create, &err(Code::Rejected, Some(400))),
+        Effect::Failed
+    );
+}
+
+/// Issue 16 item 3: a failed final write answers 503 ledger_unavailable
+/// (the row stays pending); a stale pending row can be resolved and resent.
+#[test]
+fn a_stale_pending_row_can_be_resolved_and_resent() {
+    let a = unrecorded_answer(ID);
+    assert_eq!(a.status, 503);
+    assert_eq!(a.code.map(WorkerCode::as_str), Some("ledger_unavailable"));
+    assert_eq!(header(&a, "Retry-After"), Some("30"));
+    assert_eq!(a.delivery.as_ref().unwrap().ledger, Some("pending"));
+    assert!(a.body.contains("was sent"), "{}", a.body);
+
+    let now = 1_000_000;
+    let s = admin::resolve(ID, State::Done, now);
+    assert!(s[1].sql.contains("state = 'pending' AND updated_at < ?4"));
+    assert_eq!(s[1].params[3], Param::Int((now - PENDING_STALE_MS) as i64));
+    let s = admin::resend(ID, now);
+    assert!(s[2].sql.contains("state = 'pending' AND updated_at < ?3"));
+    assert_eq!(s[2].params[2], Param::Int((now - PENDING_STALE_MS) as i64));
+    assert_eq!(stale_before(5), 0);
+    // A pending row that is still live is refused, and the answer says when it is allowed.
+    let live = [
+        StmtResult {
+            changes: 0,
+            rows: vec![row_json("pending", now)],
+        },
+        StmtResult::default(),
+    ];
+    let a = admin::resolve_answer(ID, State::Done, now, &live);
+    assert_eq!(a.status, 409);
+    assert!(a.body.contains("pending for more than 120 s"), "{}", a.body);
+    let moved = [
+        StmtResult {
+            changes: 0,
+            rows: vec![row_json("pending", 1)],
+        },
+        StmtResult {
+            changes: 1,
+            rows: vec![],
+        },
+    ];
+    assert_eq!(
+        admin::resolve_answer(ID, State::Done, now, &moved).status,
+        200
+    );
 }

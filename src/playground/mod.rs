@@ -8,20 +8,30 @@
 //! - [`Shown`]: the text of a dry-run result (`make demo` prints the same);
 //! - [`json_problem`]: where a textarea's JSON is broken (line, column);
 //! - [`template_problem`]: which option, field and position a bad template has;
+//! - [`secret_problem`]: a secret variable named in `#env` or `#options`
+//!   (refused, and removed from the saved link);
+//! - [`override_warning`]: a base-URL override in `#env`, shown before
+//!   the snippets can be copied;
 //! - [`catalog_json`]: providers, operations, routes and sample inputs;
 //! - [`snippets`]: the `PASSBRIDGE_*` variables, the webhook body and the
 //!   `createHandler` call that make each door do what the page shows.
 
 mod body;
 mod catalog;
+mod overrides;
 mod problems;
+#[cfg(test)]
+mod safety_tests;
+mod secrets;
 mod shown;
 mod snippets;
 #[cfg(test)]
 mod tests;
 
 pub use catalog::catalog_json;
-pub use problems::{env_problem, error_text, json_problem_text};
+pub use overrides::{override_preview, override_warning};
+pub use problems::{error_text, json_problem_text};
+pub use secrets::secret_problem;
 pub use shown::Shown;
 pub use snippets::snippets_for;
 

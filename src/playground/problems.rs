@@ -2,7 +2,7 @@
 //! said so a person can find the spot.
 
 use crate::env::Env;
-use crate::error::{Code, Error};
+use crate::error::Code;
 use crate::options::{OptionKind, Options};
 use crate::providers::REGISTRY;
 use crate::template::Template;
@@ -177,16 +177,4 @@ pub fn error_text(code: &str, message: &str, options: &Options, env: &dyn Env) -
         }
     }
     out
-}
-
-/// The page never needs a secret, and its state goes into the URL: a secret
-/// variable typed into `#env` is refused (its value is never quoted).
-pub fn env_problem(env: &[(String, String)]) -> Option<Error> {
-    let name = env
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .find(|n| REGISTRY.secret_variables().any(|s| s == *n))?;
-    Some(Error::invalid_config(format!(
-        "{name} is a secret: leave it out. The playground plans with a placeholder key (shown as ***) and keeps its state in the URL"
-    )))
 }

@@ -3,7 +3,8 @@
 
 use super::body::webhook_body;
 use super::catalog::{default_operation, operation_options, providers};
-use super::problems::env_problem;
+use super::overrides::{escape_rest, name_line, one_line};
+use super::secrets::{env_problem, invisible};
 use super::Vars;
 use crate::error::Error;
 use crate::handler::Handler;
@@ -95,16 +96,22 @@ pub fn snippets_for(
         "{}=<your {} API key>",
         provider.key_variable, provider.name
     )];
-    env_lines.extend(provider_vars.iter().map(|(n, v)| format!("{n}={v}")));
+    // One value, one line: a line break in a name or value cannot add a variable.
+    env_lines.extend(
+        provider_vars
+            .iter()
+            .map(|(n, v)| format!("{}={}", name_line(n), one_line(v))),
+    );
     env_lines.push(format!("PASSBRIDGE_PROVIDER={}", provider.id));
     env_lines.push(format!("PASSBRIDGE_OPERATION={operation}"));
     for (_, variable, v) in &used {
-        env_lines.push(format!("{variable}={}", variable_text(v)));
+        env_lines.push(format!("{variable}={}", one_line(&variable_text(v))));
     }
 
     // createHandler({...}) for code.
-    let mut credentials = vec![provider.key_variable];
-    credentials.extend(provider_vars.iter().map(|(n, _)| n.as_str()));
+    let credentials = vec![provider.key_variable];
+    let mut credentials: Vec<String> = credentials.into_iter().map(str::to_string).collect();
+    credentials.extend(provider_vars.iter().map(|(n, _)| name_line(n)));
     let mut code_text =
         String::from("import { createHandler } from \"./klaviyo-code-action.mjs\";\n\n// ");
     code_text.push_str(&credentials.join(", "));
@@ -144,7 +151,7 @@ pub fn snippets_for(
         route.path
     );
     for (n, v) in &provider_vars {
-        webhook.push_str(&format!("{n} = {}\n", toml_string(v)));
+        webhook.push_str(&format!("{} = {}\n", toml_key(n), toml_string(v)));
     }
     for (_, variable, v) in &used {
         webhook.push_str(&format!(
@@ -157,17 +164,32 @@ pub fn snippets_for(
         provider.key_variable
     ));
 
+    // JSON strings keep U+0085 and bidi controls as they are: escape them too.
     Ok(Snippets {
         env: env_lines.join("\n"),
-        webhook,
-        webhook_body: body,
-        code: code_text,
+        webhook: escape_rest(&webhook),
+        webhook_body: escape_rest(&body),
+        code: escape_rest(&code_text),
     })
 }
 
-/// A TOML string: literal (`'…'`) when it can be, else basic with escapes.
+/// A TOML key: bare when it can be, else quoted.
+fn toml_key(s: &str) -> String {
+    let bare = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        s.to_string()
+    } else {
+        toml_string(s)
+    }
+}
+
+/// A TOML string: literal (`'…'`) when it can be, else basic with escapes
+/// (every control, line-breaking or invisible character escaped: one value
+/// stays on one line).
 pub(super) fn toml_string(s: &str) -> String {
-    if !s.contains('\'') && !s.chars().any(char::is_control) {
+    if !s.contains('\'') && !s.chars().any(invisible) {
         return format!("'{s}'");
     }
     let mut out = String::from("\"");
@@ -177,7 +199,7 @@ pub(super) fn toml_string(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if invisible(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }

@@ -20,6 +20,8 @@ use crate::status::{check_status, json_message};
 use crate::value::Value;
 
 pub const PREFIX: &str = "JeriCommerce error: ";
+/// Overrides [`DEFAULT_BASE_URL`] (local test servers).
+pub const BASE_URL_VARIABLE: &str = "JERICOMMERCE_BASE_URL";
 pub const DEFAULT_BASE_URL: &str = "https://api.jericommerce.com";
 
 const MAX_EMAIL_LEN: usize = 320;
@@ -36,6 +38,7 @@ pub const PROVIDER: Provider = Provider {
     name: "JeriCommerce",
     prefix: PREFIX,
     key_variable: "JERICOMMERCE_API_KEY",
+    base_url: (BASE_URL_VARIABLE, DEFAULT_BASE_URL),
     variables: &[("JERICOMMERCE_PROGRAM_SLUG", "demo-program")],
     defaults: &[],
     operations: &[OperationSpec {
@@ -111,7 +114,7 @@ impl Operation for Balance {
             env,
             "JERICOMMERCE_API_KEY",
             "JERICOMMERCE_PROGRAM_SLUG",
-            "JERICOMMERCE_BASE_URL",
+            BASE_URL_VARIABLE,
             DEFAULT_BASE_URL,
         )?;
         let direction = if delta > 0.0 { "increase" } else { "decrease" };

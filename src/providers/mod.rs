@@ -30,6 +30,11 @@ pub const PROVIDERS: &[&Provider] = &[
 /// The doors' registry: [`PROVIDERS`].
 pub const REGISTRY: Registry = Registry::new(PROVIDERS);
 
+/// The Worker's bearer secret for Klaviyo's webhooks.
+pub const WEBHOOK_SECRET_VARIABLE: &str = "PASSBRIDGE_WEBHOOK_SECRET";
+/// The Worker's bearer secret for its ledger admin routes.
+pub const ADMIN_SECRET_VARIABLE: &str = "PASSBRIDGE_ADMIN_SECRET";
+
 /// The message prefix of errors that belong to no provider.
 pub const GENERIC_PREFIX: &str = "passbridge error: ";
 
@@ -53,6 +58,9 @@ pub struct Provider {
     pub prefix: &'static str,
     /// The secret API key's variable (redacted from every error).
     pub key_variable: &'static str,
+    /// The optional variable that overrides where requests go (tests), and
+    /// the base it overrides.
+    pub base_url: (&'static str, &'static str),
     /// The required non-secret variables (account ids), each with the
     /// placeholder the playground starts with.
     pub variables: &'static [(&'static str, &'static str)],
@@ -223,11 +231,26 @@ impl Registry {
     }
 
     /// The variables that hold secrets: every provider's key, the webhook
-    /// secret and the Klaviyo private key. Their values are redacted from every error.
+    /// and admin secrets and the Klaviyo private key. Their values are
+    /// redacted from every error; the playground refuses them.
     pub fn secret_variables(&self) -> std::vec::IntoIter<&'static str> {
         let mut names: Vec<&'static str> = self.providers.iter().map(|p| p.key_variable).collect();
-        names.push("PASSBRIDGE_WEBHOOK_SECRET");
+        names.push(WEBHOOK_SECRET_VARIABLE);
+        names.push(ADMIN_SECRET_VARIABLE);
         names.push(crate::klaviyo::KEY_VARIABLE);
+        names.into_iter()
+    }
+
+    /// The variables that override where requests go, each with the base it
+    /// overrides: every provider's and Klaviyo's. (A shared playground link
+    /// holding one is shown as such before its snippets can be copied.)
+    pub fn base_url_variables(&self) -> std::vec::IntoIter<(&'static str, &'static str)> {
+        let mut names: Vec<(&'static str, &'static str)> =
+            self.providers.iter().map(|p| p.base_url).collect();
+        names.push((
+            crate::klaviyo::BASE_URL_VARIABLE,
+            crate::klaviyo::DEFAULT_BASE,
+        ));
         names.into_iter()
     }
 

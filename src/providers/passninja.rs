@@ -17,6 +17,8 @@ use crate::profile::Resolve;
 use crate::status::{check_status, json_message};
 
 pub const PREFIX: &str = "PassNinja error: ";
+/// Overrides [`DEFAULT_BASE_URL`] (local test servers).
+pub const BASE_URL_VARIABLE: &str = "PASSNINJA_BASE_URL";
 pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com";
 
 /// Seed 000's mapping: `String(loyalty_points ?? 0)`, `loyalty_tier ?? 'Standard'`.
@@ -52,6 +54,7 @@ pub const PROVIDER: Provider = Provider {
     name: "PassNinja",
     prefix: PREFIX,
     key_variable: "PASSNINJA_API_KEY",
+    base_url: (BASE_URL_VARIABLE, DEFAULT_BASE_URL),
     variables: &[
         ("PASSNINJA_ACCOUNT_ID", "aid_0x3f2a"),
         ("PASSNINJA_TEMPLATE_ID", "ptk_0x1b7e"),
@@ -122,7 +125,7 @@ fn credentials(env: &dyn Env) -> Result<Credentials, Error> {
         api_key: env::secret_header(env, "PASSNINJA_API_KEY")?,
         account_id: env::prefixed_hex_id(env, "PASSNINJA_ACCOUNT_ID", "aid_0x")?,
         template_id: env::prefixed_hex_id(env, "PASSNINJA_TEMPLATE_ID", "ptk_0x")?,
-        base: env::base_url(env, "PASSNINJA_BASE_URL", DEFAULT_BASE_URL)?,
+        base: env::base_url(env, BASE_URL_VARIABLE, DEFAULT_BASE_URL)?,
     })
 }
 

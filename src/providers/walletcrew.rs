@@ -18,6 +18,8 @@ use crate::profile::Resolve;
 use crate::status::check_status;
 
 pub const PREFIX: &str = "The Wallet Crew error: ";
+/// Overrides [`DEFAULT_BASE_URL`] (local test servers).
+pub const BASE_URL_VARIABLE: &str = "WALLETCREW_BASE_URL";
 pub const DEFAULT_BASE_URL: &str = "https://app.neostore.cloud";
 
 /// Identifiers used to find the pass; empty ones are left out.
@@ -50,6 +52,7 @@ pub const PROVIDER: Provider = Provider {
     name: "The Wallet Crew",
     prefix: PREFIX,
     key_variable: "WALLETCREW_API_KEY",
+    base_url: (BASE_URL_VARIABLE, DEFAULT_BASE_URL),
     variables: &[("WALLETCREW_TENANT_ID", "demo-tenant")],
     defaults: &[("identifiers", &DEFAULT_IDENTIFIERS)],
     operations: &[
@@ -123,7 +126,7 @@ impl WalletCrew {
             env,
             "WALLETCREW_API_KEY",
             "WALLETCREW_TENANT_ID",
-            "WALLETCREW_BASE_URL",
+            BASE_URL_VARIABLE,
             DEFAULT_BASE_URL,
         )?;
         let mut url = ep.base;

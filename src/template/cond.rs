@@ -4,6 +4,7 @@
 
 use super::expr::ExprParser;
 use super::parse::{err, split_words};
+use super::work::cost;
 use super::{cat, Expr, Failure, ParseError, RenderError, Scope};
 use crate::value::{Val, Value};
 use std::cmp::Ordering;
@@ -265,10 +266,16 @@ fn type_error() -> RenderError {
 
 /// Python's `==` for the values a profile holds.
 pub fn py_eq(a: &Val, b: &Val, scope: &Scope, depth: usize) -> Result<bool, RenderError> {
+    scope.spend(cost::ITEM)?;
     let (va, vb) = (a.value(), b.value());
     Ok(match (va.as_ref(), vb.as_ref()) {
         (Value::Missing | Value::Null, Value::Missing | Value::Null) => true,
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => {
+            if x.len() == y.len() {
+                compare_bytes(scope, x.len())?;
+            }
+            x == y
+        }
         (Value::List(n), Value::List(m)) => {
             if n != m || depth > 8 {
                 return Ok(n == m && *n == 0);
@@ -316,9 +323,13 @@ pub(crate) fn py_cmp(
     scope: &Scope,
     depth: usize,
 ) -> Result<Option<Ordering>, RenderError> {
+    scope.spend(cost::ITEM)?;
     let (va, vb) = (a.value(), b.value());
     Ok(match (va.as_ref(), vb.as_ref()) {
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => {
+            compare_bytes(scope, x.len().min(y.len()))?;
+            Some(x.cmp(y))
+        }
         (Value::List(_), Value::List(_)) if depth <= 8 => {
             let (xs, ys) = (scope.items(a, "<")?, scope.items(b, "<")?);
             for (x, y) in xs.iter().zip(ys.iter()) {
@@ -338,10 +349,24 @@ pub(crate) fn py_cmp(
 /// Python's `in`: a substring of text, an item of a list, a key of an object.
 fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
     match (a.value().as_ref(), b.value().as_ref()) {
-        (Value::Str(x), Value::Str(y)) => Ok(y.contains(x.as_str())),
+        (Value::Str(x), Value::Str(y)) => {
+            scope.spend_bytes(y.len(), 1)?;
+            Ok(y.contains(x.as_str()))
+        }
         (_, Value::List(_)) => {
-            for item in scope.items(b, "in")? {
-                if py_eq(a, &item, scope, 0)? {
+            let items = scope.items(b, "in")?;
+            if let Val::At(root, keys, _) = b {
+                let needle = a.value();
+                if let Value::Str(s) = needle.as_ref() {
+                    scope.spend_bytes(s.len(), 1)?;
+                }
+                scope.spend(cost::LOOKUP)?;
+                if let Some(found) = scope.ctx.list_contains(*root, keys, &needle)? {
+                    return Ok(found);
+                }
+            }
+            for item in items.iter() {
+                if py_eq(a, item, scope, 0)? {
                     return Ok(true);
                 }
             }
@@ -354,6 +379,15 @@ fn py_in(a: &Val, b: &Val, scope: &Scope) -> Result<bool, RenderError> {
         (_, Value::Object(_)) => Ok(false),
         _ => Err(type_error()),
     }
+}
+
+/// Texts of equal length compared byte by byte (a block compare is many
+/// times faster than the per-byte work of a filter).
+fn compare_bytes(scope: &Scope, len: usize) -> Result<(), RenderError> {
+    if len >= cost::COMPARED_BYTES_PER_UNIT {
+        scope.spend((len / cost::COMPARED_BYTES_PER_UNIT) as u64)?;
+    }
+    Ok(())
 }
 
 /// Python's `is` as it behaves for these values: None, True and False are

@@ -12,14 +12,18 @@
 
 pub mod cond;
 mod expr;
+pub mod index;
 mod parse;
 #[cfg(test)]
 mod tests;
+pub mod work;
 
 use crate::filters::Filter;
 use crate::profile::{canonical_index, Path, Resolve, Root};
 use crate::value::{Val, Value};
 use cond::Cond;
+use std::rc::Rc;
+use work::{cost, Work};
 
 /// Templates longer than this are refused: a pass field is short text.
 pub const MAX_TEMPLATE_LEN: usize = 4096;
@@ -39,6 +43,10 @@ pub const MAX_VALUE_BYTES: usize = 65_536;
 pub const MAX_CONDITION_WORDS: usize = 100;
 /// Tags nest at most this deep (`{% if %}` in `{% for %}` in …).
 pub const MAX_NESTING: usize = 32;
+/// The work one call may do, in units of about 10 ns ([`work::cost`]): every
+/// value read, filter applied, loop step, list item compared and byte a
+/// filter builds or scans, over all the fields rendered for the call.
+pub const MAX_WORK: u64 = 4_000_000;
 
 /// Joins message parts: cheaper in the wasm than a `format!` per message.
 pub(crate) fn cat(parts: &[&str]) -> String {
@@ -124,6 +132,15 @@ impl Operand {
         match self {
             Operand::Path(p) => scope.lookup(p.root, &p.keys),
             Operand::Local { frame, keys, .. } => match scope.frames.get(*frame) {
+                // An item of a profile list: one read of the whole path.
+                Some(Frame {
+                    item: Val::At(root, base, _),
+                    ..
+                }) if !keys.is_empty() => {
+                    let path: Vec<String> = base.iter().chain(keys).cloned().collect();
+                    let v = scope.ctx.lookup(*root, &path);
+                    Val::located(*root, path, v)
+                }
                 Some(f) => keys.iter().fold(f.item.clone(), |v, k| scope.member(&v, k)),
                 None => Val::V(Value::Missing),
             },
@@ -142,6 +159,17 @@ impl Operand {
                 None => Val::V(Value::Missing),
             },
             Operand::Literal(v) => Val::V(v.clone()),
+        }
+    }
+
+    /// What reading the operand costs: a read, and each key of its path.
+    fn work(&self) -> u64 {
+        match self {
+            Operand::Path(Path { keys, .. }) | Operand::Local { keys, .. } => {
+                cost::READ + cost::KEY * keys.len() as u64
+            }
+            // Evaluating still costs a copy and a dispatch.
+            Operand::Loop { .. } | Operand::Literal(_) => cost::READ / 2,
         }
     }
 
@@ -175,11 +203,21 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// What evaluating costs before the filters run: the operand and every
+    /// filter's argument read, and each filter applied.
+    fn work(&self) -> u64 {
+        self.filters.iter().fold(self.operand.work(), |w, f| {
+            w + cost::FILTER + f.arg.as_ref().map_or(0, Operand::work)
+        })
+    }
+
     /// Evaluates the operand and its filters. `in_if`: Django reads a missing
     /// variable as `None` in `{% if %}` and `{% for %}`, as `""` in `{{ }}`
     /// (which passbridge still counts as none for `default_if_none`).
     pub fn eval(&self, scope: &Scope, in_if: bool) -> Result<Val, RenderError> {
+        scope.spend(self.work())?;
         let mut v = self.operand.eval(scope);
+        scope.spend_copy(&v)?;
         // Not JSON data: an error wherever it is reached, filter or not (a
         // `|default` must not silently replace a Date or a Map).
         if matches!(v, Val::V(Value::Foreign)) {
@@ -211,6 +249,8 @@ pub struct Scope<'a> {
     pub ctx: &'a dyn Resolve,
     frames: Vec<Frame>,
     steps: usize,
+    /// The budget when `ctx` has none of its own.
+    own: Work,
 }
 
 impl<'a> Scope<'a> {
@@ -219,18 +259,42 @@ impl<'a> Scope<'a> {
             ctx,
             frames: Vec::new(),
             steps: 0,
+            own: Work::new(),
         }
     }
 
     /// The value at `root.keys`, keeping the location of a container.
     pub fn lookup(&self, root: Root, keys: &[String]) -> Val {
-        let v = self
-            .ctx
-            .resolve_keys(root, &mut keys.iter().map(String::as_str));
+        let v = self.ctx.lookup(root, keys);
         match v {
             Value::List(_) | Value::Object(_) => Val::At(root, keys.to_vec(), v),
             other => Val::V(other),
         }
+    }
+
+    /// The call's work budget.
+    pub fn work(&self) -> &Work {
+        self.ctx.work().unwrap_or(&self.own)
+    }
+
+    /// Counts `units` of work against the call's budget.
+    pub fn spend(&self, units: u64) -> Result<(), RenderError> {
+        self.work().spend(units)
+    }
+
+    /// Counts the copy of a text just made (a value read, a loop's item).
+    pub fn spend_copy(&self, v: &Val) -> Result<(), RenderError> {
+        match v {
+            Val::V(Value::Str(s)) if s.len() >= cost::COPIED_BYTES_PER_UNIT => {
+                self.spend((s.len() / cost::COPIED_BYTES_PER_UNIT) as u64)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts `bytes` built or scanned, `per_byte` units each.
+    pub fn spend_bytes(&self, bytes: usize, per_byte: u64) -> Result<(), RenderError> {
+        self.work().spend_bytes(bytes, per_byte)
     }
 
     /// A member of an object, or an element of a list by canonical index;
@@ -269,20 +333,22 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// The items of a list (read or built), at most [`MAX_LIST_ITEMS`].
-    pub fn items(&self, v: &Val, what: &str) -> Result<Vec<Val>, RenderError> {
+    /// The items of a list (read or built), at most [`MAX_LIST_ITEMS`]; a
+    /// list of the profile is read once per call, whoever asks again.
+    pub fn items(&self, v: &Val, what: &str) -> Result<Rc<[Val]>, RenderError> {
         match v {
             Val::Seq(items) => Ok(items.clone()),
-            Val::At(_, _, Value::List(n)) => {
+            Val::At(root, keys, Value::List(n)) => {
                 if *n > MAX_LIST_ITEMS {
                     return Err(RenderError::limit(cat(&[
                         what,
                         " reads a list of more than 1000 items",
                     ])));
                 }
-                Ok((0..*n).map(|i| self.member(v, &i.to_string())).collect())
+                self.spend(cost::LIST)?;
+                Ok(self.ctx.list_items(*root, keys, *n))
             }
-            _ => Ok(Vec::new()),
+            _ => Ok(Rc::from([])),
         }
     }
 }
@@ -424,7 +490,7 @@ fn render_for(
     start: usize,
 ) -> Result<(), RenderError> {
     let seq = f.iter.eval(scope, true)?;
-    let mut items = match &seq {
+    let items: Rc<[Val]> = match &seq {
         Val::V(Value::Str(s)) => {
             if s.chars().nth(MAX_LIST_ITEMS).is_some() {
                 return Err(RenderError::limit(cat(&[
@@ -433,9 +499,10 @@ fn render_for(
                     " reads more than 1000 items",
                 ])));
             }
+            scope.spend_bytes(s.len(), 1)?;
             s.chars().map(|c| Val::str(c.to_string())).collect()
         }
-        Val::V(Value::Missing | Value::Null) => Vec::new(),
+        Val::V(Value::Missing | Value::Null) => Rc::from([]),
         Val::Seq(_) | Val::At(_, _, Value::List(_)) => scope.items(&seq, "{% for %}")?,
         other => {
             return Err(RenderError::value(cat(&[
@@ -449,17 +516,18 @@ fn render_for(
     if items.is_empty() {
         return render_blocks(&f.empty, scope, out, start);
     }
-    if f.reversed {
-        items.reverse();
-    }
     let len = items.len();
-    for (index, item) in items.into_iter().enumerate() {
+    for index in 0..len {
         scope.steps += 1;
         if scope.steps > MAX_LOOP_STEPS {
             return Err(RenderError::limit(
                 "{% for %} loops run more than 10000 times in one field".to_string(),
             ));
         }
+        scope.spend(cost::STEP)?;
+        let at = if f.reversed { len - 1 - index } else { index };
+        let item = items.get(at).cloned().unwrap_or(Val::V(Value::Missing));
+        scope.spend_copy(&item)?;
         scope.frames.push(Frame { item, index, len });
         let r = render_blocks(&f.body, scope, out, start);
         scope.frames.pop();

@@ -14,12 +14,23 @@ use crate::outcome::Outcome;
 
 /// Sends `request`, retrying as the policy allows. Returns the outcome, or the
 /// last error with the number of attempts made.
+#[cfg(feature = "worker")]
 pub(super) async fn drive(
     run: &Configured,
     request: &HttpRequest,
     fetch: &Function,
 ) -> Result<Outcome, (Error, u32)> {
-    let start = js_sys::Date::now();
+    drive_from(run, request, fetch, js_sys::Date::now()).await
+}
+
+/// [`drive`] for a run that started at `start` (ms since the epoch): the
+/// time already spent (planning, rendering) counts against the budget.
+pub(super) async fn drive_from(
+    run: &Configured,
+    request: &HttpRequest,
+    fetch: &Function,
+    start: f64,
+) -> Result<Outcome, (Error, u32)> {
     let elapsed = || (js_sys::Date::now() - start).max(0.0) as u64;
     let mut attempts: u32 = 0;
     loop {

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use super::calls::spawn;
 
 use super::convert::{dry_run_to_js, outcome_to_js};
-use super::fetch::drive;
+use super::fetch::drive_from;
 use super::read::{present, JsEnv, JsOptions, ValueKind};
 use crate::error::Error;
 use crate::handler::{Configured, Door, Step};
@@ -56,7 +56,9 @@ impl JsHandler {
 
     /// Plans, then (unless dry run) sends with retries through `fetch`.
     /// Resolves to the flat outcome; rejects with a coded `Error`.
+    /// `budgetMs` counts from here: reading the profile and rendering too.
     pub fn run(&self, event: JsValue, profile: JsValue, env: JsValue, fetch: JsValue) -> Promise {
+        let start = js_sys::Date::now();
         let run = match self.configured(&env) {
             Ok(run) => run,
             Err(e) => return Promise::reject(&e.to_js(None)),
@@ -74,7 +76,7 @@ impl JsHandler {
             return Promise::reject(&e.to_js(None));
         };
         spawn(async move {
-            drive(&run, &request, &fetch)
+            drive_from(&run, &request, &fetch, start)
                 .await
                 .map(|o| outcome_to_js(&o))
                 .map_err(|(e, attempts)| e.to_js(Some(attempts)))

@@ -13,6 +13,10 @@ extern "C" {
     /// `undefined` (also when a getter throws).
     #[wasm_bindgen(js_name = get)]
     pub(super) fn pb_get(o: &JsValue, k: &JsValue) -> JsValue;
+    /// `o[i]` of an array (no key string to convert), else `undefined`
+    /// (also when a getter throws).
+    #[wasm_bindgen(js_name = at)]
+    pub(super) fn pb_at(o: &JsValue, i: u32) -> JsValue;
     /// `[[key, string-or-null], …]` of an object's own enumerable properties,
     /// or `null` when reading them throws.
     #[wasm_bindgen(js_name = entries)]

@@ -124,9 +124,23 @@ mod page {
 
     /// The text of what `Handler.plan` returned or threw: the request (key as
     /// `***`), `skipped: <reason>` or `error <code>: <message>` — what `make demo`
-    /// prints.
+    /// prints. With the page's `#env` (optional), a base-URL override it sets
+    /// comes first, one `# … overrides the host` line each.
     #[wasm_bindgen(js_name = resultText)]
-    pub fn result_text(result: &JsValue) -> String {
+    pub fn result_text(result: &JsValue, env: &JsValue) -> String {
+        let mut out = playground::override_preview(&env_pairs(env));
+        out.push_str(&shown_text(result));
+        out
+    }
+
+    /// The warning the page shows prominently while `#env` sets a base-URL
+    /// override (`PASSNINJA_BASE_URL`, `KLAVIYO_BASE_URL`…), else `undefined`.
+    #[wasm_bindgen(js_name = baseUrlWarning)]
+    pub fn base_url_warning(env: &JsValue) -> Option<String> {
+        playground::override_warning(&env_pairs(env))
+    }
+
+    fn shown_text(result: &JsValue) -> String {
         if let (Some(code), Some(message)) = (
             get(result, "code").as_string(),
             get(result, "message").as_string(),
@@ -168,13 +182,22 @@ mod page {
         playground::json_problem_text(label, text)
     }
 
-    /// A coded error for secret variables in `#env`, else `undefined`.
-    #[wasm_bindgen(js_name = envProblem)]
-    pub fn env_problem(env: &JsValue) -> JsValue {
-        match playground::env_problem(&env_pairs(env)) {
-            Some(e) => error_to_js(&e),
+    /// A coded error when the texts of `#env` or `#options` name a secret
+    /// variable (any case, spaces, depth or value type), else `undefined`.
+    #[wasm_bindgen(js_name = secretProblem)]
+    pub fn secret_problem(env_text: &str, options_text: &str) -> JsValue {
+        match playground::secret_problem(env_text, options_text) {
+            Some(found) => error_to_js(&found.error),
             None => JsValue::UNDEFINED,
         }
+    }
+
+    /// Whether `saved` (a parameter of the saved fragment) holds a value that
+    /// [`secret_problem`] refuses in these texts: the page drops it from the
+    /// fragment.
+    #[wasm_bindgen(js_name = leaksSecret)]
+    pub fn leaks_secret(saved: &str, env_text: &str, options_text: &str) -> bool {
+        playground::secret_problem(env_text, options_text).is_some_and(|f| f.leaks_into(saved))
     }
 
     /// The `#error` text for a coded error of the boundary; for

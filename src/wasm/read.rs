@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js::{
-    get, pb_entries, pb_env, pb_keys, pb_kind, pb_len, pb_text, pb_use_kinds, set, with_key,
+    get, pb_at, pb_entries, pb_env, pb_keys, pb_kind, pb_len, pb_text, pb_use_kinds, set, with_key,
 };
 use crate::env::Env;
 use crate::options::{Given, OptionSource};
@@ -65,6 +65,7 @@ impl ValueKind {
 
 /// A JavaScript value read lazily, one crossing per path step, with its
 /// kind learned in one more.
+#[derive(Clone)]
 pub(crate) struct JsNode {
     value: JsValue,
     kind: ValueKind,
@@ -84,7 +85,16 @@ impl Node for JsNode {
         }
         // Keys come from templates: interned, each crosses the boundary once.
         // A throwing getter (a hostile Proxy) reads as missing.
-        let node = JsNode::new(get(&self.value, key));
+        // A list's items are read by number: a thousand index texts would
+        // crowd the key cache out.
+        let value = match (self.kind, crate::profile::canonical_index(key)) {
+            (ValueKind::Array, Some(i)) => match u32::try_from(i) {
+                Ok(i) => pb_at(&self.value, i),
+                Err(_) => return None,
+            },
+            _ => get(&self.value, key),
+        };
+        let node = JsNode::new(value);
         (node.kind != ValueKind::Undefined).then_some(node)
     }
 

@@ -105,7 +105,14 @@ impl JsWorkerApp {
             authorization: authorization.as_deref(),
         };
         let env = JsEnv(self.env.clone());
-        let early = if crate::ledger::admin::is_admin_path(&asked.path) {
+        let admin_on = || {
+            env.var("PASSBRIDGE_ADMIN_SECRET")
+                .is_some_and(|s| !s.is_empty())
+        };
+        let early = if asked.path == crate::review::PATH {
+            // The deliveries page: in its "off" variant while the review API is off.
+            crate::review::page(&asked.method, &asked.path, admin_on())
+        } else if crate::ledger::admin::is_admin_path(&asked.path) {
             // The review API: its own secret, its own checks.
             let secret = env.var("PASSBRIDGE_ADMIN_SECRET");
             crate::ledger::admin::gate(
@@ -168,7 +175,7 @@ impl JsWorkerApp {
     pub fn handle(
         &self,
         request: &Request,
-        body: String,
+        body: Vec<u8>,
         fetch: JsValue,
         started_ms: f64,
         ledger: JsValue,
@@ -190,6 +197,8 @@ impl JsWorkerApp {
                 Err(a) => return Promise::resolve(&asked.answer(&a, started_ms)),
             };
             let env = self.env.clone();
+            // A review body that is not UTF-8 reads as empty (400 from the action).
+            let body = String::from_utf8(body).unwrap_or_default();
             return spawn(async move {
                 let query = asked.query.clone();
                 let answer =
@@ -204,7 +213,7 @@ impl JsWorkerApp {
             has_binding: &|| worker_ledger::has_binding(&self.env),
             env: &env,
         };
-        let delivery = match webhook::step(&asked.path, &body, key.as_deref(), &instance) {
+        let delivery = match webhook::step(&asked.path, body, key.as_deref(), &instance) {
             Next::Answer(a) => {
                 return Promise::resolve(&asked.answer(&a.authenticated(), started_ms))
             }
@@ -218,13 +227,17 @@ impl JsWorkerApp {
                 delivery.mode,
                 delivery.route.path,
             );
+            let a = a.with_key_source(delivery.key_source);
             return Promise::resolve(&asked.answer(&a.authenticated(), started_ms));
         };
         // One future for both: recorded deliveries go through the ledger,
         // the others are sent as before (and only tagged with their id).
         let runner = runner.filter(|_| delivery.recorded);
         spawn(async move {
-            let answer = worker_ledger::deliver(runner, *delivery, body, fetch, now_ms).await;
+            let key_source = delivery.key_source;
+            let answer = worker_ledger::deliver(runner, *delivery, fetch)
+                .await
+                .with_key_source(key_source);
             Ok(asked.answer(&answer.authenticated(), started_ms))
         })
     }
@@ -298,12 +311,9 @@ fn answer_to_js(
         JsValue::NULL
     };
     set(&obj, "body", &body);
-    // The page's bytes are large and static: the entry holds them.
-    set(
-        &obj,
-        "page",
-        &JsValue::from_bool(worker::is_page(a) && worker::sends_body(method)),
-    );
+    // The pages' bytes are large and static: the entry holds them, by name.
+    let page = worker::page_of(a).filter(|_| worker::sends_body(method));
+    set(&obj, "page", &page.map_or(JsValue::NULL, JsValue::from_str));
     let duration = (js_sys::Date::now() - started_ms).max(0.0) as u64;
     let flow_id = header(request_headers, worker::FLOW_ID_HEADER);
     let line = worker::log_line(path, a, duration, flow_id.as_deref());

@@ -76,19 +76,14 @@ fn now() -> u64 {
 
 /// A delivery: when recorded (a runner is given), claim, then send once if
 /// the core says so, then record; otherwise send as without a ledger.
-pub(super) async fn deliver(
-    runner: Option<Runner>,
-    delivery: Delivery,
-    input: String,
-    fetch: Function,
-    started_ms: u64,
-) -> Answer {
+pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: Function) -> Answer {
     let Delivery {
         route,
         configured,
         id,
         mode,
         request,
+        input,
         ..
     } = delivery;
     let Some(runner) = runner else {
@@ -98,6 +93,9 @@ pub(super) async fn deliver(
         };
         return ledger::unrecorded(answer, &id, mode, route.path);
     };
+    // The claim is dated when it is made: a body uploaded slowly must not
+    // make a live delivery look stale to its redelivery.
+    let claimed_at = now();
     let claim = ledger::claim(
         &NewDelivery {
             id: &id,
@@ -105,12 +103,12 @@ pub(super) async fn deliver(
             request: &request,
             input: &input,
         },
-        started_ms,
+        claimed_at,
     );
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
-    let mut decision = ledger::after_claim(&id, route.path, started_ms, &results);
+    let mut decision = ledger::after_claim(&id, route.path, claimed_at, &results);
     loop {
         match decision {
             Decision::Send => break,
@@ -133,10 +131,13 @@ pub(super) async fn deliver(
         .await
         .map_err(|(e, _)| e);
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
-    // If this write fails the row stays pending: after 120 s a redelivery
-    // finds it stale (ambiguous for a non-idempotent route, sent again otherwise).
-    let _ = runner.run(&stmts).await;
-    answer
+    // If this write fails the row stays pending: never answer what the
+    // ledger does not hold (503; after 120 s a redelivery finds the row stale
+    // and a person finds it in the review list).
+    match runner.run(&stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(&id),
+    }
 }
 
 /// A review request that passed `admin::gate`.
@@ -160,12 +161,19 @@ pub(super) async fn review(
                 Err(a) => return a,
             };
             match runner.run(&admin::list(&q)).await {
-                Ok(r) => admin::list_answer(&q, &r),
+                Ok(r) => admin::list_answer(&q, started_ms, &r),
+                Err(()) => ledger::ledger_unavailable(None),
+            }
+        }
+        AdminRoute::Summary => {
+            let mode = config(&env).map(|c| c.mode).unwrap_or(ledger::Mode::Auto);
+            match runner.run(&ledger::summary::summary(started_ms)).await {
+                Ok(r) => ledger::summary::summary_answer(mode, started_ms, &r),
                 Err(()) => ledger::ledger_unavailable(None),
             }
         }
         AdminRoute::Get(id) => match runner.run(&admin::get(&id)).await {
-            Ok(r) => admin::get_answer(&id, &r),
+            Ok(r) => admin::get_answer(&id, started_ms, &r),
             Err(()) => ledger::ledger_unavailable(Some(&id)),
         },
         AdminRoute::Resolve(id) => {
@@ -232,8 +240,10 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
         .await
         .map_err(|(e, _)| e);
     let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
-    let _ = runner.run(&stmts).await;
-    answer
+    match runner.run(&stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(&id),
+    }
 }
 
 /// The `scheduled` clean-up; resolves to its log line.

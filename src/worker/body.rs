@@ -30,6 +30,24 @@ pub fn too_large() -> Answer {
     )
 }
 
+/// The body as text. JSON text must be UTF-8 (RFC 8259 §8.1): a body that
+/// is not is refused (400 `invalid_json`, naming the offset of its first bad
+/// byte, counted from 0), never decoded with U+FFFD in place of the bad bytes
+/// (two bodies differing only there would be one delivery, and the
+/// replacement characters would reach the provider).
+pub fn body_text(bytes: Vec<u8>) -> Result<String, Answer> {
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Answer::problem(
+            WorkerCode::InvalidJson,
+            "Bad Request",
+            &format!(
+                "the body is not valid UTF-8 (JSON text must be UTF-8): the first bad byte is at offset {offset} (counted from 0)"
+            ),
+        )
+    })
+}
+
 /// The profile and event carried by a webhook body: `{ "person": …, "event": … }`
 /// (flat or JSON:API person), or a bare JSON:API profile.
 pub fn parse_body(text: &str) -> Result<serde_json::Value, Answer> {

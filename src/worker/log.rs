@@ -23,6 +23,7 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
         Some(r) => r.path,
         None if path == HEALTH_PATH => HEALTH_PATH,
         None if path == HOME_PATH => HOME_PATH,
+        None if path == crate::review::PATH => crate::review::PATH,
         None => crate::ledger::admin::label_of(path).unwrap_or("(unknown)"),
     };
     let mut line = String::from("{\"route\":");
@@ -65,6 +66,11 @@ pub fn log_line(path: &str, answer: &Answer, duration_ms: u64, flow_id: Option<&
     } else {
         "false"
     });
+    line.push_str(",\"keySource\":");
+    match d.and_then(|d| d.key_source) {
+        Some(k) => push_json_string(&mut line, k),
+        None => line.push_str("null"),
+    }
     line.push('}');
     line
 }

@@ -11,8 +11,8 @@ mod tests;
 pub use crate::answer::{client_closed, dry_run, failure, internal_error, success, Answer};
 pub use crate::providers::Route;
 pub use body::{
-    drain_before_early_answer, parse_body, person_and_event, sends_body, too_large, DRAIN_MS,
-    MAX_BODY_BYTES,
+    body_text, drain_before_early_answer, parse_body, person_and_event, sends_body, too_large,
+    DRAIN_MS, MAX_BODY_BYTES,
 };
 pub use log::{log_line, FLOW_ID_HEADER};
-pub use routes::{gate, is_page, route, Gate, Incoming, HEALTH_PATH};
+pub use routes::{gate, page_of, route, Gate, Incoming, HEALTH_PATH};

@@ -140,7 +140,7 @@ pub fn home_page(method: &str, path: &str) -> Option<Answer> {
             upstream_status: None,
             authenticated: false,
             delivery: None,
-            page: true,
+            page: Some("playground"),
         },
         _ => method_not_allowed("GET"),
     })
@@ -170,7 +170,8 @@ fn is_json_media_type(content_type: Option<&str>) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Whether the entry sends the playground page as this answer's body.
-pub fn is_page(answer: &Answer) -> bool {
+/// The page the entry sends as this answer's body, if any (`playground`,
+/// `review`, `review-off`).
+pub fn page_of(answer: &Answer) -> Option<&'static str> {
     answer.page
 }

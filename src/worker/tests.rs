@@ -274,3 +274,55 @@ fn log_lines_are_json_without_personal_data() {
     let unauth = log_line("/passninja/update", &a, 1, Some("XyZ123"));
     assert!(unauth.contains("\"flowId\":null"), "{unauth}");
 }
+
+/// Issue 16 item 7: JSON text must be UTF-8 (RFC 8259 §8.1): the first bad
+/// byte's offset (from 0) is named, nothing is decoded with U+FFFD.
+#[test]
+fn bodies_that_are_not_utf8_are_refused_with_the_offset() {
+    assert_eq!(body_text(b"{\"a\":1}".to_vec()).unwrap(), "{\"a\":1}");
+    assert_eq!(
+        body_text("{\"é\":1}".as_bytes().to_vec()).unwrap(),
+        "{\"é\":1}"
+    );
+    for (bytes, offset) in [
+        (&b"{\"person\":{\"first_name\":\"A\xff\"}}"[..], 26),
+        (&b"\xfe{}"[..], 0),
+        // A truncated sequence at the end: the offset of its first byte.
+        (&b"{\"a\":\"\xc3"[..], 6),
+        // An overlong encoding and a lone surrogate are not UTF-8 either.
+        (&b"{\"a\":\"\xc0\xaf\"}"[..], 6),
+        (&b"{\"a\":\"\xed\xa0\x80\"}"[..], 6),
+    ] {
+        let a = body_text(bytes.to_vec()).unwrap_err();
+        assert_eq!(a.status, 400);
+        assert_eq!(a.code.map(|c| c.as_str()), Some("invalid_json"));
+        assert!(
+            a.body
+                .contains(&format!("offset {offset} (counted from 0)")),
+            "{}",
+            a.body
+        );
+    }
+}
+
+/// Issue 16 item 1: every log line has `keySource` (null before a key was chosen).
+#[test]
+fn log_lines_carry_the_key_source() {
+    let a = failure(&Error::invalid_profile("x"));
+    let v: serde_json::Value =
+        serde_json::from_str(&log_line("/passninja/update", &a, 1, None)).unwrap();
+    assert_eq!(v["keySource"], serde_json::Value::Null);
+    let tagged = crate::ledger::tag(a, "0123456789abcdef0123456789abcdef", None, false)
+        .with_key_source("body");
+    let v: serde_json::Value =
+        serde_json::from_str(&log_line("/passninja/update", &tagged, 1, None)).unwrap();
+    assert_eq!(v["keySource"], "body");
+    // Tagging again keeps it.
+    let again = crate::ledger::tag(
+        tagged,
+        "0123456789abcdef0123456789abcdef",
+        Some("done"),
+        true,
+    );
+    assert_eq!(again.delivery.unwrap().key_source, Some("body"));
+}

@@ -109,6 +109,11 @@ export async function startBrowser({ width = 1400, height = 1400 } = {}) {
       await call('POST', s(`/element/${el}/clear`), {});
       await call('POST', s(`/element/${el}/value`), { text });
     },
+    /** Presses keys on whatever has the focus (WebDriver actions; e.g. '\uE007' Enter, '\uE004' Tab). */
+    async keys(text) {
+      const actions = [...text].flatMap((value) => [{ type: 'keyDown', value }, { type: 'keyUp', value }]);
+      await call('POST', s('/actions'), { actions: [{ type: 'key', id: 'keyboard', actions }] });
+    },
     /** Picks an <option> of a <select> by clicking it, as a user does. */
     async select(css, value) {
       await browser.click(`${css} option[value="${value}"]`);

@@ -442,9 +442,11 @@ export function assertCleanLogs(logs, secrets) {
     }
     assert.deepEqual(
       Object.keys(v).sort(),
-      ['code', 'delivery', 'durationMs', 'flowId', 'ledger', 'outcome', 'replayed', 'route', 'status', 'upstreamStatus'],
+      ['code', 'delivery', 'durationMs', 'flowId', 'keySource', 'ledger', 'outcome', 'replayed', 'route', 'status', 'upstreamStatus'],
       line,
     );
+    // Where the delivery key came from; null before a key was chosen (issue 16).
+    assert.ok([null, 'header', 'template', 'body'].includes(v.keySource), line);
     assert.ok(v.delivery === null || /^[0-9a-f]{32}$/.test(v.delivery), line);
     assert.equal(typeof v.replayed, 'boolean', line);
     assert.equal(typeof v.status, 'number', line);

@@ -186,7 +186,7 @@ describe('delivery ledger (Miniflare / workerd, local D1)', () => {
     assert.equal(list.json.next, null);
     assert.equal(list.json.deliveries.length, 1);
     const d = list.json.deliveries[0];
-    assert.deepEqual(Object.keys(d).sort(), ['attempts', 'code', 'createdAt', 'delivery', 'request', 'route', 'state', 'updatedAt', 'upstreamStatus']);
+    assert.deepEqual(Object.keys(d).sort(), ['actions', 'attempts', 'code', 'createdAt', 'delivery', 'request', 'route', 'state', 'updatedAt', 'upstreamStatus']);
     assert.equal(d.delivery, id);
     assert.equal(d.route, BALANCE);
     assert.equal(d.state, 'ambiguous');

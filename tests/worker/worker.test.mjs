@@ -127,6 +127,8 @@ describe('worker: main configuration (budget 1500 ms, dry run off)', () => {
       delivery: a.headers.get('passbridge-delivery'),
       ledger: null,
       replayed: false,
+      // No Idempotency-Key, no PASSBRIDGE_DELIVERY_KEY: the body hash (issue 16).
+      keySource: 'body',
     });
     assert.match(a.log.delivery, /^[0-9a-f]{32}$/);
     assert.ok(a.log.durationMs >= 0 && a.log.durationMs < 10_000);
