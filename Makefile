@@ -206,6 +206,10 @@ dev: build
 	echo "  curl -s -X POST http://127.0.0.1:$(DEV_PORT)/passninja/update \\"; \
 	echo "    -H 'Authorization: Bearer $$secret' -H 'Content-Type: application/json' \\"; \
 	echo "    -d '{\"person\":{\"external_id\":\"5d2b3f8a9c0e1f2a3b\",\"properties\":{\"loyalty_points\":1500,\"loyalty_tier\":\"Gold\"}}}'"; \
+	echo; echo "A create and its write-back to Klaviyo (docs/write-back.md; needs KLAVIYO_PRIVATE_KEY in .dev.vars):"; echo; \
+	echo "  curl -s -X POST http://127.0.0.1:$(DEV_PORT)/passninja/create \\"; \
+	echo "    -H 'Authorization: Bearer $$secret' -H 'Content-Type: application/json' \\"; \
+	echo "    -d '{\"person\":{\"email\":\"ada@example.com\",\"properties\":{\"loyalty_points\":1500,\"loyalty_tier\":\"Gold\"}}}'"; \
 	echo; echo "Playground: http://127.0.0.1:$(DEV_PORT)/   Deliveries page: http://127.0.0.1:$(DEV_PORT)/review (PASSBRIDGE_ADMIN_SECRET in .dev.vars)"; \
 	echo
 	@# The local ledger (.wrangler/state): create or update its table first.

@@ -23,7 +23,8 @@ Target (as createHandler's options; the rest from PASSBRIDGE_* and provider vari
   --operation <name>      the provider's operation (default: PASSBRIDGE_OPERATION or the provider's first)
   --env-file <file>       read KEY=value lines (the process environment wins)
 Pacing:
-  --rate <n>/s            at most n provider requests in any one second (default 10/s; 0 = no limit)
+  --rate <n>/s            at most n provider requests in any one second (default 10/s;
+                          a bare n means n/s; 0 = no limit)
   --concurrency <n>       provider requests in flight at once (default 4)
 Run:
   --write-back            write each result onto the Klaviyo profile (PASSBRIDGE_WRITE_BACK)
@@ -34,6 +35,7 @@ Run:
   --resume                continue the run the checkpoint records
   --restart               start over, discarding an existing checkpoint
   --report <file.json>    write the report there
+  --report-emails         name each profile's e-mail in the report (and checkpoint)
   --help                  this text
 Exit: 0 every profile done or skipped; 1 any failed or ambiguous; 2 usage or configuration error.`;
 
@@ -54,6 +56,7 @@ const OPTIONS = {
   resume: { type: "boolean" },
   restart: { type: "boolean" },
   report: { type: "string" },
+  "report-emails": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -80,11 +83,14 @@ function readEnvFile(path) {
   return out;
 }
 
-function count(name, text, { min = 0 } = {}) {
+function count(name, text, { min = 0, perSecond = false } = {}) {
   if (text === undefined) return undefined;
-  const m = /^(\d{1,9})(\/s)?$/.exec(text.trim());
+  // --rate is `<n>/s` (a bare `<n>` means the same); the others a bare number.
+  const m = (perSecond ? /^(\d{1,9})(\/s)?$/ : /^(\d{1,9})$/).exec(text.trim());
   const n = m ? Number(m[1]) : NaN;
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}`);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(perSecond ? `--${name} must be <n>/s with a whole n ≥ ${min} (e.g. --${name} 5/s)` : `--${name} must be a whole number ≥ ${min}`);
+  }
   return n;
 }
 
@@ -111,7 +117,7 @@ function options(argv) {
     provider: v.provider,
     operation: v.operation,
     env: { ...fileEnv, ...process.env },
-    rate: count("rate", v.rate) ?? 10,
+    rate: count("rate", v.rate, { perSecond: true }) ?? 10,
     concurrency: count("concurrency", v.concurrency, { min: 1 }) ?? 4,
     writeBack: v["write-back"] ?? false,
     dryRun: v["dry-run"] ?? false,
@@ -121,6 +127,7 @@ function options(argv) {
     resume: v.resume ?? false,
     restart: v.restart ?? false,
     report: v.report,
+    reportEmails: v["report-emails"] ?? false,
   };
 }
 

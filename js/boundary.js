@@ -8,6 +8,8 @@
 // defined once, by src/wasm/read.rs (ValueKind), and handed over through
 // useKinds() when a Handler or WorkerApp is created.
 
+const OBJECT_PROTO = Object.prototype;
+
 function pb_get(o, k) {
   if (typeof o !== 'object' || o === null) return undefined;
   try {
@@ -51,8 +53,18 @@ async function pb_read_text(res, limit) {
 function pb_keys(o) {
   try { return Object.keys(o); } catch { return null; }
 }
+// Each read of Node's process.env is a call into C++ (~0.35 µs). It inherits
+// only from Object.prototype, so when that lacks `k` one read is an own read:
+// hasOwn is needed only when it has `k` (a polluted prototype). Other env
+// objects (options.env, a Worker's bindings, a Proxy) take the general path.
+function pb_env_read(o, k) {
+  if (o === globalThis.process?.env && !(k in OBJECT_PROTO)) {
+    try { return o[k]; } catch { return undefined; }
+  }
+  return pb_get(o, k);
+}
 function pb_env(o, k) {
-  const v = pb_get(o, k);
+  const v = pb_env_read(o, k);
   switch (typeof v) {
     case 'string': return v;
     case 'number': case 'boolean': return String(v);
@@ -62,8 +74,13 @@ function pb_env(o, k) {
 function pb_entries(o) {
   try { return Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : null]); } catch { return null; }
 }
+// A plain assignment to a fresh object creates the same own data property as
+// defineProperty unless Object.prototype has the key (its own prototype is
+// immutably null): only then (`__proto__`, `toString`, a polluting setter) is
+// defineProperty needed. Measured: 5 headers 4.0 → 0.5 µs (BENCHMARKS.md).
 function pb_set(o, k, v) {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  if (k in OBJECT_PROTO) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 function pb_dry_run(method, url, body, headers) {
   return { dryRun: true, request: { method, url, headers, body } };
@@ -117,6 +134,13 @@ function pb_text(v) {
 function pb_len(v) {
   try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
 }
+// The host's primitives for the core (src/host.rs): the engine's own case
+// mapping, number text and number parsing (docs/host-primitives.md).
+function pb_upper(s) { return s.toUpperCase(); }
+function pb_lower(s) { return s.toLowerCase(); }
+function pb_num_text(n) { return String(n); }
+function pb_num(s) { return Number(s); }
+function pb_json(s) { return JSON.parse(s); }
 
 export const pb = {
   get: pb_get,
@@ -133,4 +157,9 @@ export const pb = {
   cancel: pb_cancel,
   text: pb_text,
   len: pb_len,
+  upper: pb_upper,
+  lower: pb_lower,
+  numText: pb_num_text,
+  num: pb_num,
+  json: pb_json,
 };

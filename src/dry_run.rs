@@ -29,7 +29,12 @@ impl DryRun {
 
     /// `{"dryRun":true,"request":{"method","url","headers":{…},"body"}}`.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"dryRun\":true,\"request\":{\"method\":");
+        format!("{{\"dryRun\":true,\"request\":{}}}", self.request_json())
+    }
+
+    /// The request alone: `{"method","url","headers":{…},"body"}`.
+    pub fn request_json(&self) -> String {
+        let mut out = String::from("{\"method\":");
         push_json_string(&mut out, self.method());
         out.push_str(",\"url\":");
         push_json_string(&mut out, self.url());
@@ -47,7 +52,7 @@ impl DryRun {
             Some(b) => push_json_string(&mut out, b),
             None => out.push_str("null"),
         }
-        out.push_str("}}");
+        out.push('}');
         out
     }
 }

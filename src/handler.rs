@@ -114,6 +114,9 @@ pub struct Configured {
     pub handler: Handler,
     pub dry_run: bool,
     pub policy: RetryPolicy,
+    /// The Worker's write-back of this route's result to Klaviyo
+    /// (`crate::write_back::setup`); `None` in the other doors.
+    pub write_back: Option<crate::write_back::Setup>,
 }
 
 /// What one run does next.
@@ -136,6 +139,7 @@ impl Configured {
             handler: Handler::new(&options)?,
             dry_run: options.dry_run.unwrap_or(false),
             policy: RetryPolicy::with_budget(options.budget_ms.unwrap_or(door.budget_ms)),
+            write_back: None,
         })
     }
 

@@ -16,6 +16,7 @@ mod env;
 mod error;
 mod filters;
 mod handler;
+mod host;
 mod http;
 mod json;
 mod klaviyo;
@@ -27,45 +28,30 @@ mod providers;
 mod reads;
 mod retry;
 mod status;
-pub mod sync;
 mod template;
 mod value;
 
-// The Worker's rules (its answers, routes, ledger and step): driven only by
-// its class in `wasm/` (feature `worker`); elsewhere only their unit tests
-// run them, so unused code there is not a finding.
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "worker")),
-    allow(dead_code, unused_imports)
-)]
-mod answer;
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "worker")),
-    allow(dead_code, unused_imports)
-)]
-mod ledger;
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "worker")),
-    allow(dead_code, unused_imports)
-)]
-mod review;
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "worker")),
-    allow(dead_code, unused_imports)
-)]
-mod webhook;
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "worker")),
-    allow(dead_code, unused_imports)
-)]
-mod worker;
-// The playground's rules: driven only by its exports in `wasm/` (feature
-// `playground`; the Worker reads PAGE_CSP); elsewhere only unit tests run them.
-#[cfg_attr(
-    not(all(target_arch = "wasm32", feature = "playground")),
-    allow(dead_code, unused_imports)
-)]
-mod playground;
+/// Declares modules that only one door's wasm drives: elsewhere (native
+/// builds, the other doors' wasm) only their unit tests run them, so unused
+/// code there is not a finding.
+macro_rules! driven_by {
+    ($feature:literal: $($module:ident),+) => {$(
+        #[cfg_attr(
+            not(all(target_arch = "wasm32", feature = $feature)),
+            allow(dead_code, unused_imports)
+        )]
+        mod $module;
+    )+};
+}
+
+// The Worker's rules (its answers, routes, ledger, pages, step and write-back
+// to Klaviyo): driven only by its class in `wasm/` (feature `worker`).
+driven_by!("worker": answer, ledger, review, webhook, worker, write_back);
+// The playground's rules: its exports in `wasm/` (feature `playground`; the
+// Worker reads PAGE_CSP).
+driven_by!("playground": playground);
+// The bulk sync's rules: its class in `wasm/` (feature `sync`).
+driven_by!("sync": sync);
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

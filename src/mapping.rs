@@ -125,7 +125,7 @@ pub fn pairs_from_json(
 ) -> Result<Vec<(String, String)>, Error> {
     let bad = |why: String| Error::invalid_config(format!("{source_name} {why}"));
     let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
+        crate::host::json(json).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
     let serde_json::Value::Object(map) = value else {
         return Err(bad(format!(
             "must be a JSON object of {what} name → template"

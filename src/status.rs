@@ -77,7 +77,7 @@ pub fn check_status(
 
 /// The first string found under any of `keys` in a JSON object body.
 pub fn json_message(body: &str, keys: &[&str]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let v = crate::host::json(body).ok()?;
     keys.iter().find_map(|k| match v.get(*k)? {
         serde_json::Value::String(s) => Some(s.clone()),
         _ => None,

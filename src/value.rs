@@ -83,7 +83,7 @@ impl Value {
             Value::Missing | Value::Null => {}
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) if !n.is_finite() => return false,
-            Value::Number(n) => out.push_str(ryu_js::Buffer::new().format(*n)),
+            Value::Number(n) => crate::host::push_number(out, *n),
             Value::Str(s) => out.push_str(s),
             Value::List(_) | Value::Object(_) | Value::Foreign => return false,
         }
@@ -174,7 +174,9 @@ impl Val {
 /// assert_eq!(passbridge::js_number(-0.0), "0");
 /// ```
 pub fn js_number(n: f64) -> String {
-    ryu_js::Buffer::new().format(n).to_string()
+    let mut out = String::new();
+    crate::host::push_number(&mut out, n);
+    out
 }
 
 /// Parses a plain decimal number (`12`, `-3.5`, `1e3`, `.5`); rejects
@@ -214,7 +216,7 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
     if chars.next().is_some() {
         return None;
     }
-    s.parse::<f64>().ok().filter(|n| n.is_finite())
+    crate::host::decimal(s).filter(|n| n.is_finite())
 }
 
 #[cfg(test)]

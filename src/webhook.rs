@@ -28,6 +28,8 @@ pub struct Delivery {
     pub input: String,
     /// Where the delivery key came from (the log line's `keySource`).
     pub key_source: &'static str,
+    /// The result's write-back to Klaviyo, when the route has one.
+    pub write_back: Option<crate::write_back::Job>,
 }
 
 /// What the Worker does with a webhook body.
@@ -114,9 +116,20 @@ pub fn step(path: &str, raw: Vec<u8>, idempotency_key: Option<&str>, at: &Instan
             ledger::unrecorded(a, &id, config.mode, route.path).with_key_source(key_source),
         )
     };
+    let job = configured
+        .write_back
+        .as_ref()
+        .map(|setup| crate::write_back::Job {
+            setup: setup.clone(),
+            target: crate::write_back::target(profile),
+        });
     match configured.step(profile, event, at.env) {
         Ok(Step::Done(outcome)) => mark(worker::success(&outcome)),
-        Ok(Step::DryRun(dry)) => mark(worker::dry_run(&dry)),
+        // A dry run shows both requests.
+        Ok(Step::DryRun(dry)) => mark(match &job {
+            Some(job) => crate::write_back::dry_run(&dry, job),
+            None => worker::dry_run(&dry),
+        }),
         Err(e) => mark(worker::failure(&e)),
         Ok(Step::Send(request)) => {
             // The pass comes from the planned request (the provider names it).
@@ -135,6 +148,7 @@ pub fn step(path: &str, raw: Vec<u8>, idempotency_key: Option<&str>, at: &Instan
                 request,
                 input: body.clone(),
                 key_source,
+                write_back: job,
             }))
         }
     }
@@ -148,5 +162,9 @@ pub fn configure(route: Route, env: &dyn Env) -> Result<Configured, Error> {
         operation: Some(route.operation.to_string()),
         ..Default::default()
     };
-    Configured::new(options, env, crate::handler::Door::WORKER)
+    // PASSBRIDGE_WRITE_BACK is checked first, on every route, whatever it writes.
+    let write_back = crate::write_back::setup(route, env)?;
+    let mut configured = Configured::new(options, env, crate::handler::Door::WORKER)?;
+    configured.write_back = write_back;
+    Ok(configured)
 }

@@ -18,13 +18,15 @@ import {
   playgroundSnippets,
 } from "../../pkg/playground/passbridge.js";
 import { wasmDeflatedBase64, wasmSize } from "../../pkg/playground/passbridge_inline.js";
-import { inflateRaw } from "../inflate.mjs";
+import { inflateRawNative } from "../inflate.mjs";
 
+// The page is a module: it may wait for the browser's own inflater (every
+// browser with DecompressionStream("deflate-raw"): Chrome 103, Firefox 113,
+// Safari 16.4), so it carries no JS inflater.
 const binary = atob(wasmDeflatedBase64);
 const deflated = new Uint8Array(binary.length);
 for (let i = 0; i < binary.length; i++) deflated[i] = binary.charCodeAt(i);
-const bytes = inflateRaw(deflated, wasmSize);
-initSync({ module: bytes });
+initSync({ module: await inflateRawNative(deflated, wasmSize) });
 
 const catalog = JSON.parse(playgroundCatalog());
 const $ = (id) => document.getElementById(id);
@@ -151,8 +153,11 @@ function update() {
   } finally {
     handler.free();
   }
+  let writeBack = "";
   try {
-    showSnippets(playgroundSnippets(options, parsed.env, parsed.profile, parsed.event));
+    const s = playgroundSnippets(options, parsed.env, parsed.profile, parsed.event);
+    writeBack = s.writeBack;
+    showSnippets(s);
   } catch {
     showSnippets(null);
   }
@@ -161,6 +166,10 @@ function update() {
     return showProblem(describe(result));
   }
   el.request.textContent = resultText(result, parsed.env);
+  // The Worker's second request (docs/write-back.md), when the operation has one.
+  const then = !failed && !result.skipped ? writeBack : "";
+  $("write-back").textContent = then;
+  $("write-back-box").hidden = then === "";
   setStale(el.request, false);
   el.error.textContent = failed ? describe(result) : "";
   const [word, tone] = failed ? ["error", "bad"] : result.skipped ? ["skipped, nothing sent", "skip"] : ["would send", "ok"];

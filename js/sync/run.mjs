@@ -8,10 +8,24 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { createHandler } from "../klaviyo.mjs";
-import { Sync } from "../../pkg/passbridge.js";
+import { newGlue } from "../../pkg/passbridge.js";
 import { Progress } from "./progress.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The run's `Sync` class, on a wasm instance of its own. The handler's calls
+ * run on the door's instances (js/instances.mjs): a trap in one of them
+ * retires that instance and costs only that profile (`internal_error`); the
+ * run's state — pages, pacing, outcomes — lives here, on an instance no
+ * handler call touches, so it goes on unharmed (docs/traps.md).
+ */
+function syncClass() {
+  const module = new WebAssembly.Module(fs.readFileSync(new URL("../../pkg/passbridge_bg.wasm", import.meta.url)));
+  const glue = newGlue();
+  glue.initSync({ module });
+  return glue.Sync;
+}
 const KLAVIYO_TIMEOUT_MS = 30_000;
 
 class Stop extends Error {
@@ -41,6 +55,7 @@ async function* lines(file) {
 export async function runSync(opts) {
   const err = process.stderr;
   let handler;
+  let Sync;
   let sync;
   const fetchImpl = globalThis.fetch;
   let requests = 0;
@@ -59,7 +74,9 @@ export async function runSync(opts) {
   try {
     const options = { provider: opts.provider, operation: opts.operation };
     handler = createHandler({ ...options, env: opts.env, fetch: pacedFetch, dryRun: opts.dryRun });
+    Sync = syncClass();
     sync = new Sync(opts.source, options, opts.env, opts.writeBack, opts.rate);
+    sync.setReportEmails(Boolean(opts.reportEmails));
   } catch (e) {
     err.write(`${e.message}\n`);
     return 2;
@@ -192,7 +209,10 @@ export async function runSync(opts) {
           await sleep(d.retry);
           continue;
         }
-        if (d.stop) throw new Stop(e.message, 2);
+        if (d.stop) {
+          write(d.line); // a create refused (401/403, configuration): --resume sends it again
+          throw new Stop(e.message, 2);
+        }
         write(d.line);
         return;
       }
@@ -213,9 +233,11 @@ export async function runSync(opts) {
     if (action === "skip") return;
     if (error !== undefined) {
       // A --profiles line that is not a profile: its error, the run goes on.
+      progress.note(`line ${id}: ${error.code}: ${error.message}`);
       write(JSON.parse(sync.errorLine(Date.now(), id, error.code, -1, 1)).line);
       return;
     }
+    if (opts.reportEmails) write(sync.emailLine(id, JSON.stringify(profile)));
     if (action === "send") return runOne(id, profile);
     return writeBack(id, profile, JSON.parse(action));
   };
@@ -253,10 +275,19 @@ export async function runSync(opts) {
           while (next < items.length && !stopping) {
             const item = items[next++];
             progress.read++;
-            await handle(item);
+            try {
+              await handle(item);
+            } catch (e) {
+              stopping = true; // the others take no new profile
+              throw e;
+            }
           }
         };
-        await Promise.all(Array.from({ length: Math.min(opts.concurrency, items.length) }, worker));
+        // Every worker ends (its in-flight profile recorded) before the run
+        // goes on or stops: nothing is written after the checkpoint closes.
+        const ended = await Promise.allSettled(Array.from({ length: Math.min(opts.concurrency, items.length) }, worker));
+        const failed = ended.find((r) => r.status === "rejected");
+        if (failed !== undefined) throw failed.reason;
         if (stopping || (opts.limit !== undefined && progress.read >= opts.limit)) break;
         if (page.next === null) {
           write(sync.endLine());
@@ -278,10 +309,12 @@ export async function runSync(opts) {
   }
 
   if (out !== null && out !== process.stdout) await new Promise((r) => out.end(r));
+  const hadCheckpoint = fd !== null;
   if (fd !== null) fs.closeSync(fd);
+  fd = null;
   // A fresh run that stopped before its first page (a bad key, an unknown
   // segment) leaves no checkpoint behind: the next attempt starts cleanly.
-  if (code === 2 && pagesWritten === 0 && !opts.resume && fd !== null) fs.rmSync(cpPath, { force: true });
+  if (code === 2 && pagesWritten === 0 && !opts.resume && hadCheckpoint) fs.rmSync(cpPath, { force: true });
   if (opts.report !== undefined && !opts.dryRun) await writeReport(sync, cpPath, opts.report);
   progress.table({ source: sync.sourceLabel, operation: sync.operationLabel, requests });
   const summary = JSON.parse(sync.summary());

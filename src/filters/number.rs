@@ -35,7 +35,7 @@ pub fn py_int_text(s: &str) -> Option<f64> {
     if !after_digit {
         return None;
     }
-    ascii.parse::<f64>().ok()
+    crate::host::decimal(&ascii)
 }
 
 /// Django's `add`: `int(a) + int(b)`, else `a + b` for two texts, else "".

@@ -5,27 +5,57 @@
 /// (so `1st`) lower the capital they matched.
 pub fn title(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let mut titled: Vec<char> = Vec::with_capacity(chars.len());
+    // Runs to lower-case (after a cased letter) or upper-case (word starts
+    // without a special titlecase form) go to the host in one piece each:
+    // both mappings are context-free here (Σ never enters a run).
+    let mut cased = String::with_capacity(s.len());
+    let mut run = String::new();
+    let mut run_is_lower = false;
+    let flush = |run: &mut String, lower: bool, out: &mut String| {
+        if !run.is_empty() {
+            out.push_str(&if lower {
+                crate::host::lower(run)
+            } else {
+                crate::host::upper(run)
+            });
+            run.clear();
+        }
+    };
     let mut prev_cased = false;
     for (i, &c) in chars.iter().enumerate() {
-        if prev_cased {
-            if c == 'Σ' {
-                // Python's final-sigma rule: ς unless a cased letter follows
-                // (case-ignorable characters in between do not count).
-                let next_cased = chars
-                    .iter()
-                    .skip(i + 1)
-                    .find(|n| !is_case_ignorable(**n))
-                    .is_some_and(|n| is_cased(*n));
-                titled.push(if next_cased { 'σ' } else { 'ς' });
-            } else {
-                titled.extend(c.to_lowercase());
+        if prev_cased && c == 'Σ' {
+            // Python's final-sigma rule: ς unless a cased letter follows
+            // (case-ignorable characters in between do not count).
+            flush(&mut run, run_is_lower, &mut cased);
+            let next_cased = chars
+                .iter()
+                .skip(i + 1)
+                .find(|n| !is_case_ignorable(**n))
+                .is_some_and(|n| is_cased(*n));
+            cased.push(if next_cased { 'σ' } else { 'ς' });
+        } else if prev_cased {
+            if !run_is_lower {
+                flush(&mut run, false, &mut cased);
+                run_is_lower = true;
             }
+            run.push(c);
         } else {
-            push_titlecase(c, &mut titled);
+            let mut special = String::new();
+            if push_titlecase_special(c, &mut special) {
+                flush(&mut run, run_is_lower, &mut cased);
+                cased.push_str(&special);
+            } else {
+                if run_is_lower {
+                    flush(&mut run, true, &mut cased);
+                    run_is_lower = false;
+                }
+                run.push(c);
+            }
         }
         prev_cased = is_cased(c);
     }
+    flush(&mut run, run_is_lower, &mut cased);
+    let mut titled: Vec<char> = cased.chars().collect();
     // Each pass is non-overlapping, left to right, as `re.sub` is.
     let mut i = 0;
     while i + 2 < titled.len() {
@@ -70,9 +100,10 @@ fn is_titlecase_letter(c: char) -> bool {
         | 0x1FBC | 0x1FCC | 0x1FFC)
 }
 
-/// Pushes the titlecase form of `c`, which differs from its uppercase for
-/// digraphs, ligatures, ß, Greek with ypogegrammeni and Georgian.
-fn push_titlecase(c: char, out: &mut Vec<char>) {
+/// Pushes the titlecase form of `c` where it differs from its uppercase
+/// (digraphs, ligatures, ß, Greek with ypogegrammeni, Georgian) and returns
+/// true; returns false, pushing nothing, for every other character.
+fn push_titlecase_special(c: char, out: &mut String) -> bool {
     let special: Option<&str> = match c {
         '\u{01C4}'..='\u{01C6}' => Some("\u{01C5}"),
         '\u{01C7}'..='\u{01C9}' => Some("\u{01C8}"),
@@ -95,8 +126,8 @@ fn push_titlecase(c: char, out: &mut Vec<char>) {
         _ => None,
     };
     if let Some(t) = special {
-        out.extend(t.chars());
-        return;
+        out.push_str(t);
+        return true;
     }
     let code = c as u32;
     let mapped = match code {
@@ -110,8 +141,11 @@ fn push_titlecase(c: char, out: &mut Vec<char>) {
         _ => None,
     };
     match mapped {
-        Some(m) => out.push(m),
-        None => out.extend(c.to_uppercase()),
+        Some(m) => {
+            out.push(m);
+            true
+        }
+        None => false,
     }
 }
 
@@ -210,7 +244,11 @@ pub fn wordcount(s: &str) -> usize {
 pub fn capfirst(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
+        Some(c) => {
+            let mut out = crate::host::upper(c.encode_utf8(&mut [0; 4]));
+            out.push_str(chars.as_str());
+            out
+        }
         None => String::new(),
     }
 }

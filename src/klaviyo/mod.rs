@@ -169,7 +169,7 @@ fn suffix(detail: &str) -> String {
 /// body `{"errors": [{"status", "code", "title", "detail", "source"}]}`,
 /// else an excerpt of the raw text; at most 200 characters.
 fn error_detail(body: &str) -> String {
-    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let parsed: Option<serde_json::Value> = crate::host::json(body).ok();
     let first = parsed
         .as_ref()
         .and_then(|v| v.get("errors"))

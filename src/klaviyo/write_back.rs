@@ -96,8 +96,7 @@ impl WriteBack {
         operations: impl IntoIterator<Item = &'a OperationSpec>,
     ) -> Result<WriteBack, Error> {
         let bad = |why: String| Error::invalid_config(format!("{VARIABLE} {why}"));
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
+        let value = crate::host::json(text).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
         let serde_json::Value::Object(map) = value else {
             return Err(bad(
                 "must be a JSON object of profile attribute or properties.<name> → result field"

@@ -272,7 +272,16 @@ pub fn after_resend(id: &str, results: &[StmtResult]) -> Result<Resend, Answer> 
         return Err(delivery_not_found(id));
     };
     if results.get(2).is_none_or(|r| r.changes < 1) {
-        return Err(invalid_state(id, &row, &states_text(&RESENDABLE)));
+        let wanted = if row.write_back.is_some() {
+            // The create succeeded: resending it would create a second pass.
+            format!(
+                "{}, without a write-back (a rejected write-back is fixed on the Klaviyo profile; its create is never sent again)",
+                states_text(&RESENDABLE)
+            )
+        } else {
+            states_text(&RESENDABLE)
+        };
+        return Err(invalid_state(id, &row, &wanted));
     }
     let input = results
         .get(1)

@@ -22,7 +22,9 @@ pub fn actions(row: &Row, now: u64) -> Vec<&'static str> {
     if stale || RESOLVABLE.contains(&row.state) {
         a.extend(["applied", "drop"]);
     }
-    if stale || RESENDABLE.contains(&row.state) {
+    // A row with a write-back followed a create that succeeded: resending
+    // it would create a second pass (`SQL_RESEND_CLAIM` refuses it too).
+    if (stale || RESENDABLE.contains(&row.state)) && row.write_back.is_none() {
         a.push("resend");
     }
     a

@@ -26,6 +26,7 @@ pub mod sha256;
 mod sql;
 pub mod summary;
 mod tag;
+pub mod write_back;
 
 pub use config::*;
 pub use keys::*;

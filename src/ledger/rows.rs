@@ -62,6 +62,11 @@ pub struct Row {
     pub request_method: String,
     pub request_url: String,
     pub request_body: Option<String>,
+    /// The write-back's state (`pending`, `done`, `skipped`, `rejected`),
+    /// `None` for a delivery without one.
+    pub write_back: Option<String>,
+    /// The operation's result (JSON) kept for the write-back.
+    pub result: Option<String>,
 }
 
 impl Row {
@@ -88,6 +93,8 @@ impl Row {
             request_method: text("request_method").unwrap_or_default(),
             request_url: text("request_url").unwrap_or_default(),
             request_body: text("request_body"),
+            write_back: text("write_back"),
+            result: text("result"),
         })
     }
 
@@ -127,6 +134,17 @@ impl Row {
         // The decisions a person may take on it now (the rules of the 409s).
         o.push_str("},\"actions\":");
         push_json_strings(&mut o, super::decisions::actions(self, now));
+        // A delivery with a write-back shows it, and the result it writes
+        // (a rejected write-back's `serial` and `url` stay visible for review).
+        if let Some(wb) = &self.write_back {
+            o.push_str(",\"writeBack\":");
+            push_json_string(&mut o, wb);
+            o.push_str(",\"result\":");
+            let result = self.result.as_deref().filter(|r| {
+                serde_json::from_str::<serde_json::Value>(r).is_ok_and(|v| v.is_object())
+            });
+            o.push_str(result.unwrap_or("null"));
+        }
         o.push('}');
         o
     }

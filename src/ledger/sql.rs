@@ -99,7 +99,7 @@ pub fn parse_results(json: &str, expected: usize) -> Result<Vec<StmtResult>, Str
 macro_rules! select_row {
     ($($tail:expr),+) => {
         concat!(
-            "SELECT id, route, state, created_at, updated_at, attempts, upstream_status, code, outcome, answer_status, answer_body, request_method, request_url, request_body FROM deliveries ",
+            "SELECT id, route, state, created_at, updated_at, attempts, upstream_status, code, outcome, answer_status, answer_body, request_method, request_url, request_body, write_back, result FROM deliveries ",
             $($tail),+
         )
     };
@@ -118,13 +118,19 @@ pub(super) const SQL_SELECT_ONE: &str = select_row!("WHERE id = ?1");
 pub(super) const SQL_TAKEOVER: &str = "UPDATE deliveries SET updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending' AND updated_at = ?3";
 pub(super) const SQL_STALE_TO_AMBIGUOUS: &str = "UPDATE deliveries SET state = 'ambiguous', updated_at = ?2, code = ?4, outcome = 'ambiguous', answer_status = 202, answer_body = ?5 WHERE id = ?1 AND state = 'pending' AND updated_at = ?3";
 pub(super) const SQL_FINISH: &str = "UPDATE deliveries SET state = ?2, updated_at = ?3, upstream_status = ?4, code = ?5, outcome = ?6, answer_status = ?7, answer_body = ?8 WHERE id = ?1 AND state = 'pending'";
+/// The operation and its write-back recorded together (`?9` the write-back's
+/// state, `?10` the operation's result).
+pub(super) const SQL_FINISH_WRITE_BACK: &str = "UPDATE deliveries SET state = ?2, updated_at = ?3, upstream_status = ?4, code = ?5, outcome = ?6, answer_status = ?7, answer_body = ?8, write_back = ?9, result = ?10 WHERE id = ?1 AND state = 'pending'";
+/// A retried write-back of a done create (`?10` is the kept result again).
+pub(super) const SQL_RETRY_WRITE_BACK: &str = "UPDATE deliveries SET state = ?2, updated_at = ?3, upstream_status = ?4, code = ?5, outcome = ?6, answer_status = ?7, answer_body = ?8, write_back = ?9, result = ?10, attempts = attempts + 1 WHERE id = ?1 AND state = 'done' AND write_back = 'pending'";
 pub(super) const SQL_RELEASE: &str = "DELETE FROM deliveries WHERE id = ?1 AND state = 'pending'";
 pub(super) const SQL_RESTORE: &str =
     "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'pending'";
 /// A `pending` row not touched since `?3` (now minus the stale limit)
 /// belongs to an instance that died or could not record its answer: a person
-/// may resend or resolve it like an `ambiguous` one.
-pub(super) const SQL_RESEND_CLAIM: &str = "UPDATE deliveries SET state = 'pending', updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND (state IN ('ambiguous', 'failed') OR (state = 'pending' AND updated_at < ?3))";
+/// may resend or resolve it like an `ambiguous` one. A write-back Klaviyo
+/// rejected is not resent: the create it follows succeeded.
+pub(super) const SQL_RESEND_CLAIM: &str = "UPDATE deliveries SET state = 'pending', updated_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND write_back IS NULL AND (state IN ('ambiguous', 'failed') OR (state = 'pending' AND updated_at < ?3))";
 pub(super) const SQL_RESEND_INPUT: &str = "SELECT input FROM deliveries WHERE id = ?1";
 pub(super) const SQL_RESOLVE: &str = "UPDATE deliveries SET state = ?2, updated_at = ?3 WHERE id = ?1 AND (state = 'ambiguous' OR (state = 'pending' AND updated_at < ?4))";
 pub(super) const SQL_LIST: &str = select_row!(

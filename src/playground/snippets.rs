@@ -41,6 +41,9 @@ pub struct Snippets {
     pub webhook_body: String,
     /// The equivalent `createHandler({...})` call.
     pub code: String,
+    /// The Worker's write-back request after this operation (key as `***`,
+    /// the result's values as `<serial>`…), or empty when it writes none.
+    pub write_back: String,
 }
 
 /// The snippets for options given in code (provider and operation included)
@@ -163,6 +166,13 @@ pub fn snippets_for(
         "# secrets: npx wrangler secret put {} --config worker.toml\n#          npx wrangler secret put PASSBRIDGE_WEBHOOK_SECRET --config worker.toml",
         provider.key_variable
     ));
+    let write_back = write_back_text(route, sample);
+    if !write_back.is_empty() {
+        webhook.push_str(&format!(
+            "\n#          npx wrangler secret put {} --config worker.toml   # writes the result back to the profile (docs/write-back.md)",
+            crate::klaviyo::KEY_VARIABLE
+        ));
+    }
 
     // JSON strings keep U+0085 and bidi controls as they are: escape them too.
     Ok(Snippets {
@@ -170,7 +180,61 @@ pub fn snippets_for(
         webhook: escape_rest(&webhook),
         webhook_body: escape_rest(&body),
         code: escape_rest(&code_text),
+        write_back: escape_rest(&write_back),
     })
+}
+
+/// The write-back request the Worker sends after `route`'s operation
+/// succeeds (its default mapping), for the sample profile; empty when the
+/// operation writes nothing back.
+fn write_back_text(route: crate::providers::Route, sample: Option<&dyn Resolve>) -> String {
+    use crate::klaviyo::write_back::{Identity, NO_IDENTITY};
+    use crate::outcome::{OutValue, Outcome};
+    let Some(operation) = REGISTRY.operation(route.path) else {
+        return String::new();
+    };
+    let mapping = crate::klaviyo::write_back::WriteBack::default_for(operation);
+    let vars = [(
+        crate::klaviyo::KEY_VARIABLE.to_string(),
+        super::PLACEHOLDER_API_KEY.to_string(),
+    )];
+    let Ok(klaviyo) = crate::klaviyo::Klaviyo::from_env(&Vars(&vars)) else {
+        return String::new();
+    };
+    let text = |key: &str| match sample
+        .map(|s| s.resolve_keys(crate::profile::Root::Person, &mut [key].into_iter()))
+    {
+        Some(crate::value::Value::Str(v)) if !v.trim().is_empty() => Some(v.trim().to_string()),
+        _ => None,
+    };
+    let identity = text("id")
+        .map(Identity::Id)
+        .or_else(|| text("email").map(Identity::Email))
+        .or_else(|| text("phone_number").map(Identity::Phone));
+    let placeholder = Outcome(
+        operation
+            .result_fields
+            .iter()
+            .map(|f| (*f, OutValue::Str(format!("<{f}>"))))
+            .collect(),
+    );
+    let Some(identity) = identity else {
+        return if mapping.0.is_empty() {
+            String::new()
+        } else {
+            super::Shown::Skipped(NO_IDENTITY).text()
+        };
+    };
+    match mapping.request(&klaviyo, &identity, &placeholder) {
+        Some(r) => super::Shown::Request {
+            method: r.method,
+            url: &r.url,
+            headers: r.redacted_headers().collect(),
+            body: r.body.as_deref(),
+        }
+        .text(),
+        None => String::new(),
+    }
 }
 
 /// A TOML key: bare when it can be, else quoted.

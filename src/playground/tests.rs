@@ -439,3 +439,31 @@ fn toml_strings() {
     );
     assert_eq!(toml_string("a\nb"), "\"a\\nb\"");
 }
+
+#[test]
+fn a_create_shows_its_write_back_and_the_klaviyo_secret() {
+    let p = providers().next().unwrap();
+    let sample: serde_json::Value =
+        serde_json::from_str(r#"{"email":"ada@example.com","properties":{"loyalty_points":1}}"#)
+            .unwrap();
+    let input = crate::profile::Input::new(Some(&sample), None).unwrap();
+    let s = super::snippets::snippets_for(
+        &op_options("passninja", "create"),
+        &sample_env_pairs(p),
+        Some(&input),
+    )
+    .unwrap();
+    assert!(s
+        .webhook
+        .contains("npx wrangler secret put KLAVIYO_PRIVATE_KEY --config worker.toml"));
+    assert_eq!(
+        s.write_back,
+        "POST https://a.klaviyo.com/api/profile-import\nAuthorization: ***\nrevision: 2026-10-15\n\
+         Accept: application/vnd.api+json\nContent-Type: application/vnd.api+json\n\n\
+         {\"data\":{\"type\":\"profile\",\"attributes\":{\"email\":\"ada@example.com\",\"external_id\":\"<serial>\",\"properties\":{\"passbridge_pass_url\":\"<url>\"}}}}"
+    );
+    assert!(!s.write_back.contains(PLACEHOLDER_API_KEY));
+    let update = snippets(&op_options("passninja", "update"), &sample_env_pairs(p)).unwrap();
+    assert_eq!(update.write_back, "");
+    assert!(!update.webhook.contains("KLAVIYO_PRIVATE_KEY"));
+}

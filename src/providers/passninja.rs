@@ -236,8 +236,7 @@ impl Operation for PassNinja {
             Action::Update => Outcome::flag("updated").with_status(status),
             Action::Delete => Outcome::flag("deleted").with_status(status),
             Action::Create { .. } => {
-                let body: serde_json::Value =
-                    serde_json::from_str(&response.body).unwrap_or_default();
+                let body = crate::host::json(&response.body).unwrap_or_default();
                 let serial = body
                     .get("serialNumber")
                     .and_then(|s| s.as_str())

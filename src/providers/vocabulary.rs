@@ -44,7 +44,7 @@ impl Options {
                     .map(|v| {
                         parse_budget(
                             "PASSBRIDGE_BUDGET_MS",
-                            v.trim().parse::<f64>().unwrap_or(f64::NAN),
+                            crate::value::parse_decimal(v.trim()).unwrap_or(f64::NAN),
                         )
                     })
                     .transpose()?,

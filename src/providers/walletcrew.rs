@@ -248,7 +248,7 @@ fn push_optional(out: &mut String, value: Option<&str>) {
 /// RFC 7807 problem details: `title`, `detail`, and validation
 /// `errors: { field: [messages] }`, as one line.
 fn problem_message(body: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let v = crate::host::json(body).ok()?;
     let text = |k: &str| v.get(k).and_then(|t| t.as_str()).filter(|t| !t.is_empty());
     let mut message = match (text("title"), text("detail")) {
         (Some(t), Some(d)) => format!("{t}: {d}"),

@@ -32,6 +32,10 @@ pub enum Record {
     },
     Page(String),
     Start(String),
+    /// A non-idempotent request that was refused before anything could be
+    /// applied (the run stopped on a 401/403 or a configuration error): its
+    /// `Start` no longer counts, so `--resume` sends it again.
+    Unsent(String),
     Outcome {
         id: String,
         outcome: String,
@@ -42,6 +46,12 @@ pub enum Record {
     WriteBack {
         id: String,
         code: Option<String>,
+    },
+    /// A profile's e-mail, written only under `--report-emails` (for the
+    /// report; no rule reads it).
+    Email {
+        id: String,
+        email: String,
     },
     End,
 }
@@ -67,6 +77,7 @@ impl Record {
             ),
             Record::Page(c) => format!(r#"{{"page":{}}}"#, s(c)),
             Record::Start(id) => format!(r#"{{"start":{}}}"#, s(id)),
+            Record::Unsent(id) => format!(r#"{{"unsent":{}}}"#, s(id)),
             Record::Outcome {
                 id,
                 outcome,
@@ -93,6 +104,9 @@ impl Record {
             Record::WriteBack { id, code } => {
                 format!(r#"{{"writeBack":{},"code":{}}}"#, s(id), opt(code))
             }
+            Record::Email { id, email } => {
+                format!(r#"{{"emailOf":{},"email":{}}}"#, s(id), s(email))
+            }
             Record::End => r#"{"end":true}"#.into(),
         }
     }
@@ -109,11 +123,17 @@ impl Record {
                 fingerprint: text("fingerprint")?,
             });
         }
+        if let (Some(id), Some(email)) = (text("emailOf"), text("email")) {
+            return Some(Record::Email { id, email });
+        }
         if let Some(c) = text("page") {
             return Some(Record::Page(c));
         }
         if let Some(id) = text("start") {
             return Some(Record::Start(id));
+        }
+        if let Some(id) = text("unsent") {
+            return Some(Record::Unsent(id));
         }
         if let (Some(id), Some(outcome)) = (text("id"), text("outcome")) {
             return Some(Record::Outcome {
@@ -255,6 +275,7 @@ impl Checkpoint {
                 self.started.clear();
             }
             Record::Start(id) => self.started.push(id),
+            Record::Unsent(id) => self.started.retain(|s| *s != id),
             Record::Outcome {
                 id,
                 outcome,
@@ -279,6 +300,7 @@ impl Checkpoint {
                 }
                 self.known.insert(id, Known::Done);
             }
+            Record::Email { .. } => {}
             Record::End => self.ended = true,
         }
     }
@@ -315,6 +337,14 @@ impl Checkpoint {
         line
     }
 
+    /// A profile's e-mail for the report (`--report-emails` only).
+    pub fn email_line(&mut self, id: &str, email: &str) -> String {
+        self.line(Record::Email {
+            id: id.into(),
+            email: email.into(),
+        })
+    }
+
     pub fn page_line(&mut self, cursor: &str) -> String {
         self.line(Record::Page(cursor.into()))
     }
@@ -322,6 +352,12 @@ impl Checkpoint {
     /// Written before a non-idempotent request goes; `None` for idempotent ones.
     pub fn start_line(&mut self, id: &str) -> Option<String> {
         (!self.idempotent).then(|| self.line(Record::Start(id.into())))
+    }
+
+    /// After a stop that proves the request was not applied: the line that
+    /// takes back a non-idempotent profile's `start`; `None` for idempotent ones.
+    pub fn unsent_line(&mut self, id: &str) -> Option<String> {
+        (!self.idempotent).then(|| self.line(Record::Unsent(id.into())))
     }
 
     pub fn outcome_line(

@@ -1,7 +1,8 @@
 //! The `--report` file, built by streaming the checkpoint:
 //! `{"source", "operation", "counts": {outcome: n}, "profiles": [{"id",
-//! "outcome", "code"}]}`. Only profiles whose write-back is still open are
-//! held in memory.
+//! "outcome", "code"}]}` (each entry with `"email"` too under
+//! `--report-emails`). Only profiles whose write-back is still open, or
+//! whose e-mail line came before their outcome, are held in memory.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,7 +49,9 @@ pub fn summary(checkpoint: &super::checkpoint::Checkpoint) -> String {
 /// What closes the report after the last entry.
 pub const TAIL: &str = "]}";
 
-fn entry(id: &str, outcome: &str, code: Option<&str>) -> String {
+/// One `profiles` entry; `email`: `None` leaves the key out (the default),
+/// `Some(None)` writes `"email":null` (asked for, but the profile has none).
+fn entry(id: &str, outcome: &str, code: Option<&str>, email: Option<Option<&str>>) -> String {
     let mut out = String::from("{\"id\":");
     // A Klaviyo id, or a `--profiles` line number, always as a string.
     push_json_string(&mut out, id);
@@ -59,6 +62,13 @@ fn entry(id: &str, outcome: &str, code: Option<&str>) -> String {
         Some(c) => push_json_string(&mut out, c),
         None => out.push_str("null"),
     }
+    if let Some(email) = email {
+        out.push_str(",\"email\":");
+        match email {
+            Some(e) => push_json_string(&mut out, e),
+            None => out.push_str("null"),
+        }
+    }
     out.push('}');
     out
 }
@@ -67,9 +77,20 @@ fn entry(id: &str, outcome: &str, code: Option<&str>) -> String {
 #[derive(Default)]
 pub struct Entries {
     pending: HashMap<String, String>,
+    /// `--report-emails`: each entry names the profile's e-mail.
+    pub with_emails: bool,
+    emails: HashMap<String, String>,
 }
 
 impl Entries {
+    fn entry(&mut self, id: &str, outcome: &str, code: Option<&str>) -> String {
+        if !self.with_emails {
+            return entry(id, outcome, code, None);
+        }
+        let email = self.emails.remove(id);
+        entry(id, outcome, code, Some(email.as_deref()))
+    }
+
     /// The entry a checkpoint line completes, if any.
     pub fn line(&mut self, line: &str) -> Option<String> {
         match Record::parse(line)? {
@@ -84,13 +105,17 @@ impl Entries {
             }
             Record::Outcome {
                 id, outcome, code, ..
-            } => Some(entry(&id, &outcome, code.as_deref())),
+            } => Some(self.entry(&id, &outcome, code.as_deref())),
             Record::WriteBack { id, code } => {
                 let outcome = self.pending.remove(&id)?;
                 Some(match code {
-                    Some(c) => entry(&id, "failed", Some(&c)),
-                    None => entry(&id, &outcome, None),
+                    Some(c) => self.entry(&id, "failed", Some(&c)),
+                    None => self.entry(&id, &outcome, None),
                 })
+            }
+            Record::Email { id, email } if self.with_emails => {
+                self.emails.insert(id, email);
+                None
             }
             _ => None,
         }
@@ -98,11 +123,12 @@ impl Entries {
 
     /// Profiles whose operation succeeded but whose write-back never ended
     /// (the run was stopped): listed with their outcome; `--resume` finishes them.
-    pub fn finish(self) -> Vec<String> {
-        let mut rest: Vec<(String, String)> = self.pending.into_iter().collect();
+    pub fn finish(mut self) -> Vec<String> {
+        let mut rest: Vec<(String, String)> =
+            std::mem::take(&mut self.pending).into_iter().collect();
         rest.sort();
         rest.into_iter()
-            .map(|(id, outcome)| entry(&id, &outcome, None))
+            .map(|(id, outcome)| self.entry(&id, &outcome, None))
             .collect()
     }
 }

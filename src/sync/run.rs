@@ -225,7 +225,8 @@ impl Run {
     }
 
     /// After a handler error (`code`, `retryAfterMs` or -1, the `attempt`
-    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or `{"stop":true}`.
+    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or
+    /// `{"stop":true}` (with the `line` to write for a non-idempotent one).
     pub fn error_line(
         &mut self,
         now: f64,
@@ -253,7 +254,12 @@ impl Run {
                     json_text(&code)
                 )
             }
-            Decision::Stop => r#"{"stop":true}"#.into(),
+            // A 401/403 or a configuration error: nothing was applied, so a
+            // create's `start` is taken back and `--resume` sends it again.
+            Decision::Stop => match self.checkpoint.unsent_line(id) {
+                Some(line) => format!(r#"{{"stop":true,"line":{}}}"#, json_text(&line)),
+                None => r#"{"stop":true}"#.into(),
+            },
         }
     }
 
@@ -366,6 +372,27 @@ impl Run {
     /// The report entry a checkpoint line completes, if any.
     pub fn report_entry(&mut self, line: &str) -> Option<String> {
         self.entries.line(line)
+    }
+
+    /// `--report-emails`: the report names each profile's e-mail (off by default).
+    pub fn set_report_emails(&mut self, on: bool) {
+        self.entries.with_emails = on;
+    }
+
+    /// Under `--report-emails`, the checkpoint line holding `profile`'s
+    /// e-mail (JSON:API `data.attributes.email`, or a flat person's `email`);
+    /// `None` otherwise or when it has none.
+    pub fn email_line(&mut self, id: &str, profile: &str) -> Option<String> {
+        if !self.entries.with_emails {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(profile).ok()?;
+        let email = v
+            .pointer("/data/attributes/email")
+            .or_else(|| v.get("email"))
+            .and_then(|e| e.as_str())
+            .filter(|e| !e.is_empty())?;
+        Some(self.checkpoint.email_line(id, email))
     }
 
     /// The entries still open, then the report's closing text is `reportTail`.

@@ -272,3 +272,87 @@ fn a_run_answers_the_node_side_in_json() {
     assert_eq!(summary["counts"]["ambiguous"], 1);
     assert_eq!(summary["exit"], 1);
 }
+
+#[test]
+fn emails_reach_the_report_only_under_report_emails() {
+    use super::run::Run;
+    let profile = r#"{"data":{"id":"P1","attributes":{"email":"ada@example.com"}}}"#;
+    let flat = r#"{"email":"bob@example.com"}"#;
+    let none = r#"{"external_id":"x"}"#;
+
+    // Off (the default): no e-mail line, no e-mail in the report.
+    let mut run = Run::new("segment:S1", options("update"), &env(&[]), false, 0).unwrap();
+    assert_eq!(run.email_line("P1", profile), None);
+    let done: serde_json::Value =
+        serde_json::from_str(&run.done_line("P1", r#"{"updated":true}"#)).unwrap();
+    let line = done["line"].as_str().unwrap().to_string();
+    assert!(!line.contains("ada@"));
+    assert_eq!(
+        run.report_entry(&line).unwrap(),
+        r#"{"id":"P1","outcome":"updated","code":null}"#
+    );
+    // Another run's e-mail line is ignored when the flag is off.
+    assert_eq!(
+        run.report_entry(r#"{"emailOf":"P1","email":"ada@example.com"}"#),
+        None
+    );
+
+    // On: each entry names the e-mail (null when the profile has none).
+    let mut run = Run::new("file:p.jsonl", options("update"), &env(&[]), false, 0).unwrap();
+    run.set_report_emails(true);
+    let mut lines = vec![];
+    for (id, p) in [("1", profile), ("2", flat), ("3", none)] {
+        lines.extend(run.email_line(id, p));
+        let done: serde_json::Value =
+            serde_json::from_str(&run.done_line(id, r#"{"updated":true}"#)).unwrap();
+        lines.push(done["line"].as_str().unwrap().to_string());
+    }
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let entries: Vec<String> = lines.iter().filter_map(|l| run.report_entry(l)).collect();
+    assert_eq!(
+        entries,
+        [
+            r#"{"id":"1","outcome":"updated","code":null,"email":"ada@example.com"}"#,
+            r#"{"id":"2","outcome":"updated","code":null,"email":"bob@example.com"}"#,
+            r#"{"id":"3","outcome":"updated","code":null,"email":null}"#,
+        ]
+    );
+    // An e-mail line is no outcome: resuming over it changes nothing.
+    let mut resumed = Run::new("file:p.jsonl", options("update"), &env(&[]), false, 0).unwrap();
+    resumed.feed(&run.header_line()).unwrap();
+    resumed
+        .feed(r#"{"emailOf":"9","email":"x@example.com"}"#)
+        .unwrap();
+    assert_eq!(resumed.decide("9"), "send");
+}
+
+#[test]
+fn a_create_refused_with_401_is_sent_again_on_resume_not_ambiguous() {
+    use super::run::Run;
+    let mut run = Run::new("segment:S1", options("create"), &env(&[]), false, 0).unwrap();
+    let mut lines = vec![run.header_line(), run.page_line("c1")];
+    lines.extend(run.start_line("P1"));
+    lines.extend(run.start_line("P2"));
+    // P1: the provider refused the key (nothing applied): the run stops.
+    let stop: serde_json::Value =
+        serde_json::from_str(&run.error_line(0.0, "P1", "unauthorized", -1.0, 1)).unwrap();
+    assert_eq!(stop["stop"], true);
+    lines.push(stop["line"].as_str().unwrap().to_string());
+    assert_eq!(lines.last().unwrap(), r#"{"unsent":"P1"}"#);
+    // P2 was in flight at the stop with no answer: ambiguous on resume.
+    let mut resumed = Run::new("segment:S1", options("create"), &env(&[]), false, 0).unwrap();
+    for l in &lines {
+        resumed.feed(l).unwrap();
+    }
+    let appended = resumed.resume_lines();
+    assert_eq!(appended.len(), 1, "{appended:?}");
+    assert!(appended[0].contains(r#""id":"P2","outcome":"ambiguous""#));
+    assert_eq!(resumed.decide("P1"), "send");
+    assert_eq!(resumed.decide("P2"), "skip");
+    // An idempotent stop writes nothing.
+    let mut update = Run::new("segment:S1", options("update"), &env(&[]), false, 0).unwrap();
+    assert_eq!(
+        update.error_line(0.0, "P1", "unauthorized", -1.0, 1),
+        r#"{"stop":true}"#
+    );
+}

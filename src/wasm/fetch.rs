@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::handler::Configured;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::outcome::Outcome;
+use crate::retry::RetryPolicy;
 
 /// Sends `request`, retrying as the policy allows. Returns the outcome, or the
 /// last error with the number of attempts made.
@@ -31,20 +32,41 @@ pub(super) async fn drive_from(
     fetch: &Function,
     start: f64,
 ) -> Result<Outcome, (Error, u32)> {
+    drive_with(
+        &run.policy,
+        request,
+        fetch,
+        start,
+        |response, now| run.handler.outcome(request, response, now),
+        |detail| run.handler.network_error(request, detail),
+    )
+    .await
+}
+
+/// [`drive_from`] with any classifier of the answer (the Worker's write-back
+/// to Klaviyo uses `crate::write_back::Job`'s).
+pub(super) async fn drive_with<T>(
+    policy: &RetryPolicy,
+    request: &HttpRequest,
+    fetch: &Function,
+    start: f64,
+    classify: impl Fn(&HttpResponse, f64) -> Result<T, Error>,
+    network: impl Fn(&str) -> Error,
+) -> Result<T, (Error, u32)> {
     let elapsed = || (js_sys::Date::now() - start).max(0.0) as u64;
     let mut attempts: u32 = 0;
     loop {
         attempts += 1;
         let attempt_started = elapsed();
-        let timeout = run.policy.attempt_timeout(attempt_started);
+        let timeout = policy.attempt_timeout(attempt_started);
         let err = match send_once(request, fetch, timeout).await {
-            Ok(response) => match run.handler.outcome(request, &response, js_sys::Date::now()) {
+            Ok(response) => match classify(&response, js_sys::Date::now()) {
                 Ok(outcome) => return Ok(outcome),
                 Err(e) => e,
             },
-            Err(detail) => run.handler.network_error(request, &detail),
+            Err(detail) => network(&detail),
         };
-        match run.policy.next_delay(
+        match policy.next_delay(
             attempts as usize,
             &err,
             request.idempotent,

@@ -8,6 +8,8 @@ mod calls;
 mod convert;
 mod fetch;
 mod handler;
+/// The host's primitives for the core (`crate::host`).
+pub(crate) mod host;
 pub(crate) mod js;
 #[cfg(feature = "playground")]
 mod playground;

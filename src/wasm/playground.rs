@@ -245,6 +245,7 @@ mod page {
             ("webhook", s.webhook.into()),
             ("webhookBody", s.webhook_body.into()),
             ("code", s.code.into()),
+            ("writeBack", s.write_back.into()),
         ]))
     }
 }

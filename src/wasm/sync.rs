@@ -176,7 +176,7 @@ impl JsSync {
     }
 
     /// After a handler error (`code`, `retryAfterMs` or -1, the `attempt`
-    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or `{"stop":true}`.
+    /// from 1): `{"retry":ms}`, `{"line","outcome","code"}`, or `{"stop":true}` (with its `line` for a create).
     #[wasm_bindgen(js_name = errorLine)]
     pub fn error_line(
         &mut self,
@@ -249,6 +249,19 @@ impl JsSync {
     #[wasm_bindgen(js_name = reportEntry)]
     pub fn report_entry(&mut self, line: &str) -> Option<String> {
         self.0.report_entry(line)
+    }
+
+    /// `--report-emails`: the report names each profile's e-mail.
+    #[wasm_bindgen(js_name = setReportEmails)]
+    pub fn set_report_emails(&mut self, on: bool) {
+        self.0.set_report_emails(on);
+    }
+
+    /// Under `--report-emails`, the checkpoint line with `profile`'s (JSON)
+    /// e-mail; undefined otherwise or when it has none.
+    #[wasm_bindgen(js_name = emailLine)]
+    pub fn email_line(&mut self, id: &str, profile: &str) -> Option<String> {
+        self.0.email_line(id, profile)
     }
 
     /// The entries still open, then the report's closing text is `reportTail`.

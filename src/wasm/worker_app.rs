@@ -126,9 +126,9 @@ impl JsWorkerApp {
             let secret = env.var("PASSBRIDGE_WEBHOOK_SECRET");
             match worker::gate(&incoming, secret.as_deref(), env!("CARGO_PKG_VERSION")) {
                 worker::Gate::Answer(a) if asked.path == worker::HEALTH_PATH && a.status == 200 => {
-                    Some(crate::ledger::with_health(
-                        a,
-                        worker_ledger::health(&self.env),
+                    Some(crate::write_back::with_health(
+                        crate::ledger::with_health(a, worker_ledger::health(&self.env)),
+                        &env,
                     ))
                 }
                 worker::Gate::Answer(a) => Some(a),

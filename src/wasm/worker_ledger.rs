@@ -3,7 +3,7 @@
 //! core says so, and hands every result back to the core. Nothing is decided
 //! here: which row, which state, which answer all come from `crate::ledger`.
 
-use super::fetch::drive;
+use super::fetch::{drive, drive_with};
 use super::js::get;
 use super::read::{JsEnv, ValueKind};
 use crate::env::Env;
@@ -11,8 +11,11 @@ use crate::error::Error;
 use crate::handler::{Configured, Step};
 use crate::ledger::admin::{self, AdminRoute};
 use crate::ledger::{self, Config, Decision, NewDelivery, Statement, StmtResult};
+use crate::outcome::Outcome;
+use crate::retry::RetryPolicy;
 use crate::webhook::Delivery;
 use crate::worker::{self, Answer, Route};
+use crate::write_back::{self, Done, Job};
 use js_sys::{Function, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -85,11 +88,21 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
         request,
         pass,
         input,
+        write_back: job,
         ..
     } = delivery;
+    let job = job.as_ref();
     let Some(runner) = runner else {
         let answer = match drive(&configured, &request, &fetch).await {
-            Ok(outcome) => worker::success(&outcome),
+            Ok(outcome) => match job.filter(|j| j.applies(&outcome)) {
+                // No ledger keeps the result for a resend, and a resend
+                // would create twice: 200, the write-back reported.
+                Some(job) => {
+                    let done = send_write_back(job, &configured.policy, &outcome, &fetch).await;
+                    write_back::answer_unrecorded(&outcome, &done)
+                }
+                None => worker::success(&outcome),
+            },
             Err((e, _)) => worker::failure(&e),
         };
         return ledger::unrecorded(answer, &id, mode, route.path);
@@ -110,6 +123,16 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
+    // The create is done and only its write-back is owed: replay the
+    // create, send the write-back again (never the create).
+    if let Some(kept) = ledger::write_back::kept_result(route.path, &results) {
+        let done = match job {
+            Some(job) => send_write_back(job, &configured.policy, &kept, &fetch).await,
+            None => Done::Skipped(format!("{} is not set", crate::klaviyo::KEY_VARIABLE)),
+        };
+        let (answer, stmts) = ledger::write_back::finish(&id, &kept, &done, now(), true);
+        return record(&runner, &stmts, answer, &id).await;
+    }
     let mut decision = ledger::after_claim(&id, route.path, claimed_at, &results);
     loop {
         match decision {
@@ -132,6 +155,20 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
     let result = drive(&configured, &request, &fetch)
         .await
         .map_err(|(e, _)| e);
+    if let (Ok(outcome), Some(job)) = (&result, job) {
+        if job.applies(outcome) {
+            // Two effects, recorded together: the create stays done whatever
+            // happens to its write-back.
+            let done = send_write_back(job, &configured.policy, outcome, &fetch).await;
+            let at = now();
+            let (answer, mut stmts) = ledger::write_back::finish(&id, outcome, &done, at, false);
+            if pass.is_some() {
+                // An ordered delivery applied: its pass's mark moves (forward only).
+                stmts.push(ledger::mark(&id, at));
+            }
+            return record(&runner, &stmts, answer, &id).await;
+        }
+    }
     let (answer, stmts) = match pass {
         Some(_) => ledger::finish_ordered(&id, route.path, &result, now()),
         None => ledger::finish(&id, route.path, &result, now(), None),
@@ -142,6 +179,42 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
     match runner.run(&stmts).await {
         Ok(_) => answer,
         Err(()) => ledger::unrecorded_answer(&id),
+    }
+}
+
+/// Runs the statements that record an answer, and gives that answer only
+/// when the ledger holds it (else 503, as for every final write).
+async fn record(runner: &Runner, stmts: &[Statement], answer: Answer, id: &str) -> Answer {
+    match runner.run(stmts).await {
+        Ok(_) => answer,
+        Err(()) => ledger::unrecorded_answer(id),
+    }
+}
+
+/// Sends the write-back of `outcome` (an idempotent upsert: retried within
+/// the budget like any idempotent request).
+async fn send_write_back(
+    job: &Job,
+    policy: &RetryPolicy,
+    outcome: &Outcome,
+    fetch: &Function,
+) -> Done {
+    let request = match job.request(outcome) {
+        Ok(r) => r,
+        Err(done) => return done,
+    };
+    let sent = drive_with(
+        policy,
+        &request,
+        fetch,
+        js_sys::Date::now(),
+        |response, now| job.outcome(response, now),
+        |detail| job.network_error(detail),
+    )
+    .await;
+    match sent {
+        Ok(status) => Done::Written(status),
+        Err((e, _)) => Done::Failed(e),
     }
 }
 
@@ -244,7 +317,25 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
     let result = drive(&configured, &request, &fetch)
         .await
         .map_err(|(e, _)| e);
+    // A create a person resent writes back like a first one.
+    let job = configured.write_back.as_ref().and_then(|setup| {
+        let parsed = worker::parse_body(&claimed.input).ok()?;
+        let (profile, _) = worker::person_and_event(&parsed).ok()?;
+        Some(Job {
+            setup: setup.clone(),
+            target: write_back::target(profile),
+        })
+    });
     let at = now();
+    if let (Ok(outcome), Some(job)) = (&result, &job) {
+        if job.applies(outcome) {
+            let done = send_write_back(job, &configured.policy, outcome, &fetch).await;
+            let (answer, mut stmts) = ledger::write_back::finish(&id, outcome, &done, at, false);
+            // A pass's mark moves only forward; a row without a pass has none.
+            stmts.push(ledger::mark(&id, at));
+            return record(&runner, &stmts, answer, &id).await;
+        }
+    }
     let (answer, mut stmts) = ledger::finish(&id, route.path, &result, at, Some(claimed.row.state));
     if result.is_ok() {
         // A pass's mark moves only forward; a row without a pass has none.

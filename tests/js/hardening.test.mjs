@@ -189,5 +189,23 @@ for (const mod of MODULES) {
       assert.match(err.message, /PASSNINJA_BASE_URL/);
       assert.ok(!err.message.includes('evil'), err.message);
     });
+
+    it('process.env is read by own property only: a variable inherited from Object.prototype is not seen, its getter never runs', async () => {
+      const saved = { ...process.env };
+      Object.assign(process.env, { PASSNINJA_API_KEY: 'sk_env_0123456789', PASSNINJA_ACCOUNT_ID: 'aid_0x1', PASSNINJA_TEMPLATE_ID: 'ptk_0x2' });
+      delete process.env.PASSNINJA_BASE_URL;
+      let calls = 0;
+      Object.defineProperty(Object.prototype, 'PASSNINJA_BASE_URL', { get() { calls++; return 'https://evil.example'; }, configurable: true });
+      let dry;
+      try {
+        dry = await api.createHandler({ dryRun: true })(null, { external_id: SERIAL }, {});
+      } finally {
+        delete Object.prototype.PASSNINJA_BASE_URL;
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
+      assert.ok(dry.request.url.startsWith('https://api.passninja.com/'), dry.request.url);
+      assert.equal(calls, 0);
+    });
   });
 }

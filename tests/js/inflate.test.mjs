@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { deflateRawSync, constants } from 'node:zlib';
-import { inflateRaw } from '../../js/inflate.mjs';
+import { inflateRaw, inflateRawNative } from '../../js/inflate.mjs';
 
 const wasm = readFileSync(new URL('../../pkg/passbridge_bg.wasm', import.meta.url));
 
@@ -38,5 +38,13 @@ describe('inflateRaw', () => {
     assert.throws(() => inflateRaw(good, 10), /inflate/);
     assert.throws(() => inflateRaw(good, 6000), /inflate/);
     assert.throws(() => inflateRaw(Uint8Array.of(0xff, 0xff, 0xff), 10), /inflate/);
+  });
+
+  it('inflateRawNative (DecompressionStream) restores the real wasm exactly and rejects bad input', async () => {
+    const out = await inflateRawNative(deflateRawSync(wasm, { level: 9 }), wasm.length);
+    assert.ok(Buffer.from(out).equals(wasm));
+    const good = deflateRawSync(Buffer.from('hello world '.repeat(50)));
+    await assert.rejects(inflateRawNative(good, 10), /inflate/);
+    await assert.rejects(inflateRawNative(Uint8Array.of(0xff, 0xff, 0xff), 10));
   });
 });

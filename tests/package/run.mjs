@@ -13,9 +13,11 @@
 //             dry-run POST
 //   types     tsc --noEmit (moduleResolution Node16 and Bundler) on a file using
 //             the package's types
+//   cli       `npx passbridge sync --help`, and a `--profiles` dry run (JSON:API
+//             and flat lines, one malformed): pure NDJSON on stdout, keys `***`
 //
 // Every check must report a pass: a failed, crashed or missing check fails the
-// run. Every child process has a bounded time and is killed (its whole process
+// run (PASSBRIDGE_PACKAGE_CHECKS=cli,… runs only the named ones). Every child process has a bounded time and is killed (its whole process
 // group) when it overruns or when the run ends. PASSBRIDGE_KEEP_TMP=1 keeps the
 // temporary directory for inspection.
 
@@ -35,7 +37,10 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const { ENV, PROFILE, EXPECTED_DRY_RUN } = await import(pathToFileURL(join(FIXTURES, "shared.mjs")).href);
 const WEBHOOK_SECRET = "consumer-webhook-secret-5f1c9a";
 
-const CHECKS = ["node", "browser", "workerd", "types"];
+const ALL_CHECKS = ["node", "browser", "workerd", "types", "cli"];
+// PASSBRIDGE_PACKAGE_CHECKS=cli,node runs only those (pack + install always run).
+const only = process.env.PASSBRIDGE_PACKAGE_CHECKS?.split(",").map((c) => c.trim()).filter(Boolean);
+const CHECKS = only?.length ? ALL_CHECKS.filter((c) => only.includes(c)) : ALL_CHECKS;
 
 // ---------------------------------------------------------------- helpers
 
@@ -176,6 +181,7 @@ const cleanups = [];
 let exitCode = 0;
 
 async function check(name, body) {
+  if (!CHECKS.includes(name)) return;
   log(`\n# ${name}`);
   const started = Date.now();
   try {
@@ -405,6 +411,29 @@ if (exitCode === 0) {
       for (const want of ["js/klaviyo.d.ts", "js/worker.d.ts"]) assert(used.includes(want), `tsc -p types/${config} did not read ${want} of the installed package (read: ${used.join(", ")})`);
       log(`  tsc --noEmit -p types/${config}: ok, types from node_modules/passbridge/{${used.join(",")}}`);
     }
+  });
+
+  await check("cli", async () => {
+    const npx = ["exec", "--offline", "--no", "--", "passbridge"];
+    const help = await run("npm", [...npx, "sync", "--help"], { cwd: CONSUMER, env: npmEnv, timeoutMs: 60_000 });
+    assert(help.code === 0, `npx passbridge sync --help: exit ${help.code}\n${help.out}${help.err}`);
+    assert(/Usage: npx passbridge sync/.test(help.err) && /--profiles <file>/.test(help.err), `npx passbridge sync --help printed:\n${help.err}`);
+    log("  npx passbridge sync --help: exit 0, the usage");
+    const lines = [
+      JSON.stringify({ data: { type: "profile", id: "01K", attributes: { email: "ada@example.com", external_id: "SER-1", properties: { loyalty_points: 10 } } } }),
+      JSON.stringify({ email: "bob@example.com", external_id: "SER-2", properties: { loyalty_points: 20 } }),
+      "{not json",
+    ];
+    writeFileSync(join(CONSUMER, "people.jsonl"), lines.join("\n") + "\n");
+    const env = { ...npmEnv, ...ENV };
+    const dry = await run("npm", [...npx, "sync", "--profiles", "people.jsonl", "--provider", "passninja", "--operation", "update", "--dry-run"], { cwd: CONSUMER, env, timeoutMs: 60_000 });
+    assert(dry.code === 0, `npx passbridge sync --profiles … --dry-run: exit ${dry.code}\n${dry.out}${dry.err}`);
+    const planned = dry.out.trim().split("\n").map((l) => JSON.parse(l));
+    assertDeepEqual(planned.map((p) => p.id), ["1", "2"], "the dry run's ids (line numbers)");
+    assert(planned.every((p) => p.request.headers["X-API-KEY"] === "***"), `a planned request without its key as ***: ${dry.out}`);
+    assert(!(dry.out + dry.err).includes(ENV.PASSNINJA_API_KEY), "the dry run printed the provider key");
+    assert(/invalid_profile/.test(dry.err), `the malformed line is not reported:\n${dry.err}`);
+    log(`  npx passbridge sync --profiles people.jsonl --dry-run: exit 0, ${planned.length} planned requests (lines 1, 2), line 3 reported`);
   });
 }
 

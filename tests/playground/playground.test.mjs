@@ -188,10 +188,19 @@ describe('dist/playground.html in headless Chromium', () => {
     const created = await browser.text('#request');
     assert.equal(created.split('\n')[0], 'POST https://api.passninja.com/v1/passes');
     assert.ok(created.endsWith('{"passTemplate":"ptk_0x1b7e","pass":{"points-balance":"20","loyalty-tier":"Standard"}}'), created);
+    // The Worker's write-back after a create (issue 15): shown apart, key hidden, and its secret in the snippet.
+    assert.equal(await browser.exec(() => document.querySelector('#write-back-box').hidden), false);
+    assert.equal(
+      await browser.text('#write-back'),
+      'POST https://a.klaviyo.com/api/profile-import\nAuthorization: ***\nrevision: 2026-10-15\nAccept: application/vnd.api+json\nContent-Type: application/vnd.api+json\n\n' +
+        '{"data":{"type":"profile","attributes":{"email":"grace@example.com","external_id":"<serial>","properties":{"passbridge_pass_url":"<url>"}}}}',
+    );
+    assert.match(await browser.text('#snippet-webhook'), /npx wrangler secret put KLAVIYO_PRIVATE_KEY --config worker.toml/);
     await browser.select('#provider', 'jericommerce');
     await browser.type('#event', '{"points": -30, "reason": "refund"}');
     await browser.type('#options', '{"delta": "{{ event.points }}", "reason": "{{ event.reason|title }}"}');
     const decreased = await browser.text('#request');
+    assert.equal(await browser.exec(() => document.querySelector('#write-back-box').hidden), true, 'a balance change writes nothing back');
     assert.equal(decreased.split('\n')[0], 'POST https://api.jericommerce.com/v1/programs/demo-program/balance/decrease');
     assert.ok(decreased.endsWith('[{"email":"grace@example.com","amount":30,"reason":"Refund"}]'), decreased);
   });

@@ -1,21 +1,3 @@
 #!/usr/bin/env bash
-# Runs the playground suites (headless Chromium over WebDriver) and fails when
-# fewer tests passed than the files define: a suite that silently ran nothing
-# must not pass.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-expected=$(cat tests/playground/*.test.mjs | grep -Ec "^\s*it\(" || true)
-out=.tmp/playground
-mkdir -p "$out"
-rm -f "$out/results.tap"
-status=0
-node --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$out/results.tap" \
-  tests/playground/ || status=$?
-passed=$(grep -Eo '^# pass [0-9]+' "$out/results.tap" | grep -Eo '[0-9]+' || echo 0)
-if [ "$status" -ne 0 ] || [ "${expected:-0}" -eq 0 ] || [ "${passed:-0}" -lt "$expected" ]; then
-  echo "playground tests FAILED: ${passed:-0} of ${expected:-0} passed (exit $status)"
-  exit 1
-fi
-echo "playground tests: $passed/$expected passed"
+# The playground suites (headless Chromium over WebDriver), counted.
+exec bash "$(dirname "$0")/../support/run-counted.sh" tests/playground playground

@@ -121,6 +121,21 @@ test("--profiles: ids are line numbers; a line that is not a profile is failed",
     { id: "4", outcome: "updated", code: null },
   ]);
   assert.deepEqual(passninja.requests.map((q) => q.segments[4]).sort(), ["S9", "SER1"]);
+  assert.match(r.stderr, /line 2: invalid_profile: the line is not JSON/, "the malformed line is reported on stderr");
+  assert.ok(!fs.readFileSync(path.join(dir, "r.json"), "utf8").includes("@example.com"), "no e-mail without --report-emails");
+
+  // Again from an --env-file (nothing but PATH in the environment), with
+  // --report-emails, and --rate as a bare number (n/s).
+  const envFile = path.join(dir, "sync.env");
+  fs.writeFileSync(envFile, ["# the Code action's variables", ...Object.entries(noKlaviyo).map(([k, v]) => `${k}='${v}'`)].join("\n") + "\n");
+  const r2 = await run(["--profiles", file, "--provider", "passninja", "--operation", "update", "--rate", "50", "--env-file", envFile, "--restart", "--report", "r2.json", "--report-emails"], { cwd: dir });
+  assert.equal(r2.code, 1, r2.stderr);
+  assert.deepEqual(readJson(path.join(dir, "r2.json")).profiles.sort((a, b) => a.id - b.id), [
+    { id: "1", outcome: "updated", code: null, email: "p1@example.com" },
+    { id: "2", outcome: "failed", code: "invalid_profile", email: null },
+    { id: "4", outcome: "updated", code: null, email: null },
+  ]);
+  assert.ok(!r2.stderr.includes(DEFAULT_API_KEY));
 });
 
 test("create + --write-back leaves each profile with its serial and pass URL; a refused write-back is failed", async () => {
@@ -143,6 +158,25 @@ test("create + --write-back leaves each profile with its serial and pass URL; a 
   assert.ok(!r.stderr.includes(KEY));
 });
 
+test("a create refused for a wrong provider key: exit 2, no secret shown, and --resume with the right key creates every pass (none ambiguous)", async () => {
+  const dir = tempDir();
+  const args = ["--segment", "NEW", "--provider", "passninja", "--operation", "create", "--rate", "0", "--concurrency", "4", "--report", "r.json"];
+  const wrong = "sk_wrong_0000000000000000";
+  const r = await run(args, { env: env({ PASSNINJA_API_KEY: wrong }), cwd: dir });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /401/);
+  assert.ok(!r.stderr.includes(wrong) && !r.stdout.includes(wrong));
+  const cp = fs.readFileSync(path.join(dir, ".passbridge", "segment-NEW--passninja-create.jsonl"), "utf8");
+  assert.ok(!cp.includes(wrong) && !cp.includes(DEFAULT_API_KEY), "no key in the checkpoint");
+  passninja.reset();
+  const r2 = await run([...args, "--resume"], { env: env(), cwd: dir });
+  assert.equal(r2.code, 0, r2.stderr);
+  const rep = readJson(path.join(dir, "r.json"));
+  assert.equal(rep.counts.created, 5, JSON.stringify(rep));
+  assert.equal(rep.counts.ambiguous, 0);
+  assert.equal(passninja.requests.filter((q) => q.method === "POST").length, 5);
+});
+
 test("a create that times out is ambiguous and never sent again, even on --resume", async () => {
   const dir = tempDir();
   passninja.script("ok", "hang");
@@ -161,8 +195,9 @@ test("a create that times out is ambiguous and never sent again, even on --resum
 });
 
 test("usage errors exit 2", async () => {
-  for (const args of [[], ["--segment", "S1", "--list", "L1"], ["--segment", "S1", "--rate", "fast"], ["--segment", "S1", "--bogus"], ["--segment", "a/b", ...update]]) {
+  for (const args of [[], ["--segment", "S1", "--list", "L1"], ["--segment", "S1", "--rate", "fast"], ["--segment", "S1", "--rate", "5/m"], ["--segment", "S1", "--concurrency", "4/s"], ["--segment", "S1", "--bogus"], ["--segment", "a/b", ...update]]) {
     const r = await run(args, { env: env(), cwd: tempDir() });
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    if (args.includes("5/m")) assert.match(r.stderr, /--rate must be <n>\/s .*e\.g\. --rate 5\/s/);
   }
 });

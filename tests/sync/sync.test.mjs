@@ -54,6 +54,11 @@ test("a 10,000-profile segment: every profile once, Klaviyo's windows and every 
     if (q.status === 429) assert.ok(next.at - q.at >= 1000, `429 retried after ${next.at - q.at} ms`);
     else assert.ok(next.at - q.at >= 900, "a 500 waits a backoff");
   }
+  // page[size]=100 on the first page, then links.next as given (its page[cursor]).
+  const query = (q) => new URL(q.url, "http://fake").searchParams;
+  assert.ok(pages.every((q) => query(q).get("page[size]") === "100"), "page[size]=100");
+  assert.equal(query(pages[0]).get("page[cursor]"), null);
+  assert.ok(pages.filter((q) => q.status === 200).slice(1).every((q) => query(q).get("page[cursor]") !== null), "links.next followed");
   assert.ok(pages.every((q) => q.headers.revision === "2026-10-15"));
   assert.ok(pages.every((q) => q.headers.authorization === `Klaviyo-API-Key ${KEY}`));
 

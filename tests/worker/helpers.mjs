@@ -253,6 +253,7 @@ function secretsOf(bindings) {
     bindings.JERICOMMERCE_API_KEY,
     bindings.PASSBRIDGE_WEBHOOK_SECRET,
     bindings.PASSBRIDGE_ADMIN_SECRET,
+    bindings.KLAVIYO_PRIVATE_KEY,
   ].filter((s) => typeof s === 'string' && s.length >= 3);
 }
 

@@ -94,8 +94,10 @@ describe('worker: main configuration (budget 1500 ms, dry run off)', () => {
   it('GET /health: 200 {ok, service, version}, no secret needed, no configuration revealed', async () => {
     const a = await wl.call('/health', { method: 'GET', auth: null });
     assert.equal(a.status, 200);
-    assert.deepEqual(Object.keys(a.json).sort(), ['ledger', 'ok', 'service', 'version']);
+    // Issue 15 added `writeBack`: whether KLAVIYO_PRIVATE_KEY is set (never the key).
+    assert.deepEqual(Object.keys(a.json).sort(), ['ledger', 'ok', 'service', 'version', 'writeBack']);
     assert.equal(a.json.ledger, 'auto', 'the default mode, with the LEDGER binding');
+    assert.equal(a.json.writeBack, false);
     assert.equal(a.json.ok, true);
     assert.equal(a.json.service, 'passbridge');
     assert.match(a.json.version, /^\d+\.\d+\.\d+/);
