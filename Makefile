@@ -191,6 +191,7 @@ bench: build
 	@mkdir -p $(DEV_HOME)
 	$(WRANGLER_ENV) node bench/worker.mjs
 	node bench/sync.mjs
+	$(WRANGLER_ENV) node bench/d1-cost.mjs
 
 clean:
 	rm -rf pkg dist .tmp target

@@ -51,7 +51,7 @@ function bodyFor(i) {
   });
 }
 
-async function startWorker(scriptPath, bindings, { ledger = false } = {}) {
+async function startWorker(scriptPath, bindings, { ledger = false, name = "passbridge-ledger-bench" } = {}) {
   const stderr = [];
   const mf = new Miniflare({
     modules: true,
@@ -63,7 +63,7 @@ async function startWorker(scriptPath, bindings, { ledger = false } = {}) {
     port: 0,
     bindings,
     // The delivery ledger: a local D1 (SQLite in workerd), migrated from migrations/.
-    ...(ledger ? { d1Databases: { LEDGER: "passbridge-ledger-bench" } } : {}),
+    ...(ledger ? { d1Databases: { LEDGER: name } } : {}),
     // Drain the Worker's output (passbridge logs one line per request) so it
     // does not flood the report; keep the start of stderr for errors.
     handleRuntimeStdio(stdout, err) {
@@ -126,6 +126,12 @@ try {
     name: "passbridge with the delivery ledger (PASSBRIDGE_LEDGER=all, local D1)",
     ...(await startWorker("js/worker.mjs", { ...bindings, PASSBRIDGE_LEDGER: "all" }, { ledger: true })),
   });
+  // The default (PASSBRIDGE_LEDGER unset = auto): since issue 15 every update is recorded
+  // and ordered per pass (the claim checks the pass's mark, the finish moves it).
+  targets.push({
+    name: "passbridge with the ledger in its default mode (auto: ordered per pass, local D1)",
+    ...(await startWorker("js/worker.mjs", bindings, { ledger: true, name: "passbridge-ledger-bench-auto" })),
+  });
 
   // Both must send the same PATCH before timing means anything.
   const sent = [];
@@ -145,7 +151,7 @@ try {
   let offset = 1_000_000;
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which Worker goes first so neither always runs on a warmer machine.
-    const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+    const order = r % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0];
     for (const i of order) {
       fake.reset();
       const { wallMs, latencies } = await round(targets[i], PER_ROUND, offset);
@@ -190,6 +196,10 @@ try {
     `Ledger / no ledger: ${(rows[2].rps / rows[0].rps).toFixed(2)}× the throughput, ` +
       `p50 ${(rows[2].p50 / rows[0].p50).toFixed(2)}×, p99 ${(rows[2].p99 / rows[0].p99).toFixed(2)}× ` +
       `(local D1 is SQLite inside workerd: the real D1 adds a network round trip per batch, two batches per delivery).`,
+  );
+  console.log(
+    `Default ledger (auto, ordered) / no ledger: ${(rows[3].rps / rows[0].rps).toFixed(2)}× the throughput, ` +
+      `p50 ${(rows[3].p50 / rows[0].p50).toFixed(2)}×, p99 ${(rows[3].p99 / rows[0].p99).toFixed(2)}×.`,
   );
   console.log(
     `passbridge also checks media type and size, reads JSON:API profiles, renders the mapping templates, ` +

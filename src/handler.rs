@@ -13,6 +13,7 @@ use crate::retry::RetryPolicy;
 
 /// A configured operation with its provider's message prefix.
 pub struct Handler {
+    provider: &'static str,
     prefix: &'static str,
     op: Box<dyn Operation>,
     registry: &'static Registry,
@@ -29,6 +30,7 @@ impl Handler {
     pub fn new_in(options: &Options, registry: &'static Registry) -> Result<Handler, Error> {
         let (provider, op) = registry.build(options)?;
         Ok(Handler {
+            provider: provider.id,
             prefix: provider.prefix,
             op,
             registry,
@@ -65,6 +67,15 @@ impl Handler {
         self.op
             .outcome(request, response, now_ms)
             .map_err(|e| self.own(e))
+    }
+
+    /// The pass `request` sets to a state, named with its provider
+    /// (`passninja` + newline + identity), or `None` when the operation is
+    /// not ordered (see [`Operation::pass`]).
+    pub fn pass(&self, request: &HttpRequest) -> Option<String> {
+        self.op
+            .pass(request)
+            .map(|identity| format!("{}\n{identity}", self.provider))
     }
 
     /// The error for a transport failure or timeout of `request`.

@@ -19,6 +19,9 @@ pub struct Delivery {
     pub id: String,
     /// Whether the ledger records it (claim, send, finish).
     pub recorded: bool,
+    /// The key of the pass it sets to a state (`ledger::pass_key`), when it
+    /// is ordered and recorded: the newest delivery for that pass wins.
+    pub pass: Option<String>,
     pub mode: Mode,
     pub request: HttpRequest,
     /// The webhook body as text (stored, for `resend`).
@@ -128,17 +131,26 @@ pub fn step(path: &str, raw: Vec<u8>, idempotency_key: Option<&str>, at: &Instan
             None => worker::dry_run(&dry),
         }),
         Err(e) => mark(worker::failure(&e)),
-        Ok(Step::Send(request)) => Next::Send(Box::new(Delivery {
-            route,
-            configured: configured.clone(),
-            id: id.clone(),
-            recorded,
-            mode: config.mode,
-            request,
-            input: body.clone(),
-            key_source,
-            write_back: job,
-        })),
+        Ok(Step::Send(request)) => {
+            // The pass comes from the planned request (the provider names it).
+            let pass = configured
+                .handler
+                .pass(&request)
+                .filter(|_| config.mode.orders() && (recorded || (at.has_binding)()))
+                .map(|p| ledger::pass_key(&p));
+            Next::Send(Box::new(Delivery {
+                route,
+                configured: configured.clone(),
+                id: id.clone(),
+                recorded: recorded || pass.is_some(),
+                pass,
+                mode: config.mode,
+                request,
+                input: body.clone(),
+                key_source,
+                write_back: job,
+            }))
+        }
     }
 }
 

@@ -219,18 +219,29 @@ fn summary_counts_the_last_day_per_state_and_names_the_routes() {
     let v = body(&a);
     assert_eq!(
         v["counts"],
-        serde_json::json!({"ambiguous": 3, "failed": 1, "pending": 0, "done": 0, "dropped": 0})
+        serde_json::json!({"ambiguous": 3, "failed": 1, "pending": 0, "done": 0, "dropped": 0, "superseded": 0, "released": 0})
     );
     assert_eq!(
         v["states"],
-        serde_json::json!(["ambiguous", "failed", "pending", "done", "dropped"])
+        serde_json::json!([
+            "ambiguous",
+            "failed",
+            "pending",
+            "done",
+            "dropped",
+            "superseded",
+            "released"
+        ])
     );
-    // Auto records balance and create; the update rows are still in the ledger.
+    // Auto records balance and create, and (issue 15) the ordered routes.
     assert_eq!(
         v["routes"],
         serde_json::json!([
             "/passninja/update",
             "/passninja/create",
+            "/passninja/delete",
+            "/walletcrew/push-update",
+            "/walletcrew/profile-sync",
             "/jericommerce/balance"
         ])
     );

@@ -39,7 +39,7 @@ pub fn is_idempotent(route: &str) -> bool {
 /// `PASSBRIDGE_LEDGER`: which routes are recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// The non-idempotent routes (default).
+    /// The non-idempotent routes, and the ordered ones (default).
     Auto,
     /// Every route.
     All,
@@ -67,7 +67,16 @@ impl Mode {
         }
     }
 
-    /// Whether deliveries of `route` are recorded.
+    /// Whether a delivery that names a pass (an ordered route: PassNinja
+    /// update and delete, The Wallet Crew) is recorded: under `auto` and
+    /// `all`, so that the newest delivery for a pass wins. Under `auto`
+    /// without the D1 binding such a delivery is sent unrecorded, as before.
+    pub fn orders(self) -> bool {
+        self != Mode::Off
+    }
+
+    /// Whether deliveries of `route` must be recorded (a missing binding is
+    /// then a configuration error); see also [`Mode::orders`].
     pub fn records(self, route: &str) -> bool {
         match self {
             Mode::Auto => !is_idempotent(route),

@@ -2,6 +2,7 @@
 
 use super::config::Mode;
 use super::config::{is_idempotent, PENDING_STALE_MS};
+use super::order;
 use super::rows::{Row, State};
 use super::sql::{
     Statement, StmtResult, SQL_CLAIM, SQL_FINISH, SQL_RELEASE, SQL_RESTORE, SQL_SELECT_ONE,
@@ -63,14 +64,19 @@ pub enum Decision {
 
 /// Step 2: the results of [`claim`] decide.
 pub fn after_claim(id: &str, route: &str, now: u64, results: &[StmtResult]) -> Decision {
-    if results.first().is_some_and(|r| r.changes >= 1) {
-        return Decision::Send;
-    }
-    let Some(row) = results
+    let row = results
         .get(1)
         .and_then(|r| r.rows.first())
-        .and_then(Row::from_json)
-    else {
+        .and_then(Row::from_json);
+    if results.first().is_some_and(|r| r.changes >= 1) {
+        // An ordered claim decides the state inside the statement.
+        return match row.map(|r| r.state) {
+            Some(State::Superseded) => Decision::Answer(order::superseded(id, false)),
+            Some(State::Released) => Decision::Answer(order::pass_busy(id)),
+            _ => Decision::Send,
+        };
+    }
+    let Some(row) = row else {
         // Released between the two statements cannot happen in one batch;
         // an unreadable row is treated as someone else's claim.
         return Decision::Answer(in_progress(id));
@@ -106,7 +112,8 @@ pub fn after_claim(id: &str, route: &str, now: u64, results: &[StmtResult]) -> D
                 )
             }
         }
-        State::Pending => Decision::Answer(in_progress(id)),
+        State::Pending | State::Released => Decision::Answer(in_progress(id)),
+        State::Superseded => Decision::Answer(order::superseded(id, true)),
         _ => Decision::Answer(replay(&row)),
     }
 }

@@ -1,8 +1,8 @@
-//! A stored delivery: its five states and its row.
+//! A stored delivery: its states and its row.
 
 use crate::json::{push_json_string, push_json_strings};
 
-/// The five states of a delivery.
+/// The states of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Pending,
@@ -10,15 +10,22 @@ pub enum State {
     Failed,
     Ambiguous,
     Dropped,
+    /// Older than the delivery applied last for its pass: never sent.
+    Superseded,
+    /// An ordered delivery not applied (yet): kept so that its first
+    /// sighting is remembered; the next redelivery claims it again.
+    Released,
 }
 
 impl State {
-    pub const ALL: [State; 5] = [
+    pub const ALL: [State; 7] = [
         State::Pending,
         State::Done,
         State::Failed,
         State::Ambiguous,
         State::Dropped,
+        State::Superseded,
+        State::Released,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +35,8 @@ impl State {
             State::Failed => "failed",
             State::Ambiguous => "ambiguous",
             State::Dropped => "dropped",
+            State::Superseded => "superseded",
+            State::Released => "released",
         }
     }
 
@@ -174,6 +183,7 @@ pub(super) fn known_outcome(outcome: &str) -> &'static str {
         "ok",
         "error",
         "ambiguous",
+        "skipped",
     ];
     OUTCOMES
         .iter()

@@ -173,14 +173,25 @@ pub(super) fn sql_retention() -> &'static str {
 
 /// The `scheduled` clean-up: deletes at most [`RETENTION_BATCH`] rows older
 /// than `days`, never `ambiguous` ones (nor a non-idempotent `pending` one,
-/// which is as uncertain). Running it twice deletes nothing more.
+/// which is as uncertain), and as many pass marks not moved for as long.
+/// Running it twice deletes nothing more.
 pub fn retention(now: u64, days: u64) -> Vec<Statement> {
     let cutoff = now.saturating_sub(days.saturating_mul(86_400_000));
-    vec![Statement {
-        sql: sql_retention(),
-        params: vec![cutoff.into(), RETENTION_BATCH.into()],
-    }]
+    vec![
+        Statement {
+            sql: sql_retention(),
+            params: vec![cutoff.into(), RETENTION_BATCH.into()],
+        },
+        // A pass's mark only matters while an older delivery of that pass
+        // can still arrive (Klaviyo resends for 24 hours).
+        Statement {
+            sql: SQL_RETENTION_PASSES,
+            params: vec![cutoff.into(), RETENTION_BATCH.into()],
+        },
+    ]
 }
+
+pub(super) const SQL_RETENTION_PASSES: &str = "DELETE FROM passes WHERE pass_key IN (SELECT pass_key FROM passes WHERE updated_at < ?1 ORDER BY updated_at LIMIT ?2)";
 
 /// The log line of a retention run.
 pub fn retention_log(deleted: Option<u64>, days: u64, error: Option<&str>) -> String {

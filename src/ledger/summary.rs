@@ -64,7 +64,8 @@ pub fn summary_answer(mode: Mode, now: u64, results: &[StmtResult]) -> Answer {
     let routes = crate::providers::REGISTRY
         .routes()
         .map(|r| r.path)
-        .filter(|p| mode.records(p) || held.iter().any(|h| h == p));
+        // Ordered routes (issue 15) are recorded too whenever the mode orders.
+        .filter(|p| mode.records(p) || mode.orders() || held.iter().any(|h| h == p));
     push_json_strings(&mut body, routes);
     body.push('}');
     ok_json(body)

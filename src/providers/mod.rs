@@ -89,6 +89,13 @@ pub trait Operation {
         response: &HttpResponse,
         now_ms: f64,
     ) -> Result<Outcome, Error>;
+    /// The pass a planned request sets to a state, as the request names it
+    /// (PassNinja's template and serial), when its effect is "set this pass
+    /// to this state": the ledger then applies only the newest delivery per
+    /// pass. `None` (the default) for deltas and creations, which are not ordered.
+    fn pass(&self, _request: &HttpRequest) -> Option<String> {
+        None
+    }
 }
 
 /// A fixed list of name → template pairs.

@@ -182,6 +182,17 @@ impl PassNinja {
 }
 
 impl Operation for PassNinja {
+    /// Updates and deletes name the pass in their URL: `…/v1/passes/<template>/<serial>`.
+    fn pass(&self, request: &HttpRequest) -> Option<String> {
+        match self.action {
+            Action::Update | Action::Delete => request
+                .url
+                .rsplit_once("/v1/passes/")
+                .map(|(_, pass)| pass.to_string()),
+            Action::Create { .. } => None,
+        }
+    }
+
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
         let serial = match (self.action, serial(input)?) {
             (Action::Update | Action::Delete, None) => return Ok(Plan::Skip("no active pass")),

@@ -147,6 +147,35 @@ impl WalletCrew {
 }
 
 impl Operation for WalletCrew {
+    /// The URL names the tenant and the call; the body names the pass: a push
+    /// update by its identifiers (all of them, in name order), a profile sync
+    /// by the customer's e-mail, else phone number.
+    fn pass(&self, request: &HttpRequest) -> Option<String> {
+        let body: serde_json::Value = serde_json::from_str(request.body.as_deref()?).ok()?;
+        let identity = match self.action {
+            Action::PushUpdate { .. } => {
+                let mut pairs: Vec<(&str, &str)> = body
+                    .get("identifiers")?
+                    .as_object()?
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+                    .collect();
+                pairs.sort_unstable();
+                serde_json::to_string(&pairs).ok()?
+            }
+            Action::ProfileSync => {
+                let text = |k: &str| body.get(k).and_then(|v| v.as_str());
+                match (text("email"), text("phone_number")) {
+                    (Some(email), _) => format!("email {email}"),
+                    (None, Some(phone)) => format!("phone_number {phone}"),
+                    (None, None) => return None,
+                }
+            }
+        };
+        let path = request.url.split_once("/api/").map_or("", |(_, p)| p);
+        Some(format!("{path}\n{identity}"))
+    }
+
     fn plan(&self, input: &dyn Resolve, env: &dyn Env) -> Result<Plan, Error> {
         match &self.action {
             Action::PushUpdate {

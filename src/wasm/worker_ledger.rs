@@ -86,6 +86,7 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
         id,
         mode,
         request,
+        pass,
         input,
         write_back: job,
         ..
@@ -109,15 +110,16 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
     // The claim is dated when it is made: a body uploaded slowly must not
     // make a live delivery look stale to its redelivery.
     let claimed_at = now();
-    let claim = ledger::claim(
-        &NewDelivery {
-            id: &id,
-            route,
-            request: &request,
-            input: &input,
-        },
-        claimed_at,
-    );
+    let new = NewDelivery {
+        id: &id,
+        route,
+        request: &request,
+        input: &input,
+    };
+    let claim = match pass.as_deref() {
+        Some(pass) => ledger::claim_ordered(&new, pass, claimed_at),
+        None => ledger::claim(&new, claimed_at),
+    };
     let Ok(results) = runner.run(&claim).await else {
         return ledger::ledger_unavailable(Some(&id));
     };
@@ -158,11 +160,19 @@ pub(super) async fn deliver(runner: Option<Runner>, delivery: Delivery, fetch: F
             // Two effects, recorded together: the create stays done whatever
             // happens to its write-back.
             let done = send_write_back(job, &configured.policy, outcome, &fetch).await;
-            let (answer, stmts) = ledger::write_back::finish(&id, outcome, &done, now(), false);
+            let at = now();
+            let (answer, mut stmts) = ledger::write_back::finish(&id, outcome, &done, at, false);
+            if pass.is_some() {
+                // An ordered delivery applied: its pass's mark moves (forward only).
+                stmts.push(ledger::mark(&id, at));
+            }
             return record(&runner, &stmts, answer, &id).await;
         }
     }
-    let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), None);
+    let (answer, stmts) = match pass {
+        Some(_) => ledger::finish_ordered(&id, route.path, &result, now()),
+        None => ledger::finish(&id, route.path, &result, now(), None),
+    };
     // If this write fails the row stays pending: never answer what the
     // ledger does not hold (503; after 120 s a redelivery finds the row stale
     // and a person finds it in the review list).
@@ -316,14 +326,21 @@ async fn resend(env: JsValue, runner: Runner, id: String, fetch: JsValue, now_ms
             target: write_back::target(profile),
         })
     });
+    let at = now();
     if let (Ok(outcome), Some(job)) = (&result, &job) {
         if job.applies(outcome) {
             let done = send_write_back(job, &configured.policy, outcome, &fetch).await;
-            let (answer, stmts) = ledger::write_back::finish(&id, outcome, &done, now(), false);
+            let (answer, mut stmts) = ledger::write_back::finish(&id, outcome, &done, at, false);
+            // A pass's mark moves only forward; a row without a pass has none.
+            stmts.push(ledger::mark(&id, at));
             return record(&runner, &stmts, answer, &id).await;
         }
     }
-    let (answer, stmts) = ledger::finish(&id, route.path, &result, now(), Some(claimed.row.state));
+    let (answer, mut stmts) = ledger::finish(&id, route.path, &result, at, Some(claimed.row.state));
+    if result.is_ok() {
+        // A pass's mark moves only forward; a row without a pass has none.
+        stmts.push(ledger::mark(&id, at));
+    }
     match runner.run(&stmts).await {
         Ok(_) => answer,
         Err(()) => ledger::unrecorded_answer(&id),

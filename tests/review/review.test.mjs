@@ -225,7 +225,8 @@ describe('GET /review: the deliveries page in headless Chromium against wrangler
     const options = (css) => browser.exec((c) => [...document.querySelectorAll(`${c} option`)].map((o) => o.value), [css]);
     assert.deepEqual(await options('#state'), ['', ...summary.states]);
     assert.deepEqual(await options('#route'), ['', ...summary.routes]);
-    assert.deepEqual(summary.routes, [CREATE, BALANCE]);
+    // Auto records balance and create and, since issue 15, the ordered routes.
+    assert.deepEqual(summary.routes, ['/passninja/update', CREATE, '/passninja/delete', '/walletcrew/push-update', '/walletcrew/profile-sync', BALANCE]);
     // The secret lives in memory only.
     const kept = await browser.exec((s) => ({
       storage: localStorage.length + sessionStorage.length,

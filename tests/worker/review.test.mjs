@@ -153,7 +153,8 @@ describe('GET /review and the review API for the deliveries page (workerd, local
     for (const [state, count] of Object.entries(s.json.counts)) {
       assert.equal(count, { ambiguous: 1, failed: 1, done: 1 }[state] ?? 0, state);
     }
-    assert.deepEqual(s.json.routes, ['/passninja/create', BALANCE]);
+    // Auto records balance and create and, since issue 15, the ordered routes.
+    assert.deepEqual(s.json.routes, ['/passninja/update', '/passninja/create', '/passninja/delete', '/walletcrew/push-update', '/walletcrew/profile-sync', BALANCE]);
     assertProblem(await w.call('/deliveries/summary', { method: 'GET', auth: `Bearer ${SECRET}` }), 401, 'unauthorized');
   });
 });

@@ -11,7 +11,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -42,15 +43,23 @@ describe('wrangler dev --local --config worker.toml', () => {
       PASSNINJA_BASE_URL: fake.url,
       PASSBRIDGE_DRY_RUN: '0',
     };
+    const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+    for (const k of ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_INCLUDE_PROCESS_ENV']) delete env[k];
+    // As `make dev` does: the ledger's migrations first (since issue 15 the
+    // default PASSBRIDGE_LEDGER=auto records updates too), on a state of its own.
+    const state = join(dir, 'state');
+    await promisify(execFile)(
+      join(ROOT, 'node_modules/.bin/wrangler'),
+      ['d1', 'migrations', 'apply', 'passbridge-ledger', '--local', '--config', 'worker.toml', '--persist-to', state],
+      { cwd: ROOT, env, timeout: 60_000 },
+    );
     const args = [
-      'dev', '--local', '--config', 'worker.toml',
+      'dev', '--local', '--config', 'worker.toml', '--persist-to', state,
       '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
       '--show-interactive-dev-session=false',
       '--env-file', envFile,
       ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     ];
-    const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
-    for (const k of ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_INCLUDE_PROCESS_ENV']) delete env[k];
     child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const onData = (d) => {
