@@ -26,7 +26,7 @@ console.log(`KLAVIYO_BASE_URL=${k.url}\n`);
 
 let seen = { pn: 0, k: 0 };
 const timer = setInterval(() => {
-  for (const r of pn.requests.slice(seen.pn)) console.log(`PassNinja ← ${r.method} ${r.path} → ${JSON.stringify(r.answer)}`);
+  for (const r of pn.requests.slice(seen.pn)) console.log(`PassNinja ← ${r.method} ${r.path} ${r.body}`);
   for (const r of k.requests.slice(seen.k)) console.log(`Klaviyo   ← ${r.method} ${r.url} → ${r.status} ${r.json ? JSON.stringify(r.json) : ""}`);
   seen = { pn: pn.requests.length, k: k.requests.length };
 }, 200);
