@@ -82,6 +82,17 @@ function send(answer) {
   return new Response(answer.page ? PAGES[answer.page] : answer.body, { status: answer.status, headers: answer.headers });
 }
 
+/** Each SQL text is prepared once per isolate and binding (the core's SQL is a
+ * fixed set); `bind` gives a new statement each time, so sharing is safe. */
+const PREPARED = new WeakMap();
+function prepared(db, sql) {
+  let bySql = PREPARED.get(db);
+  if (!bySql) PREPARED.set(db, (bySql = new Map()));
+  let statement = bySql.get(sql);
+  if (!statement) bySql.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
 /**
  * Runs the statements the core asks for (`[{ sql, params }]`, JSON) as one D1
  * batch (one transaction) and returns `[{ changes, rows }]` as JSON. The core
@@ -90,7 +101,7 @@ function send(answer) {
 function ledgerRunner(env) {
   return async (statementsJson) => {
     const db = env.LEDGER;
-    const statements = JSON.parse(statementsJson).map((s) => db.prepare(s.sql).bind(...s.params));
+    const statements = JSON.parse(statementsJson).map((s) => prepared(db, s.sql).bind(...s.params));
     const results = await db.batch(statements);
     return JSON.stringify(results.map((r) => ({ changes: r.meta?.changes ?? 0, rows: r.results ?? [] })));
   };
