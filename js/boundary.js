@@ -138,6 +138,21 @@ function pb_len(v) {
 // mapping, number text and number parsing (docs/host-primitives.md).
 function pb_upper(s) { return s.toUpperCase(); }
 function pb_lower(s) { return s.toLowerCase(); }
+// The UTF-8 length of s with each code point replaced by its lower-case
+// mapping, or by the longer of its lower- and upper-case mappings.
+function utf8_len(t) {
+  let n = 0;
+  for (const c of t) { const p = c.codePointAt(0); n += p < 0x80 ? 1 : p < 0x800 ? 2 : p < 0x10000 ? 3 : 4; }
+  return n;
+}
+function pb_case_len(s, upperToo) {
+  let n = 0;
+  for (const c of s) {
+    const lower = utf8_len(c.toLowerCase());
+    n += upperToo ? Math.max(lower, utf8_len(c.toUpperCase())) : lower;
+  }
+  return n;
+}
 function pb_num_text(n) { return String(n); }
 function pb_num(s) { return Number(s); }
 function pb_json(s) { return JSON.parse(s); }
@@ -159,6 +174,7 @@ export const pb = {
   len: pb_len,
   upper: pb_upper,
   lower: pb_lower,
+  caseLen: pb_case_len,
   numText: pb_num_text,
   num: pb_num,
   json: pb_json,

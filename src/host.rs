@@ -19,6 +19,11 @@ pub trait Primitives {
     /// Full Unicode lower-case mapping, with the final-sigma rule
     /// (`String.prototype.toLowerCase`).
     fn lower(s: &str) -> String;
+    /// The UTF-8 length of `s` with each character replaced by its full
+    /// lower-case mapping or, when `upper_too`, by the longer of its lower- and
+    /// upper-case mappings (each character on its own: the bound the filters
+    /// check before mapping a long text).
+    fn case_len(s: &str, upper_too: bool) -> usize;
     /// Appends JavaScript's `String(n)` of a number to `out`.
     fn push_number(out: &mut String, n: f64);
     /// The value of text that already matched the decimal grammar
@@ -42,6 +47,18 @@ impl Primitives for Native {
     }
     fn lower(s: &str) -> String {
         s.to_lowercase()
+    }
+    fn case_len(s: &str, upper_too: bool) -> usize {
+        s.chars()
+            .map(|c| {
+                let lower: usize = c.to_lowercase().map(char::len_utf8).sum();
+                if !upper_too {
+                    return lower;
+                }
+                let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
+                lower.max(upper)
+            })
+            .sum()
     }
     fn push_number(out: &mut String, n: f64) {
         out.push_str(ryu_js::Buffer::new().format(n));
@@ -67,6 +84,11 @@ pub fn upper(s: &str) -> String {
 /// Lower-cases `s` (see [`Primitives::lower`]).
 pub fn lower(s: &str) -> String {
     Host::lower(s)
+}
+
+/// The length bound of case-mapping `s` (see [`Primitives::case_len`]).
+pub fn case_len(s: &str, upper_too: bool) -> usize {
+    Host::case_len(s, upper_too)
 }
 
 /// Appends `String(n)` to `out`.

@@ -32,18 +32,9 @@ pub(super) fn check_growth(kind: Kind, s: &str, arg: Option<&Value>) -> Result<(
     let most = match kind {
         // Case mapping grows a character at most threefold (`ΐ` → `Ϊ́`): count
         // exactly only when that could matter.
-        Kind::Lower | Kind::Upper | Kind::Title if s.len() > MAX_VALUE_BYTES / 3 => s
-            .chars()
-            .map(|c| {
-                let lower: usize = c.to_lowercase().map(char::len_utf8).sum();
-                let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
-                if kind == Kind::Lower {
-                    lower
-                } else {
-                    lower.max(upper)
-                }
-            })
-            .sum(),
+        Kind::Lower | Kind::Upper | Kind::Title if s.len() > MAX_VALUE_BYTES / 3 => {
+            crate::host::case_len(s, kind != Kind::Lower)
+        }
         Kind::Capfirst => s.len() + 8,
         Kind::Base64Encode | Kind::Base64UrlEncode => s.len().div_ceil(3) * 4,
         Kind::UrlEncode if s.len() > MAX_VALUE_BYTES / 3 => encode::urlencoded_len(s, arg),

@@ -13,6 +13,8 @@ extern "C" {
     fn pb_upper(s: &str) -> String;
     #[wasm_bindgen(js_name = lower)]
     fn pb_lower(s: &str) -> String;
+    #[wasm_bindgen(js_name = caseLen)]
+    fn pb_case_len(s: &str, upper_too: bool) -> f64;
     #[wasm_bindgen(js_name = numText)]
     fn pb_num_text(n: f64) -> String;
     #[wasm_bindgen(js_name = num)]
@@ -84,6 +86,12 @@ impl crate::host::Primitives for JsHost {
             return s.to_ascii_lowercase();
         }
         pb_lower(s)
+    }
+    fn case_len(s: &str, upper_too: bool) -> usize {
+        if s.is_ascii() {
+            return s.len();
+        }
+        pb_case_len(s, upper_too) as usize
     }
     fn push_number(out: &mut String, n: f64) {
         // Integers below 2^53 print as their digits in every engine: no crossing.

@@ -83,6 +83,17 @@ describe('host primitives: native (Rust) against the host (JavaScript) and the w
     }
   });
 
+  it('the wasm build bounds the case mapping of long texts as the native build does (the host\'s caseLen)', async () => {
+    assert.ok(native.long.length >= 8);
+    for (const { unit, times, lengths } of native.long) {
+      for (const filter of ['upper', 'lower', 'title']) {
+        const [got] = await renderAll(`{{ person.properties.v|${filter}|length }}`, [unit.repeat(times)]);
+        assert.equal(got, lengths[filter], `${unit} × ${times} |${filter}`);
+      }
+    }
+    assert.ok(native.long.some((l) => l.lengths.upper === null), 'some text is refused');
+  });
+
   it('JSON.parse accepts, refuses and reads JSON texts as serde_json does (lone surrogate escapes documented)', () => {
     // The wasm's reading of JSON.parse's result (src/wasm/host.rs) refuses
     // numbers beyond the double range (Infinity) and nesting beyond 128 levels.
