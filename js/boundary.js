@@ -135,7 +135,7 @@ function pb_len(v) {
   try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
 }
 // The host's primitives for the core (src/host.rs): the engine's own case
-// mapping, number text and number parsing (docs/host-primitives.md).
+// mapping, NFKD, number text and number parsing (docs/host-primitives.md).
 function pb_upper(s) { return s.toUpperCase(); }
 function pb_lower(s) { return s.toLowerCase(); }
 // The UTF-8 length of s with each code point replaced by its lower-case
@@ -153,6 +153,7 @@ function pb_case_len(s, upperToo) {
   }
   return n;
 }
+function pb_nfkd(s) { return s.normalize('NFKD'); }
 function pb_num_text(n) { return String(n); }
 function pb_num(s) { return Number(s); }
 function pb_json(s) { return JSON.parse(s); }
@@ -175,6 +176,7 @@ export const pb = {
   upper: pb_upper,
   lower: pb_lower,
   caseLen: pb_case_len,
+  nfkd: pb_nfkd,
   numText: pb_num_text,
   num: pb_num,
   json: pb_json,

@@ -58,6 +58,9 @@ const WORDS: &[&str] = &[
     "ქართული",
     "Straße",
     "ΐ ΰ",
+    "½ off ① ㎏ Ⅻ",
+    "ﷺ ǅ ﬀ ℌ",
+    "Ｆｕｌｌ ｗｉｄｔｈ",
     "DŽ",
     "ǅ",
     "ǲ",
@@ -204,7 +207,7 @@ fn dump() -> Value {
     }
     // The filters end to end over the words (what a template renders).
     let mut filters = Map::new();
-    for f in ["upper", "lower", "title", "capfirst"] {
+    for f in ["upper", "lower", "title", "capfirst", "slugify"] {
         let out: Vec<Value> = WORDS
             .iter()
             .map(|w| render(&format!("{{{{ person.properties.v|{f} }}}}"), &json!(w)))

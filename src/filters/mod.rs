@@ -20,7 +20,10 @@ mod number;
 mod printf;
 mod table;
 mod text;
+// The wasm builds read NFKD from the host (src/host.rs): only the
+// combining classes are used there.
 #[rustfmt::skip]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod unicode_data;
 
 pub(crate) use growth::checked;

@@ -49,9 +49,29 @@ pub fn wordcount(s: &str) -> usize {
     s.split(is_py_space).filter(|w| !w.is_empty()).count()
 }
 
+/// The ASCII characters of `s`'s NFKD form (Python's `unicodedata.normalize`
+/// then `encode("ascii", "ignore")`): the host's `normalize("NFKD")` in the
+/// wasm builds, else the table generated from Python's `unicodedata`.
+fn nfkd_ascii(s: &str) -> String {
+    match crate::host::nfkd(s) {
+        Some(normal) => normal.chars().filter(char::is_ascii).collect(),
+        #[cfg(not(target_arch = "wasm32"))]
+        None => s
+            .chars()
+            .fold(String::with_capacity(s.len()), |mut out, c| {
+                nfkd_ascii_char(c, &mut out);
+                out
+            }),
+        // The wasm builds' host always answers: no table in their wasm.
+        #[cfg(target_arch = "wasm32")]
+        None => String::new(),
+    }
+}
+
 /// Appends the ASCII characters of `c`'s NFKD decomposition (ASCII has
 /// combining class 0, so canonical reordering never moves it).
-fn nfkd_ascii(c: char, out: &mut String) {
+#[cfg(not(target_arch = "wasm32"))]
+fn nfkd_ascii_char(c: char, out: &mut String) {
     use super::unicode_data::{ASCII, CODES, OFFSETS};
     if c.is_ascii() {
         out.push(c);
@@ -67,10 +87,7 @@ fn nfkd_ascii(c: char, out: &mut String) {
 /// lower, drop everything but letters, digits, `_`, `-` and spaces, then runs
 /// of spaces and dashes become one `-`, and leading/trailing `-`/`_` go.
 pub fn slugify(s: &str) -> String {
-    let mut folded = String::with_capacity(s.len());
-    for c in s.chars() {
-        nfkd_ascii(c, &mut folded);
-    }
+    let folded = nfkd_ascii(s);
     let mut out = String::with_capacity(folded.len());
     let mut dash = false;
     for c in folded.chars() {
