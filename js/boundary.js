@@ -135,9 +135,25 @@ function pb_len(v) {
   try { return Array.isArray(v) ? v.length >>> 0 : Object.keys(v).length; } catch { return 0; }
 }
 // The host's primitives for the core (src/host.rs): the engine's own case
-// mapping, number text and number parsing (docs/host-primitives.md).
+// mapping, NFKD, number text and number parsing (docs/host-primitives.md).
 function pb_upper(s) { return s.toUpperCase(); }
 function pb_lower(s) { return s.toLowerCase(); }
+// The UTF-8 length of s with each code point replaced by its lower-case
+// mapping, or by the longer of its lower- and upper-case mappings.
+function utf8_len(t) {
+  let n = 0;
+  for (const c of t) { const p = c.codePointAt(0); n += p < 0x80 ? 1 : p < 0x800 ? 2 : p < 0x10000 ? 3 : 4; }
+  return n;
+}
+function pb_case_len(s, upperToo) {
+  let n = 0;
+  for (const c of s) {
+    const lower = utf8_len(c.toLowerCase());
+    n += upperToo ? Math.max(lower, utf8_len(c.toUpperCase())) : lower;
+  }
+  return n;
+}
+function pb_nfkd(s) { return s.normalize('NFKD'); }
 function pb_num_text(n) { return String(n); }
 function pb_num(s) { return Number(s); }
 function pb_json(s) { return JSON.parse(s); }
@@ -159,6 +175,8 @@ export const pb = {
   len: pb_len,
   upper: pb_upper,
   lower: pb_lower,
+  caseLen: pb_case_len,
+  nfkd: pb_nfkd,
   numText: pb_num_text,
   num: pb_num,
   json: pb_json,

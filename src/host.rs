@@ -1,11 +1,11 @@
 //! The primitives a JavaScript host already does exactly, behind one trait.
 //!
-//! Case mapping, number text, decimal-number parsing and JSON are specified
-//! by Unicode, ECMAScript and RFC 8259, and every JavaScript engine implements
+//! Case mapping, NFKD normalization, number text, decimal-number parsing and
+//! JSON are specified by Unicode, ECMAScript and RFC 8259, and every JavaScript engine implements
 //! them natively. The wasm builds ask the host (`src/wasm/host.rs`:
-//! `String.prototype.toUpperCase`/`toLowerCase`, `String(n)`, `Number(s)`,
-//! `JSON.parse`) instead of carrying Unicode's case tables, a float parser, a
-//! float printer and a JSON parser; the native build (`cargo test`, the fuzzers, the Django
+//! `String.prototype.toUpperCase`/`toLowerCase`/`normalize`, `String(n)`,
+//! `Number(s)`, `JSON.parse`) instead of carrying Unicode's case and
+//! decomposition tables, a float parser, a float printer and a JSON parser; the native build (`cargo test`, the fuzzers, the Django
 //! differential) keeps Rust's implementations. Where the two can disagree
 //! (the Unicode version of the case tables) is written in
 //! docs/host-primitives.md, and tests/js/host-primitives.test.mjs checks
@@ -19,6 +19,15 @@ pub trait Primitives {
     /// Full Unicode lower-case mapping, with the final-sigma rule
     /// (`String.prototype.toLowerCase`).
     fn lower(s: &str) -> String;
+    /// The UTF-8 length of `s` with each character replaced by its full
+    /// lower-case mapping or, when `upper_too`, by the longer of its lower- and
+    /// upper-case mappings (each character on its own: the bound the filters
+    /// check before mapping a long text).
+    fn case_len(s: &str, upper_too: bool) -> usize;
+    /// The NFKD normalization of `s` (`String.prototype.normalize("NFKD")`),
+    /// or `None` where the build does not ask a host: the native build's
+    /// `slugify` reads its table generated from Python's `unicodedata`.
+    fn nfkd(s: &str) -> Option<String>;
     /// Appends JavaScript's `String(n)` of a number to `out`.
     fn push_number(out: &mut String, n: f64);
     /// The value of text that already matched the decimal grammar
@@ -42,6 +51,21 @@ impl Primitives for Native {
     }
     fn lower(s: &str) -> String {
         s.to_lowercase()
+    }
+    fn case_len(s: &str, upper_too: bool) -> usize {
+        s.chars()
+            .map(|c| {
+                let lower: usize = c.to_lowercase().map(char::len_utf8).sum();
+                if !upper_too {
+                    return lower;
+                }
+                let upper: usize = c.to_uppercase().map(char::len_utf8).sum();
+                lower.max(upper)
+            })
+            .sum()
+    }
+    fn nfkd(_: &str) -> Option<String> {
+        None
     }
     fn push_number(out: &mut String, n: f64) {
         out.push_str(ryu_js::Buffer::new().format(n));
@@ -67,6 +91,16 @@ pub fn upper(s: &str) -> String {
 /// Lower-cases `s` (see [`Primitives::lower`]).
 pub fn lower(s: &str) -> String {
     Host::lower(s)
+}
+
+/// The length bound of case-mapping `s` (see [`Primitives::case_len`]).
+pub fn case_len(s: &str, upper_too: bool) -> usize {
+    Host::case_len(s, upper_too)
+}
+
+/// The host's NFKD normalization of `s` (see [`Primitives::nfkd`]).
+pub fn nfkd(s: &str) -> Option<String> {
+    Host::nfkd(s)
 }
 
 /// Appends `String(n)` to `out`.

@@ -58,6 +58,9 @@ const WORDS: &[&str] = &[
     "ქართული",
     "Straße",
     "ΐ ΰ",
+    "½ off ① ㎏ Ⅻ",
+    "ﷺ ǅ ﬀ ℌ",
+    "Ｆｕｌｌ ｗｉｄｔｈ",
     "DŽ",
     "ǅ",
     "ǲ",
@@ -148,6 +151,35 @@ const JSON_TEXTS: &[&str] = &[
     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 ];
 
+/// Long texts (unit, times) whose case mapping is bounded before it is built:
+/// past a third of the 65,536-byte limit the bound is counted per character
+/// (the host's `caseLen` in the wasm builds).
+const LONG: &[(&str, usize)] = &[
+    ("ΐ", 11_000),
+    ("ΐ", 10_930),
+    ("ΐ", 10_920),
+    ("ß", 11_000),
+    ("İ", 11_000),
+    ("aΐ", 7_300),
+    ("ǆ", 16_000),
+    ("ﬃ", 7_300),
+];
+
+/// Whether each case filter maps `unit` repeated, and the mapped text's
+/// length in characters (a rendered pass is at most 8,192 bytes).
+fn long_case(unit: &str, times: usize) -> Value {
+    let text = unit.repeat(times);
+    let mut out = Map::new();
+    for f in ["upper", "lower", "title"] {
+        let r = render(
+            &format!("{{{{ person.properties.v|{f}|length }}}}"),
+            &json!(text),
+        );
+        out.insert(f.to_string(), r);
+    }
+    json!({ "unit": unit, "times": times, "lengths": out })
+}
+
 fn render(tpl: &str, v: &Value) -> Value {
     let profile = json!({ "properties": { "v": v } });
     let Ok(input) = Input::new(Some(&profile), None) else {
@@ -175,7 +207,7 @@ fn dump() -> Value {
     }
     // The filters end to end over the words (what a template renders).
     let mut filters = Map::new();
-    for f in ["upper", "lower", "title", "capfirst"] {
+    for f in ["upper", "lower", "title", "capfirst", "slugify"] {
         let out: Vec<Value> = WORDS
             .iter()
             .map(|w| render(&format!("{{{{ person.properties.v|{f} }}}}"), &json!(w)))
@@ -225,8 +257,9 @@ fn dump() -> Value {
             Err(_) => json!({ "text": t, "ok": false }),
         })
         .collect();
+    let long: Vec<Value> = LONG.iter().map(|(u, n)| long_case(u, *n)).collect();
     json!({
-        "json": json_values,
+        "json": json_values, "long": long,
         "words": WORDS, "upper": upper, "lower": lower, "filters": filters,
         "numbers": numbers, "texts": texts, "decimals": decimals,
     })
@@ -246,6 +279,16 @@ fn native_primitives() {
     assert_eq!(
         render("{{ person.properties.v|title }}", &json!("ǆemal")),
         json!("ǅemal")
+    );
+    // ΐ upper-cases to three characters (6 bytes): over a third of the limit
+    // the bound refuses it before building; just under, it is built.
+    assert_eq!(
+        long_case("ΐ", 11_000)["lengths"],
+        json!({ "upper": null, "lower": "11000", "title": null })
+    );
+    assert_eq!(
+        long_case("ΐ", 10_920)["lengths"],
+        json!({ "upper": "32760", "lower": "10920", "title": "10922" })
     );
     if let Some(path) = std::env::var_os("PASSBRIDGE_HOST_DUMP") {
         let text = serde_json::to_string(&dump()).expect("dump serialises");

@@ -287,7 +287,7 @@ fn wrap_line(line: &str, width: usize) -> Vec<String> {
     if start < expanded.len() {
         chunks.push(&expanded[start..]);
     }
-    let blank = |s: &str| s.chars().all(super::text::is_py_space);
+    let blank = |s: &str| s.chars().all(super::chars::is_py_space);
     let mut lines: Vec<String> = Vec::new();
     let mut rest = chunks.into_iter().peekable();
     while rest.peek().is_some() {

@@ -169,7 +169,7 @@ pub fn dictsort(
     let mut failed = None;
     keyed.sort_by(|(a, _), (b, _)| {
         let (x, y) = if reverse { (b, a) } else { (a, b) };
-        match crate::template::cond::py_cmp(x, y, scope, 0) {
+        match crate::template::pycompare::py_cmp(x, y, scope, 0) {
             Ok(Some(o)) => o,
             Ok(None) => std::cmp::Ordering::Equal,
             Err(e) => {

@@ -1,6 +1,6 @@
 //! Number filters: Django's `add` and `floatformat`, Python's `int()` and `float()`.
 
-use super::text::{decimal_value, is_py_space};
+use super::chars::{decimal_value, is_py_space};
 use crate::value::{js_number, parse_decimal, Value};
 
 /// Python's `int(x)` for the values a profile can hold.
@@ -297,7 +297,7 @@ pub fn py_float(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) if n.is_finite() => Some(*n),
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::Str(s) => parse_decimal(s.trim_matches(super::text::is_py_space)),
+        Value::Str(s) => parse_decimal(s.trim_matches(super::chars::is_py_space)),
         _ => None,
     }
 }

@@ -14,6 +14,7 @@ pub mod cond;
 mod expr;
 pub mod index;
 mod parse;
+pub mod pycompare;
 #[cfg(test)]
 mod tests;
 pub mod work;

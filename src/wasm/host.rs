@@ -13,6 +13,10 @@ extern "C" {
     fn pb_upper(s: &str) -> String;
     #[wasm_bindgen(js_name = lower)]
     fn pb_lower(s: &str) -> String;
+    #[wasm_bindgen(js_name = caseLen)]
+    fn pb_case_len(s: &str, upper_too: bool) -> f64;
+    #[wasm_bindgen(js_name = nfkd)]
+    fn pb_nfkd(s: &str) -> String;
     #[wasm_bindgen(js_name = numText)]
     fn pb_num_text(n: f64) -> String;
     #[wasm_bindgen(js_name = num)]
@@ -69,7 +73,8 @@ fn to_serde(v: &JsValue, depth: usize) -> Option<serde_json::Value> {
     })
 }
 
-/// `String.prototype.toUpperCase`/`toLowerCase`, `String(n)`, `Number(s)`.
+/// `String.prototype.toUpperCase`/`toLowerCase`/`normalize`, `String(n)`,
+/// `Number(s)`, `JSON.parse`.
 pub struct JsHost;
 
 impl crate::host::Primitives for JsHost {
@@ -84,6 +89,18 @@ impl crate::host::Primitives for JsHost {
             return s.to_ascii_lowercase();
         }
         pb_lower(s)
+    }
+    fn case_len(s: &str, upper_too: bool) -> usize {
+        if s.is_ascii() {
+            return s.len();
+        }
+        pb_case_len(s, upper_too) as usize
+    }
+    fn nfkd(s: &str) -> Option<String> {
+        if s.is_ascii() {
+            return Some(s.to_string());
+        }
+        Some(pb_nfkd(s))
     }
     fn push_number(out: &mut String, n: f64) {
         // Integers below 2^53 print as their digits in every engine: no crossing.

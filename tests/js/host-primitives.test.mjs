@@ -12,11 +12,11 @@ import { createHandler } from '../../js/klaviyo.mjs';
 const root = new URL('../../', import.meta.url);
 const dumpPath = new URL('.tmp/host-primitives/native.json', root).pathname;
 
-/** The code points docs/host-primitives.md lists as version-dependent. */
-function documentedRanges() {
+/** The code points docs/host-primitives.md lists as version-dependent (case mapping, or `nfkd`). */
+function documentedRanges(which = 'version-dependent ranges') {
   const doc = readFileSync(new URL('docs/host-primitives.md', root), 'utf8');
-  const start = doc.indexOf('<!-- host-primitives: version-dependent ranges');
-  const end = doc.indexOf('<!-- /host-primitives -->');
+  const start = doc.indexOf(`<!-- host-primitives: ${which}`);
+  const end = doc.indexOf('<!-- /host-primitives -->', start);
   assert.ok(start >= 0 && end > start, 'the documented ranges are marked in docs/host-primitives.md');
   const ranges = [];
   for (const m of doc.slice(start, end).matchAll(/^\| U\+([0-9A-F]{4,6})(?:–U\+([0-9A-F]{4,6}))? \|/gm)) {
@@ -81,6 +81,45 @@ describe('host primitives: native (Rust) against the host (JavaScript) and the w
       const got = await renderAll(`{{ person.properties.v|${filter} }}`, native.words);
       assert.deepEqual(got, native.filters[filter], filter);
     }
+  });
+
+  it('the wasm build bounds the case mapping of long texts as the native build does (the host\'s caseLen)', async () => {
+    assert.ok(native.long.length >= 8);
+    for (const { unit, times, lengths } of native.long) {
+      for (const filter of ['upper', 'lower', 'title']) {
+        const [got] = await renderAll(`{{ person.properties.v|${filter}|length }}`, [unit.repeat(times)]);
+        assert.equal(got, lengths[filter], `${unit} × ${times} |${filter}`);
+      }
+    }
+    assert.ok(native.long.some((l) => l.lengths.upper === null), 'some text is refused');
+  });
+
+  it('normalize("NFKD") keeps the ASCII that the native table (src/filters/unicode_data.rs) holds, on every code point outside the documented ones', () => {
+    const src = readFileSync(new URL('src/filters/unicode_data.rs', root), 'utf8');
+    const numbers = (name) => src.split(`const ${name}:`)[1].split('= [')[1].split('];')[0].split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+    const codes = numbers('CODES');
+    const offsets = numbers('OFFSETS');
+    const ascii = [...src.split('const ASCII: &str = concat!(')[1].split(');')[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)]
+      .map((m) => m[1].replace(/\\(.)/g, '$1')).join('');
+    assert.equal(offsets.length, codes.length + 1);
+    assert.equal(ascii.length, offsets.at(-1));
+    const table = new Map(codes.map((c, i) => [c, ascii.slice(offsets[i], offsets[i + 1])]));
+    const nfkdRanges = documentedRanges('nfkd');
+    const undocumented = [];
+    for (let cp = 0x80; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const host = String.fromCodePoint(cp).normalize('NFKD').replace(/[^\x00-\x7f]/g, '');
+      const want = table.get(cp) ?? '';
+      if (host !== want && !nfkdRanges.some(([a, b]) => cp >= a && cp <= b)) {
+        undocumented.push(`U+${cp.toString(16).toUpperCase()}: host ${JSON.stringify(host)}, table ${JSON.stringify(want)}`);
+      }
+    }
+    assert.deepEqual(undocumented, []);
+  });
+
+  it('the wasm build slugifies the fuzzers\' words as the native build does', async () => {
+    assert.ok(native.filters.slugify.every((v) => typeof v === 'string'));
+    assert.deepEqual(await renderAll('{{ person.properties.v|slugify }}', native.words), native.filters.slugify);
   });
 
   it('JSON.parse accepts, refuses and reads JSON texts as serde_json does (lone surrogate escapes documented)', () => {
