@@ -5,7 +5,7 @@ use super::config::{is_idempotent, PENDING_STALE_MS};
 use super::order;
 use super::rows::{Row, State};
 use super::sql::{
-    Statement, StmtResult, SQL_CLAIM, SQL_FINISH, SQL_RELEASE, SQL_RESTORE, SQL_SELECT_ONE,
+    Param, Statement, StmtResult, SQL_CLAIM, SQL_FINISH, SQL_RELEASE, SQL_RESTORE, SQL_SELECT_ONE,
     SQL_STALE_TO_AMBIGUOUS, SQL_TAKEOVER,
 };
 use super::tag::{ambiguous_answer, ambiguous_body, in_progress, replay, tag};
@@ -26,20 +26,27 @@ pub struct NewDelivery<'a> {
     pub input: &'a str,
 }
 
+impl NewDelivery<'_> {
+    /// The row's first seven parameters (`?1`…`?7`), shared by every claim.
+    pub(super) fn claim_params(&self, now: u64) -> Vec<Param> {
+        vec![
+            self.id.into(),
+            self.route.path.into(),
+            now.into(),
+            self.request.method.into(),
+            self.request.url.as_str().into(),
+            self.request.body.as_deref().into(),
+            self.input.into(),
+        ]
+    }
+}
+
 /// Step 1: claim the delivery (atomic insert), and read the row either way.
 pub fn claim(d: &NewDelivery, now: u64) -> Vec<Statement> {
     vec![
         Statement {
             sql: SQL_CLAIM,
-            params: vec![
-                d.id.into(),
-                d.route.path.into(),
-                now.into(),
-                d.request.method.into(),
-                d.request.url.as_str().into(),
-                d.request.body.as_deref().into(),
-                d.input.into(),
-            ],
+            params: d.claim_params(now),
         },
         Statement {
             sql: SQL_SELECT_ONE,

@@ -82,17 +82,12 @@ pub fn claim_ordered(d: &NewDelivery, pass_key: &str, now: u64) -> Vec<Statement
     vec![
         Statement {
             sql: SQL_CLAIM_ORDERED,
-            params: vec![
-                d.id.into(),
-                d.route.path.into(),
-                now.into(),
-                d.request.method.into(),
-                d.request.url.as_str().into(),
-                d.request.body.as_deref().into(),
-                d.input.into(),
-                pass_key.into(),
-                super::config::stale_before(now).into(),
-            ],
+            params: {
+                let mut params = d.claim_params(now);
+                params.push(pass_key.into());
+                params.push(super::config::stale_before(now).into());
+                params
+            },
         },
         Statement {
             sql: SQL_SELECT_ONE,
