@@ -151,17 +151,25 @@ impl Operation for WalletCrew {
     /// update by its identifiers (all of them, in name order), a profile sync
     /// by the customer's e-mail, else phone number.
     fn pass(&self, request: &HttpRequest) -> Option<String> {
-        let body: serde_json::Value = serde_json::from_str(request.body.as_deref()?).ok()?;
+        let body = crate::host::json(request.body.as_deref()?).ok()?;
         let identity = match self.action {
             Action::PushUpdate { .. } => {
-                let mut pairs: Vec<(&str, &str)> = body
-                    .get("identifiers")?
-                    .as_object()?
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
-                    .collect();
-                pairs.sort_unstable();
-                serde_json::to_string(&pairs).ok()?
+                // `[["email","…"],["phone","…"]]`, in name order (a JSON
+                // object's keys iterate sorted: serde_json's map is a BTreeMap).
+                let mut identity = String::from("[");
+                let identifiers = body.get("identifiers")?.as_object()?.iter();
+                for (k, v) in identifiers.filter_map(|(k, v)| Some((k, v.as_str()?))) {
+                    if identity.len() > 1 {
+                        identity.push(',');
+                    }
+                    identity.push('[');
+                    push_json_string(&mut identity, k);
+                    identity.push(',');
+                    push_json_string(&mut identity, v);
+                    identity.push(']');
+                }
+                identity.push(']');
+                identity
             }
             Action::ProfileSync => {
                 let text = |k: &str| body.get(k).and_then(|v| v.as_str());
