@@ -10,10 +10,12 @@ use crate::value::{Val, Value};
 /// Unicode tables costs more than copying (BENCHMARKS.md).
 pub(super) fn per_byte(kind: Kind) -> u64 {
     match kind {
-        Kind::Title => 4,
-        Kind::Lower
-        | Kind::Upper
-        | Kind::Capfirst
+        // Case mapping of non-ASCII text crosses to the host (a run of
+        // letters at a time for `title`): weighed so that a whole budget of it
+        // stays well under 50 ms (bench/template-work.mjs, cases 9–11).
+        Kind::Title => 5,
+        Kind::Lower | Kind::Upper => 3,
+        Kind::Capfirst
         | Kind::Slugify
         | Kind::TruncateChars
         | Kind::TruncateWords
