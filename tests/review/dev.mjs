@@ -5,20 +5,12 @@
 // the Worker starts). Secrets go in an env file (--env-file also keeps a
 // developer's .dev.vars out), other variables as --var.
 
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closedPort, ROOT } from '../worker/helpers.mjs';
-
-const READY_TIMEOUT_MS = 45_000;
-const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
-
-function wranglerEnv() {
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
-  for (const k of ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_INCLUDE_PROCESS_ENV']) delete env[k];
-  return env;
-}
+import { ROOT } from '../worker/helpers.mjs';
+import { startWranglerDev, wranglerEnv, WRANGLER } from '../support/wrangler-dev.mjs';
 
 /**
  * Starts wrangler dev with `secrets` (env file) and `vars`; `seedSql` (optional)
@@ -37,53 +29,15 @@ export async function startDev({ secrets, vars, seedSql }) {
   }
   const envFile = join(dir, 'secrets.env');
   writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-  const port = await closedPort();
-  const inspectorPort = await closedPort();
-  const args = [
-    'dev', '--local', '--config', 'worker.toml', '--persist-to', state,
-    '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--show-interactive-dev-session=false', '--env-file', envFile,
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ];
-  const child = spawn(WRANGLER, args, { cwd: ROOT, env: wranglerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let exited = false;
-  const exit = new Promise((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
-  const onData = (d) => {
-    if (output.length < 200_000) output += d.toString();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  let dev;
+  try {
+    dev = await startWranglerDev(state, envFile, vars);
+  } finally {
+    if (!dev) rmSync(dir, { recursive: true, force: true });
+  }
   const stop = async () => {
-    if (!exited) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      await Promise.race([exit, new Promise((r) => setTimeout(r, 5000).unref())]);
-    }
-    try {
-      process.kill(-child.pid, 0);
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* group is gone */
-    }
-    await Promise.race([exit, new Promise((r) => setTimeout(r, 2000).unref())]);
-    child.stdout.destroy();
-    child.stderr.destroy();
+    await dev.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!/Ready on/.test(output)) {
-    if (exited || Date.now() > deadline) {
-      await stop();
-      throw new Error(`wrangler dev not ready:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+  return { url: `http://127.0.0.1:${dev.port}`, output: dev.output, stop };
 }
