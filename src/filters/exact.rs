@@ -87,20 +87,7 @@ impl Exact {
         self.digits.truncate(keep);
         self.exp = at;
         if up {
-            let mut i = self.digits.len();
-            loop {
-                if i == 0 {
-                    self.digits.insert(0, 1);
-                    break;
-                }
-                i -= 1;
-                if self.digits[i] == 9 {
-                    self.digits[i] = 0;
-                } else {
-                    self.digits[i] += 1;
-                    break;
-                }
-            }
+            super::number::carry_one(&mut self.digits);
         }
         if self.digits.is_empty() {
             self.digits.push(0);

@@ -180,20 +180,7 @@ impl Decimal {
             let round_up = cut <= self.digits.len() && self.digits[keep] >= 5;
             self.digits.truncate(keep);
             if round_up {
-                let mut i = self.digits.len();
-                loop {
-                    if i == 0 {
-                        self.digits.insert(0, 1);
-                        break;
-                    }
-                    i -= 1;
-                    if self.digits[i] == 9 {
-                        self.digits[i] = 0;
-                    } else {
-                        self.digits[i] += 1;
-                        break;
-                    }
-                }
+                carry_one(&mut self.digits);
             }
         }
         self.exp = target;
@@ -300,4 +287,18 @@ pub fn py_float(v: &Value) -> Option<f64> {
         Value::Str(s) => parse_decimal(s.trim_matches(super::chars::is_py_space)),
         _ => None,
     }
+}
+
+/// Adds one to the last of decimal `digits` (most significant first), carrying:
+/// `[9, 9]` becomes `[1, 0, 0]`.
+pub(super) fn carry_one(digits: &mut Vec<u8>) {
+    for d in digits.iter_mut().rev() {
+        if *d == 9 {
+            *d = 0;
+        } else {
+            *d += 1;
+            return;
+        }
+    }
+    digits.insert(0, 1);
 }
