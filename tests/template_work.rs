@@ -6,44 +6,14 @@
 mod common;
 
 use passbridge::{Code, Value};
-use passbridge::{Configured, Door, Given, Input, Node, OptionSource, Options, Step, Template};
+use passbridge::{Configured, Door, Input, Node, Options, Step, Template};
 use serde_json::{json, Value as Json};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// The JS options object, as JSON (as tests/native.rs reads it).
-struct Opts(Json);
-
-fn given(v: Option<&Json>) -> Given {
-    match v {
-        None | Some(Json::Null) => Given::Absent,
-        Some(Json::String(s)) => Given::Text(s.clone()),
-        Some(Json::Number(n)) => Given::Number(n.as_f64().unwrap_or(f64::NAN)),
-        Some(Json::Bool(b)) => Given::Bool(*b),
-        Some(Json::Object(_)) => Given::Object,
-        Some(Json::Array(_)) => Given::Other,
-    }
-}
-
-impl OptionSource for Opts {
-    fn shape(&self) -> Given {
-        given(Some(&self.0))
-    }
-    fn names(&self) -> Option<Vec<String>> {
-        Some(self.0.as_object()?.keys().cloned().collect())
-    }
-    fn given(&self, name: &str) -> Given {
-        given(self.0.get(name))
-    }
-    fn entries(&self, name: &str) -> Option<Vec<(String, Option<String>)>> {
-        let map = self.0.get(name)?.as_object()?;
-        Some(
-            map.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string)))
-                .collect(),
-        )
-    }
-}
+#[path = "support/json_options.rs"]
+mod json_options;
+use json_options::Json as Opts;
 
 /// Plans one PassNinja update (dry run) with `fields` for `properties`:
 /// the request body, or the error's code and message.
